@@ -1,0 +1,92 @@
+import type { Readable } from 'node:stream';
+import type { CoverageGap } from './coverage.js';
+import type { DetectedType } from './detected-type.js';
+import type { CountersignError } from './errors.js';
+import type { Fact } from './facts.js';
+import type { Limits } from './limits.js';
+import type { NodePath } from './node-path.js';
+
+export interface ByteRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * What a plugin may know about a node before its content has been read in full: enough for the
+ * cheap `accepts` check that decides whether the node's bytes must be kept for the plugin.
+ */
+export interface NodeHead {
+  readonly path: NodePath;
+  /** The entry's own name within its container (last path segment). */
+  readonly name: string;
+  readonly size: number;
+  readonly depth: number;
+  readonly type: DetectedType;
+  /** The first bytes of the content (up to 64 KiB). */
+  readonly head: Uint8Array;
+}
+
+/** A read-only view of one node; the engine walks, opens, limits and times. */
+export interface NodeView extends NodeHead {
+  readonly sha256: string;
+  /** Reads a byte range (the whole node when omitted). Bounded by the node's size. */
+  read(range?: ByteRange): Promise<Uint8Array>;
+  /** Streams a byte range (the whole node when omitted): for content too large to read at once. */
+  stream(range?: ByteRange): Readable;
+}
+
+export interface PluginContext {
+  readonly limits: Limits;
+  readonly signal?: AbortSignal;
+}
+
+export type GapInput = Omit<CoverageGap, 'node' | 'plugin'> & { readonly node?: NodePath };
+
+export interface AnalyzerResult {
+  readonly facts: Fact[];
+  readonly gaps: GapInput[];
+}
+
+/** node -> facts. Never severities: judgement belongs to rules. */
+export interface Analyzer {
+  readonly id: `analyzer/${string}`;
+  /** Bumped when the meaning of the output changes; part of the cache key. */
+  readonly version: number;
+  accepts(node: NodeHead): boolean;
+  analyze(node: NodeView, ctx: PluginContext): Promise<AnalyzerResult>;
+}
+
+export type EntryKind = 'file' | 'directory' | 'symlink' | 'hardlink';
+
+/**
+ * One entry an unpacker found in a container. `open` gives the content; for sequential formats
+ * (tar inside gzip) the engine consumes each entry's stream before asking for the next entry.
+ */
+export interface ArchiveEntry {
+  /** The name as stored in the container, unsanitised (it may contain `../`; it is never used as a file path). */
+  readonly name: string;
+  readonly kind: EntryKind;
+  readonly linkTarget?: string;
+  /** Uncompressed size as the container declares it, when it does. */
+  readonly declaredSize?: number;
+  /** Stored (compressed) size, when known: the basis of the compression-ratio limit. */
+  readonly compressedSize?: number;
+  readonly mtime?: Date;
+  readonly mode?: number;
+  /** Content of a file entry. Absent when the content cannot be had (see `problem`). */
+  readonly open?: () => Promise<Readable>;
+  /** Why the content is not available or not trustworthy (encrypted, unsupported method). */
+  readonly problem?: CountersignError;
+}
+
+/** container -> entries. Registered by type so later formats (MSI, CAB, Mach-O bundles) plug in. */
+export interface Unpacker {
+  readonly id: `unpacker/${string}`;
+  readonly version: number;
+  accepts(node: NodeHead): boolean;
+  /**
+   * Yields the container's entries. Throwing (a typed error) midway records a coverage gap on the
+   * container and keeps every entry already yielded.
+   */
+  unpack(node: NodeView, ctx: PluginContext): AsyncIterable<ArchiveEntry>;
+}
