@@ -38,7 +38,8 @@ export const DETECTED_TYPES = [
   // everything else
   'binary',
   'empty',
-  // not a file: entries recorded without content
+  // not a file: entries recorded without content, and folders given as inputs
+  'directory',
   'symlink',
   'hardlink',
 ] as const;

@@ -26,13 +26,17 @@ export interface NodeHead {
   readonly head: Uint8Array;
 }
 
-/** A read-only view of one node; the engine walks, opens, limits and times. */
-export interface NodeView extends NodeHead {
-  readonly sha256: string;
+/** The content of one node, read-only; the engine walks, opens, limits and times. */
+export interface ContentView extends NodeHead {
   /** Reads a byte range (the whole node when omitted). Bounded by the node's size. */
   read(range?: ByteRange): Promise<Uint8Array>;
   /** Streams a byte range (the whole node when omitted): for content too large to read at once. */
   stream(range?: ByteRange): Readable;
+}
+
+/** What analyzers see: the content plus its digest (unpackers start before hashing ends). */
+export interface NodeView extends ContentView {
+  readonly sha256: string;
 }
 
 export interface PluginContext {
@@ -88,5 +92,5 @@ export interface Unpacker {
    * Yields the container's entries. Throwing (a typed error) midway records a coverage gap on the
    * container and keeps every entry already yielded.
    */
-  unpack(node: NodeView, ctx: PluginContext): AsyncIterable<ArchiveEntry>;
+  unpack(node: ContentView, ctx: PluginContext): AsyncIterable<ArchiveEntry>;
 }

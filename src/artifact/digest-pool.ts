@@ -1,0 +1,185 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CountersignError } from '../core/errors.js';
+import type { DigestAlgorithm } from '../core/scan-result.js';
+import { type ContentDigest, digestBytes } from './content-digest.js';
+import type { DigestRequest } from './digest-worker.js';
+
+/** Below this, hashing on the main thread is cheaper than a message round trip. */
+const INLINE_BYTES = 16 * 1024;
+/** Bytes posted to one worker and not yet hashed; past this, producers wait (bounded memory). */
+const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+
+interface Pending {
+  resolve(result: ContentDigest): void;
+  reject(error: Error): void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  inFlightBytes: number;
+  jobs: number;
+  drainWaiters: Array<() => void>;
+}
+
+/** An incremental digest whose hashing runs in a worker. */
+export interface StreamDigest {
+  /** Resolves when the chunk is accepted (waits while the worker is too far behind). */
+  update(chunk: Uint8Array): Promise<void>;
+  finish(): Promise<ContentDigest>;
+  /** Drops the digest (the stream failed). */
+  abort(): void;
+}
+
+function workerUrl(): { url: URL; execArgv: string[] } {
+  // Under the TypeScript source (tests), the worker is a .ts file that needs the tsx loader.
+  const isSource = import.meta.url.endsWith('.ts');
+  return {
+    url: new URL(isSource ? './digest-worker.ts' : './digest-worker.js', import.meta.url),
+    execArgv: isSource ? ['--import', 'tsx'] : [],
+  };
+}
+
+/**
+ * A small pool of hashing workers (one per core). Jobs go to the least-loaded worker; tiny
+ * inputs are hashed inline. `close()` must be called: live workers keep the process running.
+ */
+export class DigestPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly algorithms: readonly DigestAlgorithm[],
+    size = Math.max(1, Math.min(availableParallelism(), 8)),
+  ) {
+    const { url, execArgv } = workerUrl();
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(url, { execArgv });
+      const entry: PoolWorker = { worker, inFlightBytes: 0, jobs: 0, drainWaiters: [] };
+      worker.on('message', (message: { id: number; result?: ContentDigest; error?: string; ack?: number }) =>
+        this.onMessage(entry, message),
+      );
+      worker.on('error', (error) => this.failAll(error));
+      this.workers.push(entry);
+    }
+  }
+
+  private onMessage(
+    entry: PoolWorker,
+    message: { id: number; result?: ContentDigest; error?: string; ack?: number },
+  ) {
+    if (message.ack !== undefined) {
+      this.release(entry, message.ack);
+      return;
+    }
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    entry.jobs--;
+    if (message.error !== undefined)
+      pending.reject(new CountersignError('E_INPUT_UNREADABLE', message.error));
+    else if (message.result) pending.resolve(message.result);
+  }
+
+  private release(entry: PoolWorker, bytes: number) {
+    entry.inFlightBytes -= bytes;
+    if (entry.inFlightBytes <= MAX_IN_FLIGHT_BYTES / 2) {
+      const waiters = entry.drainWaiters;
+      entry.drainWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private failAll(error: Error) {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+
+  private leastLoaded(): PoolWorker {
+    let best = this.workers[0]!;
+    for (const entry of this.workers) {
+      if (entry.inFlightBytes + entry.jobs * 65536 < best.inFlightBytes + best.jobs * 65536) best = entry;
+    }
+    return best;
+  }
+
+  private async reserve(entry: PoolWorker, bytes: number): Promise<void> {
+    while (entry.inFlightBytes > MAX_IN_FLIGHT_BYTES) {
+      await new Promise<void>((resolve) => entry.drainWaiters.push(resolve));
+    }
+    entry.inFlightBytes += bytes;
+  }
+
+  private request(
+    entry: PoolWorker,
+    request: DigestRequest,
+    transfer?: ArrayBuffer[],
+  ): Promise<ContentDigest> {
+    if (this.closed) return Promise.reject(new CountersignError('E_INTERNAL', 'digest pool is closed'));
+    return new Promise<ContentDigest>((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      entry.jobs++;
+      entry.worker.postMessage(request, transfer ?? []);
+    });
+  }
+
+  /** Hashes a byte range of a file on disk: the worker reads it itself. */
+  digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
+    const entry = this.leastLoaded();
+    return this.request(entry, {
+      op: 'file',
+      id: this.nextId++,
+      path,
+      offset,
+      length,
+      algorithms: [...this.algorithms],
+    });
+  }
+
+  /** Hashes bytes (copied to the worker, so the caller may reuse them at once). */
+  async digestBytes(bytes: Uint8Array): Promise<ContentDigest> {
+    if (bytes.length <= INLINE_BYTES) return digestBytes(bytes, this.algorithms);
+    const entry = this.leastLoaded();
+    await this.reserve(entry, bytes.length);
+    // An exact-size copy, transferred: cloning a view would copy its whole underlying buffer.
+    const copy = new Uint8Array(bytes);
+    const result = this.request(
+      entry,
+      { op: 'bytes', id: this.nextId++, bytes: copy, algorithms: [...this.algorithms] },
+      [copy.buffer],
+    );
+    return result.finally(() => this.release(entry, bytes.length));
+  }
+
+  /** Starts an incremental digest in one worker (chunks are copied to it). */
+  openStream(): StreamDigest {
+    const entry = this.leastLoaded();
+    const id = this.nextId++;
+    entry.worker.postMessage({ op: 'open', id, algorithms: [...this.algorithms] } satisfies DigestRequest);
+    let finished = false;
+    return {
+      update: async (chunk: Uint8Array) => {
+        if (chunk.length === 0) return;
+        await this.reserve(entry, chunk.length);
+        const copy = new Uint8Array(chunk);
+        entry.worker.postMessage({ op: 'chunk', id, bytes: copy } satisfies DigestRequest, [copy.buffer]);
+      },
+      finish: () => {
+        finished = true;
+        return this.request(entry, { op: 'close', id });
+      },
+      abort: () => {
+        if (finished) return;
+        finished = true;
+        this.request(entry, { op: 'close', id }).catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
+  }
+}

@@ -1,0 +1,704 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, lstat, mkdtemp, open, opendir, readlink, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CoverageGap } from '../core/coverage.js';
+import { type DetectedType, isTextType } from '../core/detected-type.js';
+import { CountersignError, type ErrorCode, isCountersignError } from '../core/errors.js';
+import type { Fact } from '../core/facts.js';
+import type { Limits } from '../core/limits.js';
+import { childPath, type NodePath, rootPath } from '../core/node-path.js';
+import type {
+  Analyzer,
+  ArchiveEntry,
+  EntryKind,
+  GapInput,
+  NodeHead,
+  PluginContext,
+  Unpacker,
+} from '../core/plugin.js';
+import type { DigestAlgorithm, Digests, NodeFlag, ScanNode, ScanSubject } from '../core/scan-result.js';
+import { detectType, SNIFF_BYTES } from '../formats/magic.js';
+import { type ContentDigest, lineCount } from './content-digest.js';
+import { type ContentSource, contentView, nodeView } from './content-source.js';
+import { DigestPool, type StreamDigest } from './digest-pool.js';
+import { DuplicateNames, nameFlags } from './entry-names.js';
+
+export interface TreeOptions {
+  readonly limits: Limits;
+  readonly unpackers: readonly Unpacker[];
+  readonly analyzers: readonly Analyzer[];
+  readonly digestAlgorithms: readonly DigestAlgorithm[];
+  /** Parent folder of the scan's scratch folder (default: the OS temp folder). */
+  readonly scratchParent?: string;
+  readonly onProgress?: (progress: TreeProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TreeProgress {
+  readonly nodes: number;
+  /** Bytes of content read so far (inputs and unpacked entries). */
+  readonly bytes: number;
+  /** Sum of the inputs' sizes on disk, known before the walk starts. */
+  readonly inputBytes: number;
+  /** Input bytes fully walked. */
+  readonly inputBytesDone: number;
+  readonly current: string;
+}
+
+export interface Tree {
+  readonly subjects: ScanSubject[];
+  readonly nodes: ScanNode[];
+  readonly gaps: CoverageGap[];
+}
+
+interface MutableNode {
+  path: NodePath;
+  parent?: NodePath;
+  depth: number;
+  name: string;
+  entryKind: EntryKind;
+  size: number;
+  digests?: Digests;
+  type: DetectedType;
+  entropy?: number;
+  lines?: number;
+  flags: NodeFlag[];
+  linkTarget?: string;
+  mtime?: string;
+  unpackedBy?: string;
+  facts: Fact[];
+  head: Uint8Array;
+}
+
+/** Most background jobs (hashing, analysis) in flight before the walk waits for some to finish. */
+const MAX_BACKGROUND_JOBS = 256;
+
+function asGapCode(error: unknown, fallback: ErrorCode): ErrorCode {
+  return isCountersignError(error) ? error.code : fallback;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Thrown inside entry consumption when a limit stops it; becomes a gap, not a failure. */
+class LimitReached extends CountersignError {}
+
+/**
+ * Builds the artifact tree of the inputs: every file inside, recursively, with digests, type,
+ * entropy and facts; what could not be looked at becomes a coverage gap and the walk goes on.
+ *
+ * Work is spread over both cores: hashing runs in worker threads while the main thread
+ * decompresses and parses; limits bound depth, count, bytes, ratio and memory.
+ */
+export async function buildTree(inputs: readonly string[], options: TreeOptions): Promise<Tree> {
+  const builder = new TreeBuilder(options);
+  try {
+    return await builder.run(inputs);
+  } finally {
+    await builder.dispose();
+  }
+}
+
+class TreeBuilder {
+  private readonly nodes: MutableNode[] = [];
+  private readonly gaps: CoverageGap[] = [];
+  private readonly background = new Set<Promise<void>>();
+  private readonly pool: DigestPool;
+  private readonly context: PluginContext;
+  private scratchDir: string | undefined;
+  private scratchCount = 0;
+  private fileCount = 0;
+  private unpackedBytes = 0;
+  private bytesSeen = 0;
+  private inputBytes = 0;
+  private inputBytesDone = 0;
+  private isFileLimitReached = false;
+  private lastProgress = 0;
+
+  constructor(private readonly options: TreeOptions) {
+    this.pool = new DigestPool(options.digestAlgorithms);
+    this.context = { limits: options.limits, ...(options.signal ? { signal: options.signal } : {}) };
+  }
+
+  async run(inputs: readonly string[]): Promise<Tree> {
+    const stats = [];
+    for (const input of inputs) {
+      const info = await stat(input).catch((error: NodeJS.ErrnoException) => {
+        throw new CountersignError(
+          error.code === 'ENOENT' ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE',
+          `cannot read ${input}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}`,
+          { cause: error },
+        );
+      });
+      if (!info.isFile() && !info.isDirectory()) {
+        throw new CountersignError('E_INPUT_UNREADABLE', `${input} is neither a file nor a directory`);
+      }
+      stats.push(info);
+      if (info.isFile()) this.inputBytes += info.size;
+    }
+    const roots: Array<{ input: string; path: NodePath; isDirectory: boolean }> = [];
+    for (const [index, input] of inputs.entries()) {
+      const info = stats[index]!;
+      const path = rootPath(basename(input) || input);
+      roots.push({ input, path, isDirectory: info.isDirectory() });
+      if (info.isDirectory()) await this.walkDirectory(input, path);
+      else await this.addFile(input, path, 0, undefined, info.size);
+    }
+    await this.drain(0);
+    this.emitProgress('', true);
+    return {
+      subjects: roots.map((root) => this.subjectOf(root)),
+      nodes: this.nodes.map(({ head: _head, ...node }) => node),
+      gaps: this.gaps,
+    };
+  }
+
+  /** A file input is described by its node; a folder by a digest over its files' paths and digests. */
+  private subjectOf(root: { input: string; path: NodePath; isDirectory: boolean }): ScanSubject {
+    if (!root.isDirectory) {
+      const node = this.nodes.find((candidate) => candidate.path === root.path && candidate.depth === 0);
+      return {
+        path: root.input,
+        name: root.path,
+        size: node?.size ?? 0,
+        digests: node?.digests ?? { sha256: '' },
+        type: node?.type ?? 'binary',
+      };
+    }
+    const prefix = `${root.path}/`;
+    const members = this.nodes.filter((node) => node.depth === 0 && node.path.startsWith(prefix));
+    const manifest = members
+      .map((node) => `${node.digests?.sha256 ?? node.linkTarget ?? ''}  ${node.path.slice(prefix.length)}\n`)
+      .sort()
+      .join('');
+    return {
+      path: root.input,
+      name: root.path,
+      size: members.reduce((total, node) => total + node.size, 0),
+      digests: { sha256: createHash('sha256').update(manifest).digest('hex') },
+      type: 'directory',
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled(this.background);
+    await this.pool.close();
+    if (this.scratchDir) await rm(this.scratchDir, { recursive: true, force: true });
+  }
+
+  // ---- inputs on disk ------------------------------------------------------------------------
+
+  private async walkDirectory(dir: string, prefix: string): Promise<void> {
+    const entries = [];
+    for await (const entry of await opendir(dir)) entries.push(entry.name);
+    entries.sort();
+    for (const name of entries) {
+      this.throwIfAborted();
+      const full = join(dir, name);
+      const logical = `${prefix}/${name}`;
+      const info = await lstat(full).catch(() => undefined);
+      if (!info) {
+        this.addGap(rootPath(logical), 'E_INPUT_UNREADABLE', 'read', `cannot stat ${full}`);
+      } else if (info.isDirectory()) {
+        await this.walkDirectory(full, logical);
+      } else if (info.isSymbolicLink()) {
+        const target = await readlink(full).catch(() => '');
+        this.addLinkNode(rootPath(logical), undefined, 0, name, 'symlink', target);
+      } else if (info.isFile()) {
+        this.inputBytes += info.size;
+        await this.addFile(full, rootPath(logical), 0, undefined, info.size);
+      } else {
+        this.addGap(
+          rootPath(logical),
+          'E_INPUT_UNREADABLE',
+          'read',
+          'not a regular file (device, socket or pipe)',
+        );
+      }
+    }
+  }
+
+  private async addFile(
+    filePath: string,
+    path: NodePath,
+    depth: number,
+    parent: NodePath | undefined,
+    size: number,
+  ): Promise<void> {
+    if (!this.countFile(path, parent)) return;
+    let head: Uint8Array;
+    try {
+      const handle = await open(filePath, 'r');
+      try {
+        const buffer = Buffer.alloc(Math.min(size, SNIFF_BYTES));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        head = buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      this.addGap(path, 'E_INPUT_UNREADABLE', 'read', `cannot read ${filePath}: ${errorMessage(error)}`);
+      return;
+    }
+    const name = basename(filePath);
+    const node = this.addNode({
+      path,
+      ...(parent ? { parent } : {}),
+      depth,
+      name,
+      entryKind: 'file',
+      size,
+      type: detectType(head, name, size),
+      flags: [],
+      facts: [],
+      head,
+    });
+    const source: ContentSource = { kind: 'file', path: filePath, offset: 0, length: size };
+    const digest = this.pool.digestFile(filePath, 0, size);
+    this.bytesSeen += size;
+    await this.processContent(node, source, digest);
+    this.inputBytesDone += depth === 0 ? size : 0;
+    this.emitProgress(path);
+  }
+
+  // ---- one node's content: digest, analyzers, unpacker -----------------------------------------
+
+  private async processContent(node: MutableNode, source: ContentSource, digest: Promise<ContentDigest>) {
+    const head: NodeHead = node;
+    const analyzers = this.options.analyzers.filter((analyzer) => safeAccepts(analyzer, head));
+    const unpacker = this.options.unpackers.find((candidate) => safeAccepts(candidate, head));
+
+    // Digest and analysis finish in the background; the walk goes on with the children.
+    const analysed = digest.then(
+      async (result) => {
+        this.applyDigest(node, result);
+        if (analyzers.length === 0) return;
+        const view = nodeView(head, source, result.digests.sha256);
+        for (const analyzer of analyzers) {
+          try {
+            const { facts, gaps } = await analyzer.analyze(view, this.context);
+            node.facts.push(...facts);
+            for (const gap of gaps) this.addGapInput(node.path, analyzer.id, gap);
+          } catch (error) {
+            this.addGap(
+              node.path,
+              asGapCode(error, 'E_PLUGIN_FAILED'),
+              'analyze',
+              errorMessage(error),
+              analyzer.id,
+            );
+          }
+        }
+      },
+      (error) => {
+        this.addGap(
+          node.path,
+          asGapCode(error, 'E_INPUT_UNREADABLE'),
+          'read',
+          `hashing failed: ${errorMessage(error)}`,
+        );
+      },
+    );
+    await this.track(analysed);
+
+    if (!unpacker) return;
+    if (node.depth + 1 > this.options.limits.maxDepth) {
+      this.addGap(
+        node.path,
+        'E_ARTIFACT_TOO_DEEP',
+        'limit',
+        `not unpacked: nesting depth ${node.depth + 1} exceeds the limit of ${this.options.limits.maxDepth}`,
+        unpacker.id,
+      );
+      return;
+    }
+    if (this.isFileLimitReached) return;
+    await this.unpack(node, unpacker, source);
+  }
+
+  private applyDigest(node: MutableNode, result: ContentDigest) {
+    node.digests = result.digests;
+    node.entropy = result.entropy;
+    if (isTextType(node.type)) node.lines = lineCount(result);
+  }
+
+  // ---- containers ----------------------------------------------------------------------------
+
+  private async unpack(container: MutableNode, unpacker: Unpacker, source: ContentSource): Promise<void> {
+    container.unpackedBy = unpacker.id;
+    const names = new DuplicateNames();
+    try {
+      for await (const entry of unpacker.unpack(contentView(container, source), this.context)) {
+        this.throwIfAborted();
+        if (entry.kind === 'directory') continue;
+        const unique = names.unique(entry.name);
+        const path = childPath(container.path, unique.name);
+        if (!this.countFile(path, container.path)) break;
+        const flags = nameFlags(entry.name);
+        if (unique.isDuplicate) flags.push('duplicate-name');
+        if (entry.kind === 'symlink' || entry.kind === 'hardlink') {
+          this.addLinkNode(
+            path,
+            container.path,
+            container.depth + 1,
+            entry.name,
+            entry.kind,
+            entry.linkTarget ?? '',
+            flags,
+          );
+          continue;
+        }
+        await this.consumeEntry(container, entry, path, flags, unpacker.id);
+      }
+    } catch (error) {
+      if (this.options.signal?.aborted) throw error;
+      this.addGap(
+        container.path,
+        asGapCode(error, 'E_ARCHIVE_CORRUPT'),
+        'unpack',
+        `unpacking stopped: ${errorMessage(error)}`,
+        unpacker.id,
+      );
+    }
+  }
+
+  private async consumeEntry(
+    container: MutableNode,
+    entry: ArchiveEntry,
+    path: NodePath,
+    flags: NodeFlag[],
+    unpackerId: string,
+  ): Promise<void> {
+    const limits = this.options.limits;
+    const depth = container.depth + 1;
+    const declared = entry.declaredSize;
+    const base = {
+      path,
+      parent: container.path,
+      depth,
+      name: entry.name,
+      entryKind: 'file' as const,
+      flags,
+      facts: [],
+      ...(entry.mtime && !Number.isNaN(entry.mtime.getTime()) ? { mtime: entry.mtime.toISOString() } : {}),
+    };
+    const recordUnread = (code: ErrorCode, message: string, size = declared ?? 0) => {
+      this.addNode({ ...base, size, type: 'binary', head: new Uint8Array(0) });
+      this.addGap(path, code, code.startsWith('E_ARTIFACT') ? 'limit' : 'unpack', message, unpackerId);
+    };
+
+    if (entry.problem || !entry.open) {
+      if (entry.problem?.code === 'E_ARCHIVE_ENCRYPTED') flags.push('encrypted');
+      recordUnread(
+        entry.problem?.code ?? 'E_ARCHIVE_UNSUPPORTED',
+        entry.problem?.message ?? 'the container gives no content for this entry',
+      );
+      return;
+    }
+    const precheck = this.checkDeclaredSize(entry);
+    if (precheck) {
+      recordUnread(precheck.code, precheck.message);
+      return;
+    }
+
+    let stream: Readable;
+    try {
+      stream = await entry.open();
+    } catch (error) {
+      recordUnread(asGapCode(error, 'E_ARCHIVE_CORRUPT'), errorMessage(error));
+      return;
+    }
+
+    // Read the head first: it decides the type and whether any plugin needs the bytes kept.
+    const chunks: Uint8Array[] = [];
+    let buffered = 0;
+    let size = 0;
+    let head: Uint8Array | undefined;
+    let keep = false;
+    let streamDigest: StreamDigest | undefined;
+    let scratch: { path: string; handle: FileHandle } | undefined;
+    let type: DetectedType = 'binary';
+
+    const decide = (ended: boolean) => {
+      const joined = Buffer.concat(chunks);
+      head = joined.subarray(0, SNIFF_BYTES);
+      const knownSize = ended ? size : (declared ?? size);
+      type = detectType(head, entry.name, knownSize);
+      const probe: NodeHead = { path, name: entry.name, size: knownSize, depth, type, head };
+      keep =
+        this.options.unpackers.some((unpacker) => safeAccepts(unpacker, probe)) ||
+        this.options.analyzers.some((analyzer) => safeAccepts(analyzer, probe));
+    };
+
+    const spill = async (chunk: Uint8Array) => {
+      if (keep) {
+        if (!scratch) {
+          const scratchPath = await this.newScratchPath();
+          scratch = { path: scratchPath, handle: await open(scratchPath, 'w') };
+          for (const held of chunks) await scratch.handle.write(held);
+          chunks.length = 0;
+          buffered = 0;
+        }
+        await scratch.handle.write(chunk);
+      } else {
+        if (!streamDigest) {
+          streamDigest = this.pool.openStream();
+          for (const held of chunks) await streamDigest.update(held);
+          chunks.length = 0;
+          buffered = 0;
+        }
+        await streamDigest.update(chunk);
+      }
+    };
+
+    try {
+      for await (const raw of stream) {
+        const chunk: Uint8Array = typeof raw === 'string' ? Buffer.from(raw) : raw;
+        size += chunk.length;
+        this.unpackedBytes += chunk.length;
+        this.bytesSeen += chunk.length;
+        const limit = this.checkGrowth(entry, size);
+        if (limit) throw limit;
+        if (head === undefined) {
+          chunks.push(chunk);
+          buffered += chunk.length;
+          if (buffered >= SNIFF_BYTES) decide(false);
+          continue;
+        }
+        if (!scratch && !streamDigest && buffered + chunk.length <= limits.inMemoryBytes) {
+          chunks.push(chunk);
+          buffered += chunk.length;
+        } else {
+          await spill(chunk);
+        }
+        this.emitProgress(path);
+      }
+      if (head === undefined) decide(true);
+    } catch (error) {
+      stream.destroy();
+      streamDigest?.abort();
+      await scratch?.handle.close();
+      const isLimit = error instanceof LimitReached;
+      this.addNode({ ...base, size, type: head ? type : 'binary', head: head ?? new Uint8Array(0) });
+      this.addGap(
+        path,
+        asGapCode(error, 'E_ARCHIVE_CORRUPT'),
+        isLimit ? 'limit' : 'unpack',
+        isLimit ? errorMessage(error) : `entry unreadable after ${size} bytes: ${errorMessage(error)}`,
+        unpackerId,
+      );
+      return;
+    }
+
+    if (declared !== undefined && declared !== size) {
+      // The container lied about the size (or the stream was cut short): note it, keep what we read.
+      this.addGap(
+        path,
+        'E_ARCHIVE_CORRUPT',
+        'unpack',
+        `declared size ${declared} but ${size} bytes were read`,
+        unpackerId,
+      );
+    }
+
+    const node = this.addNode({ ...base, size, type, head: head ?? new Uint8Array(0) });
+    let source: ContentSource;
+    let digest: Promise<ContentDigest>;
+    if (scratch) {
+      await scratch.handle.close();
+      source = { kind: 'file', path: scratch.path, offset: 0, length: size };
+      digest = this.pool.digestFile(scratch.path, 0, size);
+    } else if (streamDigest) {
+      // Only entries that nothing needs are streamed to the hasher (see `spill`).
+      source = { kind: 'memory', bytes: new Uint8Array(0) };
+      digest = streamDigest.finish();
+    } else {
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      source = { kind: 'memory', bytes };
+      digest = this.pool.digestBytes(bytes);
+    }
+    if (!keep) {
+      // Nothing needs the bytes after hashing: let them go as soon as the digest is done.
+      await this.track(
+        digest
+          .then((result) => this.applyDigest(node, result))
+          .catch((error) => {
+            this.addGap(
+              path,
+              asGapCode(error, 'E_INTERNAL'),
+              'read',
+              `hashing failed: ${errorMessage(error)}`,
+            );
+          }),
+      );
+      return;
+    }
+    await this.processContent(node, source, digest);
+  }
+
+  private checkDeclaredSize(entry: ArchiveEntry): { code: ErrorCode; message: string } | undefined {
+    const limits = this.options.limits;
+    const declared = entry.declaredSize;
+    if (declared === undefined) return undefined;
+    if (declared > limits.maxFileBytes) {
+      return {
+        code: 'E_ARTIFACT_FILE_TOO_LARGE',
+        message: `not unpacked: declared size ${declared} exceeds the per-file limit of ${limits.maxFileBytes}`,
+      };
+    }
+    const ratio = this.ratioOf(entry, declared);
+    if (ratio !== undefined) {
+      return {
+        code: 'E_ARTIFACT_RATIO_EXCEEDED',
+        message: `not unpacked: compression ratio ${ratio.toFixed(0)}:1 exceeds the limit of ${limits.maxCompressionRatio}:1`,
+      };
+    }
+    if (this.unpackedBytes + declared > limits.maxTotalBytes) {
+      return {
+        code: 'E_ARTIFACT_TOO_LARGE',
+        message: `not unpacked: the scan would exceed its limit of ${limits.maxTotalBytes} unpacked bytes`,
+      };
+    }
+    return undefined;
+  }
+
+  /** The ratio when it is over the limit, else undefined. */
+  private ratioOf(entry: ArchiveEntry, size: number): number | undefined {
+    const limits = this.options.limits;
+    if (entry.compressedSize === undefined || size < limits.ratioFloorBytes) return undefined;
+    const ratio = size / Math.max(1, entry.compressedSize);
+    return ratio > limits.maxCompressionRatio ? ratio : undefined;
+  }
+
+  private checkGrowth(entry: ArchiveEntry, size: number): LimitReached | undefined {
+    const limits = this.options.limits;
+    if (size > limits.maxFileBytes) {
+      return new LimitReached(
+        'E_ARTIFACT_FILE_TOO_LARGE',
+        `stopped at ${size} bytes: the per-file limit is ${limits.maxFileBytes}`,
+      );
+    }
+    const ratio = this.ratioOf(entry, size);
+    if (ratio !== undefined) {
+      return new LimitReached(
+        'E_ARTIFACT_RATIO_EXCEEDED',
+        `stopped at ${size} bytes: compression ratio ${ratio.toFixed(0)}:1 exceeds the limit of ${limits.maxCompressionRatio}:1`,
+      );
+    }
+    if (this.unpackedBytes > limits.maxTotalBytes) {
+      return new LimitReached(
+        'E_ARTIFACT_TOO_LARGE',
+        `stopped: the scan reached its limit of ${limits.maxTotalBytes} unpacked bytes`,
+      );
+    }
+    return undefined;
+  }
+
+  // ---- bookkeeping ---------------------------------------------------------------------------
+
+  /** Counts a new node against the file limit; false (and a gap, once) when the limit is reached. */
+  private countFile(path: NodePath, parent: NodePath | undefined): boolean {
+    if (this.isFileLimitReached) return false;
+    if (this.fileCount >= this.options.limits.maxFiles) {
+      this.isFileLimitReached = true;
+      this.addGap(
+        parent ?? path,
+        'E_ARTIFACT_TOO_MANY_FILES',
+        'limit',
+        `stopped at ${this.fileCount} files, the limit; ${path} and everything after it were not looked at`,
+      );
+      return false;
+    }
+    this.fileCount++;
+    return true;
+  }
+
+  private addNode(node: MutableNode): MutableNode {
+    this.nodes.push(node);
+    return node;
+  }
+
+  private addLinkNode(
+    path: NodePath,
+    parent: NodePath | undefined,
+    depth: number,
+    name: string,
+    kind: 'symlink' | 'hardlink',
+    target: string,
+    flags: NodeFlag[] = [],
+  ) {
+    this.addNode({
+      path,
+      ...(parent ? { parent } : {}),
+      depth,
+      name,
+      entryKind: kind,
+      size: 0,
+      type: kind,
+      flags: [...flags, 'not-followed'],
+      linkTarget: target,
+      facts: [],
+      head: new Uint8Array(0),
+    });
+  }
+
+  private addGap(
+    node: NodePath,
+    code: ErrorCode,
+    stage: CoverageGap['stage'],
+    message: string,
+    plugin?: string,
+  ): void {
+    this.gaps.push({ node, code, stage, message, ...(plugin ? { plugin } : {}) });
+  }
+
+  private addGapInput(node: NodePath, plugin: string, gap: GapInput) {
+    this.gaps.push({ ...gap, node: gap.node ?? node, plugin });
+  }
+
+  private async newScratchPath(): Promise<string> {
+    this.scratchDir ??= await mkdtemp(join(this.options.scratchParent ?? tmpdir(), 'countersign-'));
+    return join(this.scratchDir, `entry-${++this.scratchCount}`);
+  }
+
+  /** Runs a job in the background, bounded: waits when too many are in flight. */
+  private async track(job: Promise<void>): Promise<void> {
+    const tracked = job.catch(() => undefined).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+    if (this.background.size > MAX_BACKGROUND_JOBS) await this.drain(MAX_BACKGROUND_JOBS / 2);
+  }
+
+  private async drain(target: number): Promise<void> {
+    while (this.background.size > target) await Promise.race(this.background);
+  }
+
+  private throwIfAborted() {
+    if (this.options.signal?.aborted) throw new CountersignError('E_INTERNAL', 'scan aborted');
+  }
+
+  private emitProgress(current: string, force = false) {
+    if (!this.options.onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.lastProgress < 100) return;
+    this.lastProgress = now;
+    this.options.onProgress({
+      nodes: this.nodes.length,
+      bytes: this.bytesSeen,
+      inputBytes: this.inputBytes,
+      inputBytesDone: this.inputBytesDone,
+      current,
+    });
+  }
+}
+
+/** A plugin's cheap check must not take the walk down. */
+function safeAccepts(plugin: { accepts(node: NodeHead): boolean }, node: NodeHead): boolean {
+  try {
+    return plugin.accepts(node);
+  } catch {
+    return false;
+  }
+}
