@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CountersignError } from '../core/errors.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
@@ -31,13 +34,17 @@ export interface StreamDigest {
   abort(): void;
 }
 
-function workerUrl(): { url: URL; execArgv: string[] } {
-  // Under the TypeScript source (tests), the worker is a .ts file that needs the tsx loader.
-  const isSource = import.meta.url.endsWith('.ts');
-  return {
-    url: new URL(isSource ? './digest-worker.ts' : './digest-worker.js', import.meta.url),
-    execArgv: isSource ? ['--import', 'tsx'] : [],
-  };
+/**
+ * Starts one hashing worker. Under the TypeScript sources (tests run them directly) the worker is a
+ * `.ts` file: a small bootstrap registers tsx's loader inside the worker before importing it.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./digest-worker.js', import.meta.url));
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
+  const workerModule = new URL('./digest-worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerModule)}); });`;
+  return new Worker(bootstrap, { eval: true });
 }
 
 /**
@@ -54,9 +61,8 @@ export class DigestPool {
     private readonly algorithms: readonly DigestAlgorithm[],
     size = Math.max(1, Math.min(availableParallelism(), 8)),
   ) {
-    const { url, execArgv } = workerUrl();
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(url, { execArgv });
+      const worker = startWorker();
       const entry: PoolWorker = { worker, inFlightBytes: 0, jobs: 0, drainWaiters: [] };
       worker.on('message', (message: { id: number; result?: ContentDigest; error?: string; ack?: number }) =>
         this.onMessage(entry, message),

@@ -1,0 +1,87 @@
+import { writeFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import type { Limits } from '../core/limits.js';
+import type { DigestAlgorithm } from '../core/scan-result.js';
+import { scan } from '../pipeline/scan.js';
+import { type ReportFormat, renderReport } from '../report/index.js';
+import { EXIT } from './exit-codes.js';
+import { parseDigests, parsePositiveInt, parseSize } from './options.js';
+import { createProgressBar } from './progress.js';
+
+interface ScanFlags {
+  format: ReportFormat;
+  json?: boolean;
+  output?: string;
+  tree?: boolean;
+  quiet?: boolean;
+  strict?: boolean;
+  digests: DigestAlgorithm[];
+  maxDepth?: number;
+  maxFiles?: number;
+  maxTotalBytes?: number;
+  maxFileBytes?: number;
+  maxRatio?: number;
+  scratchDir?: string;
+}
+
+export function registerScanCommand(program: Command): void {
+  program
+    .command('scan')
+    .description('unpack files or folders recursively and inventory everything inside')
+    .argument('<paths...>', 'files or folders to scan')
+    .addOption(
+      new Option('-f, --format <format>', 'report format')
+        .choices(['text', 'json', 'cyclonedx'])
+        .default('text'),
+    )
+    .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('--tree', 'text report: list every node of the tree')
+    .option('-q, --quiet', 'no progress bar')
+    .option('--strict', `exit ${EXIT.incomplete} when any part could not be looked at (coverage gaps)`)
+    .option('--digests <list>', 'digests per node (sha256 is always computed)', parseDigests, [
+      'sha256',
+      'sha1',
+      'md5',
+    ])
+    .option('--max-depth <n>', 'deepest nesting level to unpack (default 32)', parsePositiveInt)
+    .option('--max-files <n>', 'most nodes in one scan (default 200000)', parsePositiveInt)
+    .option('--max-total-bytes <size>', 'most unpacked bytes in one scan (default 16G)', parseSize)
+    .option('--max-file-bytes <size>', 'largest unpacked entry (default 4G)', parseSize)
+    .option(
+      '--max-ratio <n>',
+      'largest compression ratio of an entry over 1 MiB (default 200)',
+      parsePositiveInt,
+    )
+    .option('--scratch-dir <dir>', 'where large unpacked entries are kept during the scan (default: OS temp)')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      const limits: Partial<Limits> = {
+        ...(flags.maxDepth !== undefined ? { maxDepth: flags.maxDepth } : {}),
+        ...(flags.maxFiles !== undefined ? { maxFiles: flags.maxFiles } : {}),
+        ...(flags.maxTotalBytes !== undefined ? { maxTotalBytes: flags.maxTotalBytes } : {}),
+        ...(flags.maxFileBytes !== undefined ? { maxFileBytes: flags.maxFileBytes } : {}),
+        ...(flags.maxRatio !== undefined ? { maxCompressionRatio: flags.maxRatio } : {}),
+      };
+      const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
+      const result = await (async () => {
+        try {
+          return await scan(paths, {
+            limits,
+            digests: flags.digests,
+            ...(flags.scratchDir ? { scratchParent: flags.scratchDir } : {}),
+            ...(progress ? { onProgress: progress.update } : {}),
+          });
+        } finally {
+          progress?.done();
+        }
+      })();
+      const format: ReportFormat = flags.json ? 'json' : flags.format;
+      const report = renderReport(result, format, {
+        tree: flags.tree ?? false,
+        color: !flags.output && process.stdout.isTTY === true,
+      });
+      if (flags.output) await writeFile(flags.output, report);
+      else process.stdout.write(report);
+      if (flags.strict && result.gaps.length > 0) process.exitCode = EXIT.incomplete;
+    });
+}
