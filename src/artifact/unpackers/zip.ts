@@ -1,0 +1,255 @@
+import { type Readable, Transform } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { CountersignError } from '../../core/errors.js';
+import type { ArchiveEntry, ContentView, EntryKind, Unpacker } from '../../core/plugin.js';
+import { toArchiveError } from './archive-errors.js';
+import { nodeReadable } from './node-bytes.js';
+import { typedStream } from './typed-stream.js';
+import { decodeZipName } from './zip-names.js';
+
+/** Longest symlink target read from a zip entry's content (PATH_MAX on Linux). */
+export const MAX_LINK_TARGET_BYTES = 4096;
+
+const METHOD_STORED = 0;
+const METHOD_DEFLATED = 8;
+const UNIX_HOST = 3;
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+const S_IFDIR = 0o040000;
+
+/**
+ * yauzl reads through this: every byte comes from `node.read`, so the same code serves a
+ * multi-GB file on disk and a zip nested in memory three levels down.
+ */
+class NodeRandomAccessReader extends yauzl.RandomAccessReader {
+  constructor(private readonly node: ContentView) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    return nodeReadable(this.node, start, end);
+  }
+
+  // yauzl's small reads (central directory, local headers) go straight to node.read.
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (err: Error | null, bytesRead?: number) => void,
+  ): void {
+    this.node.read({ offset: position, length }).then(
+      (bytes) => {
+        buffer.set(bytes, offset);
+        callback(null, bytes.length);
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+}
+
+function openZip(node: ContentView): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    try {
+      yauzl.fromRandomAccessReader(
+        new NodeRandomAccessReader(node),
+        node.size,
+        {
+          lazyEntries: true,
+          autoClose: false, // the engine may open entries after listing: nothing to release anyway
+          decodeStrings: false, // names are decoded by us, raw: yauzl's decoding rejects `../`
+          validateEntrySizes: true,
+          strictFileNames: false,
+        },
+        (error, zipfile) => (error ? reject(error) : resolve(zipfile)),
+      );
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/** One central-directory entry at a time (lazyEntries), as a promise; undefined at the end. */
+function nextEntry(zipfile: ZipFile): Promise<Entry | undefined> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      zipfile.off('entry', onEntry);
+      zipfile.off('end', onEnd);
+      zipfile.off('error', onError);
+    };
+    const onEntry = (entry: Entry) => {
+      cleanup();
+      resolve(entry);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(undefined);
+    };
+    const onError = (error: unknown) => {
+      cleanup();
+      reject(error);
+    };
+    zipfile.on('entry', onEntry);
+    zipfile.on('end', onEnd);
+    zipfile.on('error', onError);
+    zipfile.readEntry();
+  });
+}
+
+function openEntryStream(zipfile: ZipFile, entry: Entry): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    try {
+      zipfile.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream)));
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/** Passes bytes through and fails at the end when their CRC-32 is not the one the zip declares. */
+function crcCheck(expected: number, name: string): Transform {
+  let crc = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      crc = crc32(chunk, crc);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (crc >>> 0 === expected >>> 0) return callback();
+      callback(
+        new CountersignError('E_ARCHIVE_CORRUPT', `zip entry ${name}: CRC-32 mismatch`, {
+          details: { expected: expected >>> 0, actual: crc >>> 0 },
+        }),
+      );
+    },
+  });
+}
+
+function unixMode(entry: Entry): number | undefined {
+  if (entry.versionMadeBy >> 8 !== UNIX_HOST) return undefined;
+  const mode = entry.externalFileAttributes >>> 16;
+  return mode === 0 ? undefined : mode;
+}
+
+function kindOf(name: string, mode: number | undefined): EntryKind {
+  if (mode !== undefined && (mode & S_IFMT) === S_IFLNK) return 'symlink';
+  if (name.endsWith('/') || name.endsWith('\\')) return 'directory';
+  if (mode !== undefined && (mode & S_IFMT) === S_IFDIR) return 'directory';
+  return 'file';
+}
+
+function problemOf(entry: Entry, name: string): CountersignError | undefined {
+  if (entry.isEncrypted()) {
+    return new CountersignError('E_ARCHIVE_ENCRYPTED', `zip entry ${name} is encrypted`, {
+      details: { compressionMethod: entry.compressionMethod },
+    });
+  }
+  if (entry.compressionMethod !== METHOD_STORED && entry.compressionMethod !== METHOD_DEFLATED) {
+    return new CountersignError(
+      'E_ARCHIVE_UNSUPPORTED',
+      `zip entry ${name} uses compression method ${entry.compressionMethod}`,
+      { details: { compressionMethod: entry.compressionMethod } },
+    );
+  }
+  return undefined;
+}
+
+/** The content of an entry as a typed stream, checked against its declared size (yauzl) and CRC-32 (here). */
+async function openContent(zipfile: ZipFile, entry: Entry, name: string): Promise<Readable> {
+  const context = `zip entry ${name}`;
+  let raw: Readable;
+  try {
+    raw = await openEntryStream(zipfile, entry);
+  } catch (error) {
+    throw toArchiveError(error, context);
+  }
+  const checked = crcCheck(entry.crc32, name);
+  raw.on('error', (error) => checked.destroy(toArchiveError(error, context)));
+  raw.pipe(checked);
+  checked.on('close', () => {
+    if (!raw.readableEnded) raw.destroy();
+  });
+  return typedStream(checked, (error) => toArchiveError(error, context));
+}
+
+/** Reads a symlink entry's target (its content), never more than MAX_LINK_TARGET_BYTES. */
+async function readLinkTarget(zipfile: ZipFile, entry: Entry, name: string): Promise<string> {
+  if (entry.uncompressedSize > MAX_LINK_TARGET_BYTES) {
+    throw new CountersignError(
+      'E_ARCHIVE_CORRUPT',
+      `zip symlink ${name} declares a ${entry.uncompressedSize}-byte target (limit ${MAX_LINK_TARGET_BYTES})`,
+    );
+  }
+  const stream = await openContent(zipfile, entry, name);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > MAX_LINK_TARGET_BYTES) {
+      stream.destroy();
+      throw new CountersignError('E_ARCHIVE_CORRUPT', `zip symlink ${name}: target longer than declared`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function toArchiveEntry(zipfile: ZipFile, entry: Entry): Promise<ArchiveEntry> {
+  const name = decodeZipName(entry.fileNameRaw, entry.generalPurposeBitFlag, entry.extraFields);
+  const mode = unixMode(entry);
+  const kind = kindOf(name, mode);
+  const base = {
+    name,
+    kind,
+    declaredSize: entry.uncompressedSize,
+    compressedSize: entry.compressedSize,
+    mtime: entry.getLastModDate({ timezone: 'UTC' }),
+    ...(mode === undefined ? {} : { mode: mode & 0o7777 }),
+  };
+  const problem = problemOf(entry, name);
+  if (problem) return { ...base, problem };
+  if (kind === 'directory') return base;
+  if (kind === 'symlink') {
+    try {
+      return { ...base, linkTarget: await readLinkTarget(zipfile, entry, name) };
+    } catch (error) {
+      return { ...base, problem: toArchiveError(error, `zip symlink ${name}`) };
+    }
+  }
+  return { ...base, open: () => openContent(zipfile, entry, name) };
+}
+
+/**
+ * unpacker/zip: zip and zip64 archives through yauzl, reading the central directory (so data
+ * descriptors are no problem). Entries keep their raw names; encrypted entries and unknown
+ * compression methods come with a `problem` instead of content.
+ */
+export const zipUnpacker: Unpacker = {
+  id: 'unpacker/zip',
+  version: 1,
+  accepts: (node) => node.type === 'zip',
+  async *unpack(node) {
+    let zipfile: ZipFile;
+    try {
+      zipfile = await openZip(node);
+    } catch (error) {
+      throw toArchiveError(error, `zip ${node.name}`);
+    }
+    for (;;) {
+      let entry: Entry | undefined;
+      try {
+        entry = await nextEntry(zipfile);
+      } catch (error) {
+        if (error instanceof Error && /strong encryption/i.test(error.message)) {
+          throw new CountersignError('E_ARCHIVE_ENCRYPTED', `zip ${node.name}: ${error.message}`, {
+            cause: error,
+          });
+        }
+        throw toArchiveError(error, `zip ${node.name}`);
+      }
+      if (entry === undefined) return;
+      yield await toArchiveEntry(zipfile, entry);
+    }
+  },
+};
