@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'E_ARCHIVE_TRUNCATED',
   'E_ARCHIVE_ENCRYPTED',
   'E_ARCHIVE_UNSUPPORTED',
+  'E_ARCHIVE_EXTERNAL_CONTENT', // content stored outside the container (asar `unpacked` files)
   // format parsers (formats/*)
   'E_FORMAT_TRUNCATED',
   'E_FORMAT_MALFORMED',
