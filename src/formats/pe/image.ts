@@ -1,0 +1,98 @@
+import type { PeHeaders, SectionHeader } from './headers.js';
+import type { PeReader } from './reader.js';
+
+/** Below this file alignment the loader uses PointerToRawData as is (pefile does the same). */
+const HARDCODED_FILE_ALIGNMENT = 0x200;
+
+/**
+ * Maps RVAs (addresses relative to the image base, as the loader lays sections out) to file
+ * offsets. An RVA that falls in a section's zero-filled tail, in no section, or past the end of the
+ * file maps to `undefined`: callers treat it as "not in the file" instead of reading garbage.
+ */
+export class PeImage {
+  readonly reader: PeReader;
+  readonly headers: PeHeaders;
+
+  constructor(reader: PeReader, headers: PeHeaders) {
+    this.reader = reader;
+    this.headers = headers;
+  }
+
+  /** Where a section's raw data really starts: the loader rounds PointerToRawData down to 0x200. */
+  rawStart(section: SectionHeader): number {
+    if (this.headers.optional.fileAlignment < HARDCODED_FILE_ALIGNMENT) return section.pointerToRawData;
+    return section.pointerToRawData - (section.pointerToRawData % HARDCODED_FILE_ALIGNMENT);
+  }
+
+  /** The raw bytes a section occupies in the file, clipped to the file's end. */
+  rawExtent(section: SectionHeader): { offset: number; size: number } {
+    const offset = this.rawStart(section);
+    if (offset >= this.reader.size) return { offset, size: 0 };
+    return { offset, size: Math.min(section.sizeOfRawData, this.reader.size - offset) };
+  }
+
+  /** The section whose virtual range holds `rva` (first match, as section tables may overlap). */
+  sectionOf(rva: number): SectionHeader | undefined {
+    for (const section of this.headers.sections) {
+      const span = Math.max(section.virtualSize, section.sizeOfRawData);
+      if (rva >= section.virtualAddress && rva < section.virtualAddress + span) return section;
+    }
+    return undefined;
+  }
+
+  rvaToOffset(rva: number): number | undefined {
+    if (!Number.isSafeInteger(rva) || rva < 0) return undefined;
+    const section = this.sectionOf(rva);
+    if (section) {
+      const delta = rva - section.virtualAddress;
+      if (delta >= section.sizeOfRawData) return undefined;
+      const offset = this.rawStart(section) + delta;
+      return offset < this.reader.size ? offset : undefined;
+    }
+    // Headers are mapped at RVA 0; an RVA below the first section that no section holds lies in them.
+    const firstSection = Math.min(
+      ...this.headers.sections.map((s) => s.virtualAddress),
+      Number.POSITIVE_INFINITY,
+    );
+    if (
+      rva < Math.min(firstSection, Math.max(this.headers.optional.sizeOfHeaders, 1)) &&
+      rva < this.reader.size
+    ) {
+      return rva;
+    }
+    return undefined;
+  }
+
+  /** A file offset for `length` bytes at `rva`, or undefined when they are not all in the file. */
+  offsetFor(rva: number, length: number): number | undefined {
+    const offset = this.rvaToOffset(rva);
+    return offset !== undefined && this.reader.has(offset, length) ? offset : undefined;
+  }
+
+  u16(rva: number): number | undefined {
+    const at = this.offsetFor(rva, 2);
+    return at === undefined ? undefined : this.reader.u16(at);
+  }
+
+  u32(rva: number): number | undefined {
+    const at = this.offsetFor(rva, 4);
+    return at === undefined ? undefined : this.reader.u32(at);
+  }
+
+  u64(rva: number): bigint | undefined {
+    const at = this.offsetFor(rva, 8);
+    return at === undefined ? undefined : this.reader.u64(at);
+  }
+
+  /** A NUL-terminated ASCII string at `rva`, at most `max` bytes; undefined when not in the file. */
+  cString(rva: number, max = 512): string | undefined {
+    const at = this.rvaToOffset(rva);
+    return at === undefined ? undefined : this.reader.cString(at, max);
+  }
+
+  /** Converts a virtual address (image base + RVA) to an RVA; undefined when below the base. */
+  vaToRva(va: bigint): number | undefined {
+    const rva = va - this.headers.optional.imageBase;
+    return rva >= 0n && rva <= 0xffffffffn ? Number(rva) : undefined;
+  }
+}
