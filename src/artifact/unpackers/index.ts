@@ -1,8 +1,10 @@
 import type { Unpacker } from '../../core/plugin.js';
+import { asarUnpacker } from './asar.js';
+import { gzipUnpacker } from './gzip.js';
 import { tarUnpacker } from './tar.js';
 import { zipUnpacker } from './zip.js';
 
-/** The unpackers of a default scan, most specific first. */
+/** The unpackers of a default scan. Each accepts by detected type, so order does not matter. */
 export function defaultUnpackers(): Unpacker[] {
-  return [zipUnpacker, tarUnpacker];
+  return [zipUnpacker, gzipUnpacker, tarUnpacker, asarUnpacker];
 }
