@@ -13,8 +13,21 @@ export interface ContentDigest {
 }
 
 /**
- * Hashes and measures bytes incrementally in one read: the requested digests, a byte histogram
- * (entropy, and the newline count for free) and the size.
+ * One worker's share of a digest: some hashes over the whole content and/or the byte histogram
+ * of a part of it. Histograms add up, so a large file's work can be split across cores.
+ */
+export interface PartialDigest {
+  readonly size: number;
+  readonly digests: Partial<Record<DigestAlgorithm, string>>;
+  /** Byte counts (256 entries), when this part counted bytes. */
+  readonly histogram?: number[];
+  /** The last byte this part counted (-1 when none). */
+  readonly lastByte: number;
+}
+
+/**
+ * Hashes and measures bytes incrementally in one read: the requested digests and a byte
+ * histogram (entropy, and the newline count for free).
  */
 export class ContentDigester {
   private readonly hashes: Array<[DigestAlgorithm, Hash]>;
@@ -28,21 +41,28 @@ export class ContentDigester {
   ] as const;
   private size = 0;
   private lastByte = -1;
+  private isCounting: boolean;
 
-  constructor(algorithms: readonly DigestAlgorithm[]) {
-    const wanted = new Set<DigestAlgorithm>(['sha256', ...algorithms]);
-    this.hashes = [...wanted].map((algorithm) => [algorithm, createHash(algorithm)]);
+  constructor(algorithms: readonly DigestAlgorithm[], options: { histogram?: boolean } = {}) {
+    this.hashes = [...new Set(algorithms)].map((algorithm) => [algorithm, createHash(algorithm)]);
+    this.isCounting = options.histogram ?? true;
   }
 
-  update(chunk: Uint8Array): void {
+  /** Feeds bytes to the hashes and, unless `countBytes` is false, to the histogram. */
+  update(chunk: Uint8Array, countBytes = true): void {
     if (chunk.length === 0) return;
     for (const [, hash] of this.hashes) hash.update(chunk);
-    this.count(chunk);
     this.size += chunk.length;
-    this.lastByte = chunk[chunk.length - 1] ?? -1;
+    if (countBytes && this.isCounting) this.count(chunk);
+  }
+
+  /** Counts bytes without hashing them (a histogram-only share of a split job). */
+  countOnly(chunk: Uint8Array): void {
+    if (this.isCounting) this.count(chunk);
   }
 
   private count(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
     const [h0, h1, h2, h3] = this.histograms;
     let i = 0;
     // Bytes before a 4-aligned offset, then whole 32-bit words, then the tail.
@@ -62,34 +82,64 @@ export class ContentDigester {
       i += words * 4;
     }
     for (; i < chunk.length; i++) h0[chunk[i]!]!++;
+    this.lastByte = chunk[chunk.length - 1]!;
+  }
+
+  finishPartial(): PartialDigest {
+    const digests: Partial<Record<DigestAlgorithm, string>> = {};
+    for (const [algorithm, hash] of this.hashes) digests[algorithm] = hash.digest('hex');
+    if (!this.isCounting) return { size: this.size, digests, lastByte: this.lastByte };
+    const [h0, h1, h2, h3] = this.histograms;
+    const histogram = Array.from({ length: 256 }, (_, b) => h0[b]! + h1[b]! + h2[b]! + h3[b]!);
+    return { size: this.size, digests, histogram, lastByte: this.lastByte };
   }
 
   finish(): ContentDigest {
-    const digests: Record<string, string> = {};
-    for (const [algorithm, hash] of this.hashes) digests[algorithm] = hash.digest('hex');
-    const [h0, h1, h2, h3] = this.histograms;
-    let entropy = 0;
-    for (let b = 0; b < 256; b++) {
-      const n = h0[b]! + h1[b]! + h2[b]! + h3[b]!;
-      if (n > 0) {
-        const p = n / this.size;
-        entropy -= p * Math.log2(p);
-      }
-    }
-    return {
-      size: this.size,
-      digests: digests as unknown as Digests,
-      entropy: Math.round(entropy * 10_000) / 10_000,
-      newlines: h0[10]! + h1[10]! + h2[10]! + h3[10]!,
-      endsWithNewline: this.lastByte === 10,
-    };
+    return combineDigests([this.finishPartial()], this.size);
   }
 }
 
+/**
+ * Joins the shares of one content's digest: hashes from whichever part computed them, the
+ * histograms summed (in content order, so the last part's last byte is the content's).
+ */
+export function combineDigests(parts: readonly PartialDigest[], size: number): ContentDigest {
+  const digests: Partial<Record<DigestAlgorithm, string>> = {};
+  const histogram = new Float64Array(256);
+  let lastByte = -1;
+  for (const part of parts) {
+    Object.assign(digests, part.digests);
+    if (part.histogram) {
+      for (let b = 0; b < 256; b++) histogram[b]! += part.histogram[b]!;
+      if (part.lastByte !== -1) lastByte = part.lastByte;
+    }
+  }
+  if (digests.sha256 === undefined) throw new Error('internal: no part computed sha256');
+  let entropy = 0;
+  for (let b = 0; b < 256; b++) {
+    const n = histogram[b]!;
+    if (n > 0) {
+      const p = n / size;
+      entropy -= p * Math.log2(p);
+    }
+  }
+  return {
+    size,
+    digests: digests as Digests,
+    entropy: Math.round(entropy * 10_000) / 10_000,
+    newlines: histogram[10]!,
+    endsWithNewline: lastByte === 10,
+  };
+}
+
 export function digestBytes(bytes: Uint8Array, algorithms: readonly DigestAlgorithm[]): ContentDigest {
-  const digester = new ContentDigester(algorithms);
+  const digester = new ContentDigester(withSha256(algorithms));
   digester.update(bytes);
   return digester.finish();
+}
+
+export function withSha256(algorithms: readonly DigestAlgorithm[]): DigestAlgorithm[] {
+  return [...new Set<DigestAlgorithm>(['sha256', ...algorithms])];
 }
 
 /** Lines of text as editors count them: a last line without `\n` still counts. */

@@ -5,7 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CountersignError } from '../core/errors.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
-import { type ContentDigest, digestBytes } from './content-digest.js';
+import {
+  type ContentDigest,
+  combineDigests,
+  digestBytes,
+  type PartialDigest,
+  withSha256,
+} from './content-digest.js';
 import type { DigestRequest } from './digest-worker.js';
 
 /** Below this, hashing on the main thread is cheaper than a message round trip. */
@@ -13,8 +19,15 @@ const INLINE_BYTES = 16 * 1024;
 /** Bytes posted to one worker and not yet hashed; past this, producers wait (bounded memory). */
 const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
+/** File ranges at least this large are split across two workers (hashes on one, bytes counted on both). */
+const SPLIT_BYTES = 16 * 1024 * 1024;
+
+/** Relative cost per byte measured on this class of machine: md5 is the slowest hash. */
+const COST: Record<DigestAlgorithm, number> = { md5: 1.4, sha1: 0.55, sha256: 0.6 };
+const HISTOGRAM_COST = 1.2;
+
 interface Pending {
-  resolve(result: ContentDigest): void;
+  resolve(result: PartialDigest): void;
   reject(error: Error): void;
 }
 
@@ -57,14 +70,17 @@ export class DigestPool {
   private nextId = 1;
   private closed = false;
 
+  private readonly algorithms: readonly DigestAlgorithm[];
+
   constructor(
-    private readonly algorithms: readonly DigestAlgorithm[],
+    algorithms: readonly DigestAlgorithm[],
     size = Math.max(1, Math.min(availableParallelism(), 8)),
   ) {
+    this.algorithms = withSha256(algorithms);
     for (let i = 0; i < size; i++) {
       const worker = startWorker();
       const entry: PoolWorker = { worker, inFlightBytes: 0, jobs: 0, drainWaiters: [] };
-      worker.on('message', (message: { id: number; result?: ContentDigest; error?: string; ack?: number }) =>
+      worker.on('message', (message: { id: number; result?: PartialDigest; error?: string; ack?: number }) =>
         this.onMessage(entry, message),
       );
       worker.on('error', (error) => this.failAll(error));
@@ -131,22 +147,72 @@ export class DigestPool {
     });
   }
 
-  /** Hashes a byte range of a file on disk: the worker reads it itself. */
-  digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
-    const entry = this.leastLoaded();
-    return this.request(entry, {
-      op: 'file',
-      id: this.nextId++,
-      path,
-      offset,
-      length,
-      algorithms: [...this.algorithms],
-    });
+  /**
+   * Hashes a byte range of a file on disk: the workers read it themselves. A large range is
+   * split so that one big file keeps both cores busy: the hashes (sequential by nature) are shared
+   * out by cost, and the histogram, which adds up, is cut where it balances the two shares.
+   */
+  async digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
+    if (length < SPLIT_BYTES || this.workers.length < 2) {
+      const part = await this.request(this.leastLoaded(), {
+        op: 'file',
+        id: this.nextId++,
+        path,
+        offset,
+        length,
+        algorithms: [...this.algorithms],
+      });
+      return combineDigests([part], length);
+    }
+    const [first, second] = this.splitHashes();
+    const costOf = (share: DigestAlgorithm[]) =>
+      share.reduce((total, algorithm) => total + COST[algorithm], 0);
+    // Count bytes so that both shares cost the same: first + h*x = second + h*(1-x).
+    const fraction = Math.min(
+      1,
+      Math.max(0, (costOf(second) - costOf(first) + HISTOGRAM_COST) / (2 * HISTOGRAM_COST)),
+    );
+    const cut = offset + Math.floor(length * fraction);
+    const [workerA, workerB] = [this.workers[0]!, this.workers[1]!];
+    const parts = await Promise.all([
+      this.request(workerA, {
+        op: 'file',
+        id: this.nextId++,
+        path,
+        offset,
+        length,
+        algorithms: first,
+        histogram: { offset, length: cut - offset },
+      }),
+      this.request(workerB, {
+        op: 'file',
+        id: this.nextId++,
+        path,
+        offset,
+        length,
+        algorithms: second,
+        histogram: { offset: cut, length: offset + length - cut },
+      }),
+    ]);
+    return combineDigests(parts, length);
+  }
+
+  /** Two shares of the hashes with costs as even as a greedy split makes them (most costly first). */
+  private splitHashes(): [DigestAlgorithm[], DigestAlgorithm[]] {
+    const shares: [DigestAlgorithm[], DigestAlgorithm[]] = [[], []];
+    const costs = [0, 0];
+    for (const algorithm of [...this.algorithms].sort((a, b) => COST[b] - COST[a])) {
+      const target = costs[0]! <= costs[1]! ? 0 : 1;
+      shares[target].push(algorithm);
+      costs[target]! += COST[algorithm];
+    }
+    return shares;
   }
 
   /** Hashes bytes (copied to the worker, so the caller may reuse them at once). */
   async digestBytes(bytes: Uint8Array): Promise<ContentDigest> {
     if (bytes.length <= INLINE_BYTES) return digestBytes(bytes, this.algorithms);
+    const size = bytes.length;
     const entry = this.leastLoaded();
     await this.reserve(entry, bytes.length);
     // An exact-size copy, transferred: cloning a view would copy its whole underlying buffer.
@@ -156,7 +222,7 @@ export class DigestPool {
       { op: 'bytes', id: this.nextId++, bytes: copy, algorithms: [...this.algorithms] },
       [copy.buffer],
     );
-    return result.finally(() => this.release(entry, bytes.length));
+    return result.then((part) => combineDigests([part], size)).finally(() => this.release(entry, size));
   }
 
   /** Starts an incremental digest in one worker (chunks are copied to it). */
@@ -172,9 +238,10 @@ export class DigestPool {
         const copy = new Uint8Array(chunk);
         entry.worker.postMessage({ op: 'chunk', id, bytes: copy } satisfies DigestRequest, [copy.buffer]);
       },
-      finish: () => {
+      finish: async () => {
         finished = true;
-        return this.request(entry, { op: 'close', id });
+        const part = await this.request(entry, { op: 'close', id });
+        return combineDigests([part], part.size);
       },
       abort: () => {
         if (finished) return;

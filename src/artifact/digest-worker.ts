@@ -5,10 +5,19 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../core/scan-result.js';
-import { ContentDigester, digestBytes } from './content-digest.js';
+import { ContentDigester, type PartialDigest } from './content-digest.js';
 
 export type DigestRequest =
-  | { op: 'file'; id: number; path: string; offset: number; length: number; algorithms: DigestAlgorithm[] }
+  | {
+      op: 'file';
+      id: number;
+      path: string;
+      offset: number;
+      length: number;
+      algorithms: DigestAlgorithm[];
+      /** The part of the range whose bytes this job counts (absolute file offsets). */
+      histogram?: { offset: number; length: number };
+    }
   | { op: 'bytes'; id: number; bytes: Uint8Array; algorithms: DigestAlgorithm[] }
   | { op: 'open'; id: number; algorithms: DigestAlgorithm[] }
   | { op: 'chunk'; id: number; bytes: Uint8Array }
@@ -18,22 +27,40 @@ const READ_CHUNK = 1024 * 1024;
 const streams = new Map<number, ContentDigester>();
 let readBuffer: Buffer | undefined;
 
-function digestFileRange(path: string, offset: number, length: number, algorithms: DigestAlgorithm[]) {
+/**
+ * Reads a file range and digests it. With no hashes to compute, only the histogram range is
+ * read; otherwise the whole range is hashed and the histogram range counted on the way.
+ */
+function digestFileRange(request: Extract<DigestRequest, { op: 'file' }>): PartialDigest {
   readBuffer ??= Buffer.allocUnsafe(READ_CHUNK);
-  const digester = new ContentDigester(algorithms);
-  const fd = openSync(path, 'r');
+  const counted = request.histogram ?? { offset: request.offset, length: request.length };
+  const countedEnd = counted.offset + counted.length;
+  const digester = new ContentDigester(request.algorithms);
+  const start = request.algorithms.length > 0 ? request.offset : counted.offset;
+  const end = request.algorithms.length > 0 ? request.offset + request.length : countedEnd;
+  const fd = openSync(request.path, 'r');
   try {
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, readBuffer, 0, Math.min(READ_CHUNK, length - done), offset + done);
-      if (n === 0) throw new Error(`unexpected end of file at ${offset + done}`);
-      digester.update(readBuffer.subarray(0, n));
-      done += n;
+    let position = start;
+    while (position < end) {
+      const n = readSync(fd, readBuffer, 0, Math.min(READ_CHUNK, end - position), position);
+      if (n === 0) throw new Error(`unexpected end of file at ${position}`);
+      const chunk = readBuffer.subarray(0, n);
+      if (request.algorithms.length > 0) digester.update(chunk, false);
+      const from = Math.max(position, counted.offset);
+      const to = Math.min(position + n, countedEnd);
+      if (to > from) digester.countOnly(chunk.subarray(from - position, to - position));
+      position += n;
     }
   } finally {
     closeSync(fd);
   }
-  return digester.finish();
+  return digester.finishPartial();
+}
+
+function whole(bytes: Uint8Array, algorithms: DigestAlgorithm[]): PartialDigest {
+  const digester = new ContentDigester(algorithms);
+  digester.update(bytes);
+  return digester.finishPartial();
 }
 
 parentPort?.on('message', (request: DigestRequest) => {
@@ -42,11 +69,11 @@ parentPort?.on('message', (request: DigestRequest) => {
       case 'file':
         parentPort?.postMessage({
           id: request.id,
-          result: digestFileRange(request.path, request.offset, request.length, request.algorithms),
+          result: digestFileRange(request),
         });
         break;
       case 'bytes':
-        parentPort?.postMessage({ id: request.id, result: digestBytes(request.bytes, request.algorithms) });
+        parentPort?.postMessage({ id: request.id, result: whole(request.bytes, request.algorithms) });
         break;
       case 'open':
         streams.set(request.id, new ContentDigester(request.algorithms));
@@ -58,7 +85,7 @@ parentPort?.on('message', (request: DigestRequest) => {
       case 'close': {
         const digester = streams.get(request.id);
         streams.delete(request.id);
-        if (digester) parentPort?.postMessage({ id: request.id, result: digester.finish() });
+        if (digester) parentPort?.postMessage({ id: request.id, result: digester.finishPartial() });
         break;
       }
     }

@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestBytes } from './content-digest.js';
+import { DigestPool } from './digest-pool.js';
+
+let dir: string;
+let pool: DigestPool;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'countersign-digest-test-'));
+  pool = new DigestPool(['sha256', 'sha1', 'md5'], 2);
+});
+afterAll(async () => {
+  await pool.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function reference(bytes: Uint8Array) {
+  return {
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha1: createHash('sha1').update(bytes).digest('hex'),
+    md5: createHash('md5').update(bytes).digest('hex'),
+  };
+}
+
+describe('when a large file is split across two workers', () => {
+  it('gives the same digests, entropy and newline count as one pass', async () => {
+    // 20 MiB of mixed content: random bytes, text lines and zeros, past the split threshold.
+    const bytes = Buffer.concat([
+      randomBytes(8 * 1024 * 1024),
+      Buffer.from('line of text\n'.repeat(400_000)),
+      Buffer.alloc(7 * 1024 * 1024),
+    ]);
+    const path = join(dir, 'large.bin');
+    await writeFile(path, bytes);
+    const split = await pool.digestFile(path, 0, bytes.length);
+    const single = digestBytes(bytes, ['sha256', 'sha1', 'md5']);
+    expect(split.digests).toEqual(reference(bytes));
+    expect(split.entropy).toBe(single.entropy);
+    expect(split.newlines).toBe(single.newlines);
+    expect(split.newlines).toBeGreaterThanOrEqual(400_000);
+    expect(split.size).toBe(bytes.length);
+  });
+
+  it('digests a range inside a file, not the file', async () => {
+    const bytes = randomBytes(17 * 1024 * 1024 + 5);
+    const path = join(dir, 'range.bin');
+    await writeFile(path, bytes);
+    const length = 17 * 1024 * 1024 - 1000;
+    const part = await pool.digestFile(path, 1000, length);
+    expect(part.digests).toEqual(reference(bytes.subarray(1000, 1000 + length)));
+  });
+});
+
+describe('when content is streamed to a worker', () => {
+  it('agrees with a one-shot digest, whatever the chunk alignment', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024 + 3);
+    const stream = pool.openStream();
+    for (let offset = 0; offset < bytes.length; offset += 65_537) {
+      await stream.update(bytes.subarray(offset, offset + 65_537));
+    }
+    const streamed = await stream.finish();
+    expect(streamed.digests).toEqual(reference(bytes));
+    expect(streamed.entropy).toBe(digestBytes(bytes, ['sha256']).entropy);
+  });
+
+  it('hashes bytes sent whole, small ones inline and larger ones in a worker', async () => {
+    for (const size of [0, 10, 100_000]) {
+      const bytes = randomBytes(size);
+      expect((await pool.digestBytes(bytes)).digests).toEqual(reference(bytes));
+    }
+  });
+});
