@@ -11,7 +11,7 @@ import { DLL_CHARACTERISTICS, FILE_CHARACTERISTICS, flagNames, SECTION_CHARACTER
 import { type PeProblem, ProblemLog } from './problems.js';
 import { PeReader } from './reader.js';
 import { type PeResource, parseResources, RT_VERSION } from './resources.js';
-import { extractStrings, type PeStrings, type StringScanOptions } from './strings.js';
+import { extractStrings, type PeIndicator, type PeStrings, type StringScanOptions } from './strings.js';
 import { type PeTls, parseTls } from './tls.js';
 import { type PeVersionInfo, parseVersionInfo } from './version-info.js';
 
@@ -133,6 +133,7 @@ export function parsePe(bytes: Uint8Array, options: ParsePeOptions = {}): PeFile
       : log.guard('strings', { items: [], indicators: [], truncated: false }, () =>
           extractStrings(bytes, options.strings === false ? {} : options.strings),
         );
+  const indicators = withoutVersionNumbers(strings.indicators, resources);
   const exports = log.guard('exports', undefined, () => parseExports(image, log));
   const tls = log.guard('tls', undefined, () => parseTls(image, log));
 
@@ -158,9 +159,20 @@ export function parsePe(bytes: Uint8Array, options: ParsePeOptions = {}): PeFile
     debug: log.guard('debug', [], () => parseDebug(image, log)),
     ...(certificateTable ? { certificateTable } : {}),
     overlay: overlayOf(image, certificateTable),
-    strings,
+    strings: { ...strings, indicators },
     problems: log.items,
   };
+}
+
+/** `1.2.3.4` in a version resource is a version number, not an address. */
+function withoutVersionNumbers(
+  indicators: readonly PeIndicator[],
+  resources: readonly PeResource[],
+): PeIndicator[] {
+  const versions = resources.filter((r) => r.type === RT_VERSION && r.fileOffset !== undefined);
+  const inVersion = (offset: number) =>
+    versions.some((r) => offset >= r.fileOffset! && offset < r.fileOffset! + r.size);
+  return indicators.filter((i) => i.kind !== 'ipv4' || !inVersion(i.offset));
 }
 
 function kindOf(characteristics: number, subsystem: number): PeKind {
