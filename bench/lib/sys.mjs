@@ -1,0 +1,62 @@
+// Small process and machine helpers shared by the benchmarks.
+import { spawn, spawnSync } from 'node:child_process';
+import { statfs } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+
+/** Runs a command to completion; rejects with its stderr when it fails. `input` goes to stdin. */
+export function run(command, args, { cwd, env, input, stdoutFd = 'ignore' } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: env ?? process.env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', stdoutFd, 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`),
+        );
+    });
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+export function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+export async function freeBytes(path) {
+  const stats = await statfs(path);
+  return stats.bavail * stats.bsize;
+}
+
+function matchingLine(command, args, pattern = /./) {
+  const out = spawnSync(command, args, { encoding: 'utf8' });
+  if (out.status !== 0) return undefined;
+  return out.stdout
+    .split('\n')
+    .find((line) => pattern.test(line))
+    ?.trim();
+}
+
+export function machineInfo() {
+  const cpuFlags = spawnSync('grep', ['-m1', '-o', '-w', 'sha_ni', '/proc/cpuinfo'], { encoding: 'utf8' });
+  return {
+    cpuModel: cpus()[0]?.model,
+    cpus: cpus().length,
+    shaNi: cpuFlags.stdout.trim() === 'sha_ni',
+    memoryBytes: totalmem(),
+    node: process.version,
+    openssl: matchingLine('openssl', ['version']),
+    zip: matchingLine('zip', ['-v'], /^This is Zip/),
+  };
+}
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;

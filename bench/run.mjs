@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// Runs every benchmark in bench/*.bench.mjs, prints a summary, writes bench/.work/results.json.
+//
+// A benchmark module exports `id`, `title` and `run(ctx)`, which resolves to a list of sections
+// `{ title, rows, targets, checks, result, failure? }`: rows for the table, targets and checks with a status
+// (PASS / MISS / SKIP), and the raw result for results.json.
+//
+// Exit status: 0 whenever the benchmarks ran, met or missed (timing belongs in a report, not in a
+// gate); 1 only when something crashed (a tool failed, the artifact could not be made).
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { hasGnuTime } from './lib/measure.mjs';
+import { renderTable } from './lib/stats.mjs';
+import { hasCommand, machineInfo } from './lib/sys.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(benchDir, '..');
+
+const USAGE = `usage: npm run bench -- [options]   (or: node bench/run.mjs [options])
+  --big              also run the ~2 GiB variant (peak-RSS check; takes ~6 GiB of disk and minutes)
+                     (same as COUNTERSIGN_BENCH_BIG=1)
+  --variant <list>   variants to run, comma-separated: 1g, 2g (default: 1g)
+  --runs <n>         timed runs per command; the median is reported (default: 3)
+  --sha256sum        also time sha256sum once, for context (it is not the floor)
+  --clean            delete bench/.work/extracted/ afterwards (the artifacts stay cached)
+  --only <id>        run only the benchmark with this id (e.g. scan)
+  --cli <path>       the countersign CLI to run (default: dist/cli/main.js)
+  --scan-arg <arg>   an extra argument for \`countersign scan\` (repeatable)
+  --work <dir>       work directory (default: bench/.work, or COUNTERSIGN_BENCH_WORK)`;
+
+function parseOptions(argv) {
+  const options = {
+    variants: ['1g'],
+    runs: 3,
+    sha256sum: false,
+    clean: false,
+    only: undefined,
+    cli: undefined,
+    scanArgs: [],
+    workDir: process.env.COUNTERSIGN_BENCH_WORK ?? join(benchDir, '.work'),
+  };
+  let isBig = process.env.COUNTERSIGN_BENCH_BIG === '1';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
+      return next;
+    };
+    if (arg === '--big') isBig = true;
+    else if (arg === '--variant') options.variants = value().split(',');
+    else if (arg === '--runs') options.runs = Number.parseInt(value(), 10);
+    else if (arg === '--sha256sum') options.sha256sum = true;
+    else if (arg === '--clean') options.clean = true;
+    else if (arg === '--only') options.only = value();
+    else if (arg === '--cli') options.cli = resolve(value());
+    else if (arg === '--scan-arg') options.scanArgs.push(value());
+    else if (arg === '--work') options.workDir = resolve(value());
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg}\n${USAGE}`);
+  }
+  if (isBig && !options.variants.includes('2g')) options.variants.push('2g');
+  if (!Number.isInteger(options.runs) || options.runs < 1)
+    throw new Error('--runs must be a positive integer');
+  return options;
+}
+
+async function loadBenches(only) {
+  const names = (await readdir(benchDir)).filter((name) => name.endsWith('.bench.mjs')).sort();
+  const benches = [];
+  for (const name of names) {
+    const module = await import(pathToFileURL(join(benchDir, name)).href);
+    if (!only || module.id === only) benches.push(module);
+  }
+  if (benches.length === 0)
+    throw new Error(only ? `no benchmark with id ${only}` : 'no bench/*.bench.mjs found');
+  return benches;
+}
+
+function missingTools() {
+  return ['openssl', 'zip', 'unzip', 'tar', 'gzip', 'xargs'].filter((tool) => !hasCommand(tool));
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const missing = missingTools();
+  if (missing.length > 0) {
+    throw new Error(`missing tools: ${missing.join(', ')} (Debian: apt-get install -y ${missing.join(' ')})`);
+  }
+  if (!hasGnuTime()) {
+    console.error(
+      'note: /usr/bin/time not found (Debian package `time`): peak RSS is only sampled from /proc',
+    );
+  }
+  await mkdir(options.workDir, { recursive: true });
+  const log = (line) => console.error(line);
+  const startedAt = new Date().toISOString();
+  const machine = machineInfo();
+  log(
+    `machine: ${machine.cpus} x ${machine.cpuModel}${machine.shaNi ? ' (SHA-NI)' : ''}, ` +
+      `${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, node ${machine.node}, ${machine.openssl}`,
+  );
+
+  const sections = [];
+  const benches = await loadBenches(options.only);
+  for (const bench of benches) {
+    sections.push(...(await bench.run({ options, workDir: options.workDir, repoRoot, log })));
+  }
+
+  const lines = [''];
+  for (const section of sections) {
+    lines.push(`## ${section.title}`, '', renderTable(section.rows), '');
+    if (section.checks.length > 0) {
+      lines.push(
+        renderTable([['check', 'value', ''], ...section.checks.map((c) => [c.label, c.value, c.status])]),
+        '',
+      );
+    }
+  }
+  const targets = sections.flatMap((s) => s.targets);
+  lines.push(
+    '## Targets',
+    '',
+    renderTable([
+      ['target', 'measured', 'status'],
+      ...targets.map((t) => [t.label, t.shown ?? '-', t.status]),
+    ]),
+    '',
+  );
+  console.log(lines.join('\n'));
+
+  const resultsPath = join(options.workDir, 'results.json');
+  const results = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    options: { ...options, workDir: undefined },
+    targets: targets.map(({ label, measured, status }) => ({ label, measured, status })),
+    sections: sections.map(({ title, result, checks }) => ({ title, checks, result })),
+  };
+  await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results: ${resultsPath}`);
+  const failures = sections.map((s) => s.failure).filter(Boolean);
+  if (failures.length > 0) {
+    console.error(`\nbench: a measured command crashed:\n${failures.join('\n')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.stack ?? error}`);
+  process.exitCode = 1;
+});

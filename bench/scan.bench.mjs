@@ -1,0 +1,298 @@
+// `countersign scan` against the hashing floor of this machine.
+//
+// For each variant (1 GiB by default, 2 GiB with --big): generate the artifact (cached), extract
+// it with unzip/tar, time `openssl dgst -sha256` over the artifact and every extracted file
+// (one discarded warm-up run, then the median of N), time the scan the same way, and report
+// ratio = scan / openssl, throughput, peak RSS, and whether the scan reported everything.
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { ensureExtracted, removeExtracted } from './lib/extract.mjs';
+import { ensureArtifact } from './lib/generate.mjs';
+import { measure } from './lib/measure.mjs';
+import { analyseReport, parseOpensslDigests } from './lib/scan-report.mjs';
+import { formatMB, formatSeconds, MB, median, verdict } from './lib/stats.mjs';
+import { GiB } from './lib/sys.mjs';
+
+export const id = 'scan';
+export const title = '`countersign scan` vs `openssl dgst -sha256` over the same bytes';
+
+/** Targets from issue 2: scan time within 2x of the hashing floor, peak RSS under 300 MB. */
+export const TARGETS = { maxRatio: 2.0, maxPeakRssBytes: 300 * MB };
+
+/** Files per `openssl` invocation: few enough for any argv limit, many enough that start-up is noise. */
+const XARGS_BATCH = 256;
+
+async function withStdoutFile(path, body) {
+  const handle = await open(path, 'w');
+  try {
+    return await body(handle.fd);
+  } finally {
+    await handle.close();
+  }
+}
+
+function peakBytes(result) {
+  return Math.max(result.peakRssKb ?? 0, result.treePeakRssKb ?? 0) * 1024;
+}
+
+/** Hashes every listed file with `tool` (xargs batches), stdout to `outPath`. */
+function hashAll(tool, listPath, outPath) {
+  const args = ['-0', '-n', String(XARGS_BATCH), '-a', listPath, ...tool];
+  return withStdoutFile(outPath, (fd) => measure('xargs', args, { stdoutFd: fd }));
+}
+
+function logRun(log, label, result) {
+  const cpu = result.cpuMs === undefined ? '' : `, cpu ${formatSeconds(result.cpuMs)}`;
+  log(`  ${label}: ${formatSeconds(result.wallMs)}${cpu}, peak ${formatMB(peakBytes(result))}`);
+}
+
+function loadAverage() {
+  return Number(loadavg()[0].toFixed(2));
+}
+
+async function readScanReport(path, manifest, referenceDigests) {
+  try {
+    return analyseReport(JSON.parse(await readFile(path, 'utf8')), {
+      expected: manifest.expected,
+      referenceDigests,
+    });
+  } catch (error) {
+    return { isReadable: false, problem: `cannot read ${path}: ${error.message}` };
+  }
+}
+
+async function benchVariant(ctx, variant) {
+  const { options, workDir, repoRoot, log } = ctx;
+  log(`\n== scan bench, variant ${variant} ==`);
+  const manifest = await ensureArtifact(workDir, variant, log);
+  const extracted = await ensureExtracted(workDir, manifest, log);
+  const listPath = join(workDir, 'reference-files.list');
+  await writeFile(listPath, `${extracted.files.join('\0')}\0`);
+  log(
+    `reference: ${extracted.files.length} files, ${formatMB(extracted.bytes)} ` +
+      `(the artifact, its members, and everything inside them)`,
+  );
+
+  const opensslOut = join(workDir, 'reference-openssl.txt');
+  const hashWithOpenssl = () => hashAll(['openssl', 'dgst', '-sha256'], listPath, opensslOut);
+  const loadBefore = loadAverage();
+  if (loadBefore > cpus().length * 0.5) {
+    log(
+      `  note: load average ${loadBefore} on ${cpus().length} CPUs: other work competes, timings will be noisy`,
+    );
+  }
+  // Warms the page cache (the artifact and every extracted file); its time is discarded.
+  const warm = await hashWithOpenssl();
+  if (warm.exitCode !== 0) throw new Error(`openssl reference failed: ${warm.stderrTail}`);
+  logRun(log, 'openssl warm-up (discarded)', warm);
+  const referenceDigests = parseOpensslDigests(await readFile(opensslOut, 'utf8'));
+  if (referenceDigests.length !== extracted.files.length) {
+    throw new Error(`openssl printed ${referenceDigests.length} digests for ${extracted.files.length} files`);
+  }
+
+  const cli = options.cli ?? join(repoRoot, 'dist', 'cli', 'main.js');
+  const hasCli = existsSync(cli);
+  const reportDir = join(workDir, 'reports');
+  await mkdir(reportDir, { recursive: true });
+  const reportPath = (i) => join(reportDir, `scan-${variant}-${i + 1}.json`);
+  const scanArgs = (i) => [
+    cli,
+    'scan',
+    manifest.artifact,
+    '--json',
+    '--quiet',
+    '-o',
+    reportPath(i),
+    ...options.scanArgs,
+  ];
+  if (hasCli) log(`scan: node ${scanArgs(0).join(' ')}`);
+  else log(`scan: SKIPPED: CLI not found at ${cli}`);
+
+  // Interleaved (openssl, scan, openssl, scan, ...) so that a change in the machine's load during
+  // the bench weighs on both sides of the ratio alike.
+  const openssl = [];
+  const scans = [];
+  for (let i = 0; i < options.runs; i++) {
+    const reference = await hashWithOpenssl();
+    if (reference.exitCode !== 0) throw new Error(`openssl reference failed: ${reference.stderrTail}`);
+    logRun(log, `openssl run ${i + 1}/${options.runs}`, reference);
+    openssl.push(reference);
+    if (!hasCli) continue;
+    await rm(reportPath(i), { force: true });
+    const scan = await measure(process.execPath, scanArgs(i), { cwd: repoRoot });
+    logRun(log, `scan    run ${i + 1}/${options.runs}`, scan);
+    scans.push(scan);
+  }
+  let sha256sum;
+  if (options.sha256sum) {
+    sha256sum = await hashAll(['sha256sum'], listPath, join(workDir, 'reference-sha256sum.txt'));
+    logRun(log, 'sha256sum (context, 1 run)', sha256sum);
+  }
+  const loadAfter = loadAverage();
+  const opensslMs = median(openssl.map((r) => r.wallMs));
+
+  const result = {
+    variant,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    artifact: {
+      path: manifest.artifact,
+      bytes: manifest.artifactBytes,
+      sha256: manifest.artifactSha256,
+      generatorVersion: manifest.generatorVersion,
+      members: manifest.members,
+      expected: manifest.expected,
+    },
+    reference: {
+      files: extracted.files.length,
+      bytes: extracted.bytes,
+      openssl: {
+        runsMs: openssl.map((r) => r.wallMs),
+        cpuMs: openssl.map((r) => r.cpuMs),
+        medianMs: opensslMs,
+        xargsBatch: XARGS_BATCH,
+      },
+      sha256sum: sha256sum && { runsMs: [sha256sum.wallMs], cpuMs: [sha256sum.cpuMs] },
+    },
+  };
+
+  if (!hasCli) {
+    result.scan = { skipped: `CLI not found at ${cli} (run \`npm run build\`, or pass --cli <path>)` };
+  } else {
+    const scanMs = median(scans.map((r) => r.wallMs));
+    const reports = [];
+    for (let i = 0; i < scans.length; i++) {
+      const analysis = await readScanReport(reportPath(i), manifest, referenceDigests);
+      reports.push({ exitCode: scans[i].exitCode, signal: scans[i].signal, ...analysis });
+    }
+    const failedAt = reports.findIndex((r) => r.signal || !r.isReadable);
+    const failed = scans[failedAt];
+    result.scan = {
+      command: ['node', ...scanArgs(0)],
+      runsMs: scans.map((r) => r.wallMs),
+      cpuMs: scans.map((r) => r.cpuMs),
+      medianMs: scanMs,
+      exitCodes: scans.map((r) => r.exitCode),
+      peakRssBytes: Math.max(...scans.map(peakBytes)),
+      peakRssKbPerRun: scans.map((r) => ({ maxProcess: r.peakRssKb, treeSampled: r.treePeakRssKb })),
+      ratio: scanMs / opensslMs,
+      cpuRatio: median(scans.map((r) => r.cpuMs)) / median(openssl.map((r) => r.cpuMs)),
+      mbPerSecond: extracted.bytes / MB / (scanMs / 1000),
+      report: reports[reports.length - 1],
+      reportsAgree: reports.every((r) => JSON.stringify(r) === JSON.stringify(reports[0])),
+      failed: failed
+        ? `scan run ${failedAt + 1} failed (${failed.signal ?? `exit ${failed.exitCode}`}): ` +
+          `${reports[failedAt].problem ?? ''} ${failed.stderrTail.trim()}`
+        : undefined,
+    };
+  }
+  await rm(listPath, { force: true });
+  if (options.clean) {
+    await removeExtracted(workDir);
+    log('reference: removed the extracted files (--clean)');
+  }
+  return result;
+}
+
+function checksOf(result) {
+  const report = result.scan?.report;
+  if (!report?.isReadable) return [];
+  const cov = report.digestCoverage;
+  return [
+    {
+      label: 'files below the input (scan / generator)',
+      value: `${report.filesBelowInput} / ${report.expectedFilesBelowInput}`,
+      status: report.filesBelowInput === report.expectedFilesBelowInput ? 'PASS' : 'MISS',
+    },
+    {
+      label: 'directories (scan / generator)',
+      value: `${report.directories} / ${report.expectedDirectories}`,
+      status: report.directories === report.expectedDirectories ? 'PASS' : 'MISS',
+    },
+    {
+      label: 'reference sha256 found in the scan',
+      value: `${report.referenceDigests - report.missingDigests} / ${report.referenceDigests}`,
+      status: report.missingDigests === 0 ? 'PASS' : 'MISS',
+    },
+    {
+      label: 'file nodes with sha256 / sha1 / md5 / entropy',
+      value: `${cov.sha256} / ${cov.sha1} / ${cov.md5} / ${cov.entropy} of ${cov.files}`,
+      status: [cov.sha256, cov.sha1, cov.md5, cov.entropy].every((n) => n === cov.files) ? 'PASS' : 'MISS',
+    },
+    {
+      label: 'coverage gaps',
+      value: `${report.gaps}${report.gaps ? ` ${JSON.stringify(report.gapsByCode)}` : ''}`,
+      status: report.gaps === 0 ? 'PASS' : 'MISS',
+    },
+    {
+      label: 'exit codes of the runs',
+      value: result.scan.exitCodes.join(', '),
+      status: result.scan.exitCodes.every((c) => c === 0) ? 'PASS' : 'MISS',
+    },
+  ];
+}
+
+/** Rows for the summary table, and the targets with their verdicts. */
+export function summarise(result) {
+  const { reference, scan } = result;
+  const rows = [
+    ['figure', 'value'],
+    [
+      'artifact',
+      `${(result.artifact.bytes / GiB).toFixed(2)} GiB, sha256 ${result.artifact.sha256.slice(0, 16)}…`,
+    ],
+    ['bytes hashed by the reference', `${formatMB(reference.bytes)} in ${reference.files} files`],
+    [
+      'openssl dgst -sha256 (median)',
+      `${formatSeconds(reference.openssl.medianMs)}  (${(reference.bytes / MB / (reference.openssl.medianMs / 1000)).toFixed(0)} MB/s)`,
+    ],
+  ];
+  if (reference.sha256sum) {
+    const ms = reference.sha256sum.runsMs[0];
+    rows.push([
+      'sha256sum (1 run, context)',
+      `${formatSeconds(ms)}  (${(reference.bytes / MB / (ms / 1000)).toFixed(0)} MB/s)`,
+    ]);
+  }
+  rows.push(['openssl runs', reference.openssl.runsMs.map((ms) => formatSeconds(ms)).join(', ')]);
+  rows.push(['load average before / after', `${result.loadAverage.before} / ${result.loadAverage.after}`]);
+  if (scan?.skipped) rows.push(['countersign scan', `SKIPPED: ${scan.skipped}`]);
+  else if (scan) {
+    rows.push(
+      ['countersign scan (median)', `${formatSeconds(scan.medianMs)}  (${scan.mbPerSecond.toFixed(0)} MB/s)`],
+      ['scan runs', scan.runsMs.map((ms) => formatSeconds(ms)).join(', ')],
+      ['ratio scan / openssl (wall)', scan.ratio.toFixed(2)],
+      [
+        'ratio scan / openssl (CPU time, context)',
+        Number.isFinite(scan.cpuRatio) ? scan.cpuRatio.toFixed(2) : '-',
+      ],
+      ['peak RSS of the scan', formatMB(scan.peakRssBytes)],
+    );
+    if (scan.report?.isReadable) {
+      rows.push(['nodes in the report', `${scan.report.nodes} ${JSON.stringify(scan.report.byKind)}`]);
+    } else if (scan.report) rows.push(['report', `UNREADABLE: ${scan.report.problem}`]);
+    if (scan.failed) rows.push(['failure', scan.failed.slice(0, 300)]);
+  }
+  const targets = [
+    {
+      label: `[${result.variant}] ratio scan / openssl <= ${TARGETS.maxRatio}`,
+      measured: scan?.ratio,
+      shown: scan?.ratio?.toFixed(2),
+      status: verdict(scan?.ratio, TARGETS.maxRatio, '<='),
+    },
+    {
+      label: `[${result.variant}] peak RSS < ${formatMB(TARGETS.maxPeakRssBytes)}`,
+      measured: scan?.peakRssBytes,
+      shown: scan?.peakRssBytes === undefined ? undefined : formatMB(scan.peakRssBytes),
+      status: verdict(scan?.peakRssBytes, TARGETS.maxPeakRssBytes, '<'),
+    },
+  ];
+  return { rows, targets, checks: checksOf(result), failure: scan?.failed };
+}
+
+export async function run(ctx) {
+  const results = [];
+  for (const variant of ctx.options.variants) results.push(await benchVariant(ctx, variant));
+  return results.map((result) => ({ title: `${title} [${result.variant}]`, result, ...summarise(result) }));
+}
