@@ -25,6 +25,8 @@ interface TestEntry {
   compressedSize?: number;
   linkTarget?: string;
   problem?: 'E_ARCHIVE_ENCRYPTED' | 'E_ARCHIVE_UNSUPPORTED';
+  /** Give the engine the range of `data` inside the container (plain ASCII data only). */
+  stored?: boolean;
 }
 interface TestArchive {
   testarc: TestEntry[];
@@ -36,15 +38,21 @@ const testUnpacker: Unpacker = {
   version: 1,
   accepts: (node: NodeHead) => Buffer.from(node.head.subarray(0, 11)).toString() === '{"testarc":',
   async *unpack(node: ContentView): AsyncIterable<ArchiveEntry> {
-    const archive = JSON.parse(Buffer.from(await node.read()).toString()) as TestArchive;
+    const raw = Buffer.from(await node.read()).toString('latin1');
+    const archive = JSON.parse(raw) as TestArchive;
     for (const [index, entry] of archive.testarc.entries()) {
       if (archive.failAfter === index)
         throw new CountersignError('E_ARCHIVE_TRUNCATED', 'unexpected end of test archive');
       const data = typeof entry.data === 'object' ? JSON.stringify(entry.data) : (entry.data ?? '');
       const chunk = Buffer.from(data);
+      const marker = `"data":${JSON.stringify(data)}`;
+      const storedAt = entry.stored ? raw.indexOf(marker) + marker.length - data.length - 1 : -1;
+      if (entry.stored && raw.indexOf(marker) < 0)
+        throw new Error(`test archive: cannot locate ${entry.name}`);
       yield {
         name: entry.name,
         kind: entry.kind ?? 'file',
+        ...(storedAt >= 0 ? { storedRange: { offset: storedAt, length: data.length } } : {}),
         ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}),
         ...(entry.declaredSize !== undefined ? { declaredSize: entry.declaredSize } : {}),
         ...(entry.compressedSize !== undefined ? { compressedSize: entry.compressedSize } : {}),
@@ -140,6 +148,21 @@ async function readArchiveText(path: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   return readFile(path, 'utf8');
 }
+
+describe('when entries are stored verbatim in their container', () => {
+  it('reads them in place, in files and in memory, with the same digests', async () => {
+    const input = await writeArchive('stored.testarc', {
+      testarc: [
+        { name: 'a.txt', data: 'stored bytes', stored: true },
+        { name: 'inner.testarc', data: { testarc: [{ name: 'b.txt', data: 'deeper', stored: true }] } },
+      ],
+    });
+    const tree = await treeOf([input]);
+    expect(tree.nodes.find((node) => node.name === 'a.txt')!.digests!.sha256).toBe(sha256('stored bytes'));
+    expect(tree.nodes.find((node) => node.name === 'b.txt')!.digests!.sha256).toBe(sha256('deeper'));
+    expect(tree.gaps).toEqual([]);
+  });
+});
 
 describe('when entries are hostile', () => {
   it('records traversal, absolute and drive-letter names as flags without touching the file system', async () => {

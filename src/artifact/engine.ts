@@ -12,6 +12,7 @@ import { childPath, type NodePath, rootPath } from '../core/node-path.js';
 import type {
   Analyzer,
   ArchiveEntry,
+  ByteRange,
   EntryKind,
   GapInput,
   NodeHead,
@@ -21,7 +22,7 @@ import type {
 import type { DigestAlgorithm, Digests, NodeFlag, ScanNode, ScanSubject } from '../core/scan-result.js';
 import { detectType, SNIFF_BYTES } from '../formats/magic.js';
 import { type ContentDigest, lineCount } from './content-digest.js';
-import { type ContentSource, contentView, nodeView } from './content-source.js';
+import { type ContentSource, contentView, nodeView, readSource, sourceLength } from './content-source.js';
 import { DigestPool, type StreamDigest } from './digest-pool.js';
 import { DuplicateNames, nameFlags } from './entry-names.js';
 
@@ -351,7 +352,11 @@ class TreeBuilder {
           );
           continue;
         }
-        await this.consumeEntry(container, entry, path, flags, unpacker.id);
+        if (entry.storedRange && !entry.problem) {
+          await this.addStoredEntry(container, source, entry, entry.storedRange, path, flags, unpacker.id);
+        } else {
+          await this.consumeEntry(container, entry, path, flags, unpacker.id);
+        }
       }
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
@@ -536,6 +541,72 @@ class TreeBuilder {
       );
       return;
     }
+    await this.processContent(node, source, digest);
+  }
+
+  /** An entry stored verbatim: its bytes are a range of the container's, read in place. */
+  private async addStoredEntry(
+    container: MutableNode,
+    containerSource: ContentSource,
+    entry: ArchiveEntry,
+    range: ByteRange,
+    path: NodePath,
+    flags: NodeFlag[],
+    unpackerId: string,
+  ): Promise<void> {
+    const base = {
+      path,
+      parent: container.path,
+      depth: container.depth + 1,
+      name: entry.name,
+      entryKind: 'file' as const,
+      flags,
+      facts: [],
+      ...(entry.mtime && !Number.isNaN(entry.mtime.getTime()) ? { mtime: entry.mtime.toISOString() } : {}),
+    };
+    const containerLength = sourceLength(containerSource);
+    if (range.offset < 0 || range.length < 0 || range.offset + range.length > containerLength) {
+      this.addNode({ ...base, size: range.length, type: 'binary', head: new Uint8Array(0) });
+      this.addGap(
+        path,
+        'E_ARCHIVE_TRUNCATED',
+        'unpack',
+        `entry data at ${range.offset}+${range.length} lies beyond the container's ${containerLength} bytes`,
+        unpackerId,
+      );
+      return;
+    }
+    const precheck = this.checkDeclaredSize({ ...entry, declaredSize: range.length });
+    if (precheck) {
+      this.addNode({ ...base, size: range.length, type: 'binary', head: new Uint8Array(0) });
+      this.addGap(path, precheck.code, 'limit', precheck.message, unpackerId);
+      return;
+    }
+    this.unpackedBytes += range.length;
+    this.bytesSeen += range.length;
+    const source: ContentSource =
+      containerSource.kind === 'file'
+        ? {
+            kind: 'file',
+            path: containerSource.path,
+            offset: containerSource.offset + range.offset,
+            length: range.length,
+          }
+        : {
+            kind: 'memory',
+            bytes: containerSource.bytes.subarray(range.offset, range.offset + range.length),
+          };
+    const head = await readSource(source, { offset: 0, length: SNIFF_BYTES });
+    const node = this.addNode({
+      ...base,
+      size: range.length,
+      type: detectType(head, entry.name, range.length),
+      head,
+    });
+    const digest =
+      source.kind === 'file'
+        ? this.pool.digestFile(source.path, source.offset, source.length)
+        : this.pool.digestBytes(source.bytes);
     await this.processContent(node, source, digest);
   }
 

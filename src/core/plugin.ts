@@ -77,6 +77,12 @@ export interface ArchiveEntry {
   readonly compressedSize?: number;
   readonly mtime?: Date;
   readonly mode?: number;
+  /**
+   * When the entry's bytes are stored verbatim in the container (a stored zip entry, a member of
+   * a plain tar), their range within the container: the engine then reads them in place, without
+   * copying or streaming. `open` must still be given.
+   */
+  readonly storedRange?: ByteRange;
   /** Content of a file entry. Absent when the content cannot be had (see `problem`). */
   readonly open?: () => Promise<Readable>;
   /** Why the content is not available or not trustworthy (encrypted, unsupported method). */
