@@ -90,7 +90,7 @@ export class DigestPool {
 
   private onMessage(
     entry: PoolWorker,
-    message: { id: number; result?: ContentDigest; error?: string; ack?: number },
+    message: { id: number; result?: PartialDigest; error?: string; ack?: number },
   ) {
     if (message.ack !== undefined) {
       this.release(entry, message.ack);
@@ -138,9 +138,9 @@ export class DigestPool {
     entry: PoolWorker,
     request: DigestRequest,
     transfer?: ArrayBuffer[],
-  ): Promise<ContentDigest> {
+  ): Promise<PartialDigest> {
     if (this.closed) return Promise.reject(new CountersignError('E_INTERNAL', 'digest pool is closed'));
-    return new Promise<ContentDigest>((resolve, reject) => {
+    return new Promise<PartialDigest>((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
       entry.jobs++;
       entry.worker.postMessage(request, transfer ?? []);
@@ -197,6 +197,14 @@ export class DigestPool {
     return combineDigests(parts, length);
   }
 
+  /** The part of the bytes the first share counts so that both shares cost the same. */
+  private histogramFraction(first: DigestAlgorithm[], second: DigestAlgorithm[]): number {
+    const costOf = (share: DigestAlgorithm[]) =>
+      share.reduce((total, algorithm) => total + COST[algorithm], 0);
+    // first + h*x = second + h*(1-x)
+    return Math.min(1, Math.max(0, (costOf(second) - costOf(first) + HISTOGRAM_COST) / (2 * HISTOGRAM_COST)));
+  }
+
   /** Two shares of the hashes with costs as even as a greedy split makes them (most costly first). */
   private splitHashes(): [DigestAlgorithm[], DigestAlgorithm[]] {
     const shares: [DigestAlgorithm[], DigestAlgorithm[]] = [[], []];
@@ -227,20 +235,69 @@ export class DigestPool {
 
   /** Starts an incremental digest in one worker (chunks are copied to it). */
   openStream(): StreamDigest {
-    const entry = this.leastLoaded();
-    const id = this.nextId++;
-    entry.worker.postMessage({ op: 'open', id, algorithms: [...this.algorithms] } satisfies DigestRequest);
-    let finished = false;
+    if (this.workers.length < 2) return this.openShare(this.leastLoaded(), [...this.algorithms], () => true);
+    // Two shares, as for large files: every chunk goes to both workers; each hashes its share of
+    // the algorithms, and chunks are counted by one or the other in the balancing proportion.
+    const [first, second] = this.splitHashes();
+    const fraction = this.histogramFraction(first, second);
+    let countedFirst = 0;
+    let total = 0;
+    const assignments: boolean[] = [];
+    const decide = (length: number) => {
+      const isFirst = countedFirst <= fraction * (total + length) - length / 2;
+      total += length;
+      if (isFirst) countedFirst += length;
+      assignments.push(isFirst);
+      return isFirst;
+    };
+    let pendingDecision: boolean | undefined;
+    const shareA = this.openShare(this.workers[0]!, first, () => {
+      pendingDecision = decide(lastLength);
+      return pendingDecision;
+    });
+    const shareB = this.openShare(this.workers[1]!, second, () => !pendingDecision);
+    let lastLength = 0;
     return {
       update: async (chunk: Uint8Array) => {
         if (chunk.length === 0) return;
-        await this.reserve(entry, chunk.length);
-        const copy = new Uint8Array(chunk);
-        entry.worker.postMessage({ op: 'chunk', id, bytes: copy } satisfies DigestRequest, [copy.buffer]);
+        lastLength = chunk.length;
+        await shareA.update(chunk);
+        await shareB.update(chunk);
       },
       finish: async () => {
-        finished = true;
-        const part = await this.request(entry, { op: 'close', id });
+        const [a, b] = await Promise.all([shareA.finishPartial(), shareB.finishPartial()]);
+        return combineDigests([a, b], a.size);
+      },
+      abort: () => {
+        shareA.abort();
+        shareB.abort();
+      },
+    };
+  }
+
+  /** One worker's share of a streamed digest; `shouldCount` says per chunk whether it counts bytes. */
+  private openShare(entry: PoolWorker, algorithms: DigestAlgorithm[], shouldCount: () => boolean) {
+    const id = this.nextId++;
+    entry.worker.postMessage({ op: 'open', id, algorithms } satisfies DigestRequest);
+    let finished = false;
+    const finishPartial = () => {
+      finished = true;
+      return this.request(entry, { op: 'close', id });
+    };
+    return {
+      update: async (chunk: Uint8Array) => {
+        if (chunk.length === 0) return;
+        const count = shouldCount();
+        if (algorithms.length === 0 && !count) return;
+        await this.reserve(entry, chunk.length);
+        const copy = new Uint8Array(chunk);
+        entry.worker.postMessage({ op: 'chunk', id, bytes: copy, count } satisfies DigestRequest, [
+          copy.buffer,
+        ]);
+      },
+      finishPartial,
+      finish: async () => {
+        const part = await finishPartial();
         return combineDigests([part], part.size);
       },
       abort: () => {

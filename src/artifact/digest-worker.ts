@@ -20,7 +20,8 @@ export type DigestRequest =
     }
   | { op: 'bytes'; id: number; bytes: Uint8Array; algorithms: DigestAlgorithm[] }
   | { op: 'open'; id: number; algorithms: DigestAlgorithm[] }
-  | { op: 'chunk'; id: number; bytes: Uint8Array }
+  /** `count: false`: hash the bytes but leave them out of this share's histogram. */
+  | { op: 'chunk'; id: number; bytes: Uint8Array; count?: boolean }
   | { op: 'close'; id: number };
 
 const READ_CHUNK = 1024 * 1024;
@@ -79,7 +80,7 @@ parentPort?.on('message', (request: DigestRequest) => {
         streams.set(request.id, new ContentDigester(request.algorithms));
         break;
       case 'chunk':
-        streams.get(request.id)?.update(request.bytes);
+        streams.get(request.id)?.update(request.bytes, request.count ?? true);
         parentPort?.postMessage({ id: request.id, ack: request.bytes.length });
         break;
       case 'close': {
