@@ -12,6 +12,7 @@ interface TarEntryStream {
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   removeAllListeners(event: string): unknown;
+  readonly destroyed: boolean;
   pause(): unknown;
   resume(): unknown;
 }
@@ -38,6 +39,8 @@ class SequentialContent {
   constructor(
     private readonly source: TarEntryStream,
     private readonly name: string,
+    /** The parser's error, if it failed: an entry stream may be destroyed before anyone listens. */
+    private readonly failure: () => unknown,
   ) {
     source.on('end', () => {
       this.ended = true;
@@ -65,7 +68,16 @@ class SequentialContent {
       if (!output.push(chunk)) source.pause();
     });
     source.on('end', () => output.push(null));
-    source.on('error', (error) => output.destroy(toArchiveError(error, context)));
+    const cutShort = (error: unknown) => {
+      if (this.ended || output.destroyed) return;
+      const cause =
+        error ?? this.failure() ?? new Error('unexpected end of data: entry closed before its end');
+      output.destroy(toArchiveError(cause, context));
+    };
+    source.on('error', cutShort);
+    source.on('close', () => cutShort(undefined));
+    // The parser may already have failed (all input buffered, error raised) before open().
+    if (source.destroyed && !this.ended) process.nextTick(() => cutShort(undefined));
     this.opened = output;
     return output;
   }
@@ -75,6 +87,8 @@ class SequentialContent {
     this.released = true;
     const wasRead = this.opened !== undefined && this.ended;
     if (this.opened && !wasRead && !this.opened.destroyed) {
+      // A consumer that walked away may no longer listen: the error must not become an uncaught one.
+      this.opened.on('error', () => {});
       this.opened.destroy(
         new CountersignError(
           'E_INTERNAL',
@@ -116,6 +130,10 @@ export async function* unpackTarStream(
   options: TarStreamOptions,
 ): AsyncGenerator<ArchiveEntry> {
   const extract = tarStream.extract();
+  let parserError: unknown;
+  extract.on('error', (error: unknown) => {
+    parserError = error;
+  });
   const fail = (error: unknown) => extract.destroy(toArchiveError(error, options.context));
   source.on('error', fail);
   source.pipe(extract as unknown as NodeJS.WritableStream);
@@ -145,7 +163,7 @@ export async function* unpackTarStream(
         ...(header.mode === undefined ? {} : { mode: header.mode }),
         ...(kind === 'symlink' || kind === 'hardlink' ? { linkTarget: header.linkname ?? '' } : {}),
       };
-      const content = new SequentialContent(stream, name);
+      const content = new SequentialContent(stream, name, () => parserError);
       previous = content;
       const problem = problemForType(header.type, name);
       if (problem) {
