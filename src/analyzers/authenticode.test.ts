@@ -98,6 +98,24 @@ describe('when the signer certificate has expired', () => {
   });
 });
 
+describe('when the signature carries a legacy (PKCS#9) countersignature', () => {
+  it('verifies the timestamp against the outer signature and reports its time and signer', async () => {
+    const [signature] = factsOfKind(
+      (await analyze('signed-legacy-timestamp.dll')).facts,
+      'pe.authenticode.signature',
+    );
+    const [stamp] = signature?.timestamps ?? [];
+    expect(stamp?.kind).toBe('legacy');
+    expect(stamp?.signer?.subject).toBe('/O=Countersign Test/CN=Countersign Test TSA');
+    expect(stamp?.imprintMatches).toBe(true);
+    expect(stamp?.signature).toBe('valid');
+    expect(stamp?.chain.status).toBe('trusted');
+    expect(Number.isNaN(Date.parse(stamp?.time ?? ''))).toBe(false);
+    expect(signature?.validityCheckedAgainst).toBe('timestamp');
+    expect(signature?.isValid).toBe(true);
+  });
+});
+
 describe('when the PKCS#7 is damaged', () => {
   it('records a malformed fact with a stable code', async () => {
     const { facts } = await analyze('malformed-signature.dll');

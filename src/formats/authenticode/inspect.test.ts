@@ -96,6 +96,7 @@ describe('when sbverify is installed, our cryptographic verdict agrees with it',
   const sha256Fixtures = [
     'signed-sha256',
     'signed-timestamped',
+    'signed-legacy-timestamp',
     'signed-untrusted-root',
     'signed-ecc-explicit',
     'expired-no-timestamp',
