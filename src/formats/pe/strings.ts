@@ -17,7 +17,7 @@ export type IndicatorKind = (typeof INDICATOR_KINDS)[number];
 export interface PeIndicator {
   readonly kind: IndicatorKind;
   readonly value: string;
-  /** File offset of the string the indicator was found in. */
+  /** File offset of the indicator's first byte. */
   readonly offset: number;
   readonly encoding: PeStringEncoding;
 }
@@ -61,13 +61,14 @@ export function extractStrings(bytes: Uint8Array, options: StringScanOptions = {
     items.push({ offset, encoding, value });
     for (const found of classifyString(value)) {
       const key = `${found.kind}\u0000${found.value}`;
+      const at = offset + found.index * (encoding === 'utf16le' ? 2 : 1);
       if (seen.has(key)) continue;
       if (indicators.length >= maxIndicators) {
         truncated = true;
         break;
       }
       seen.add(key);
-      indicators.push({ ...found, offset, encoding });
+      indicators.push({ kind: found.kind, value: found.value, offset: at, encoding });
     }
     return true;
   };
@@ -129,10 +130,10 @@ const REGISTRY_PATTERN =
   /\b(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)|HKLM|HKCU|HKCR)(?:\\[^\s"*?<>|\\]+)+|\b(?:SOFTWARE|SYSTEM)\\(?:[^\s"*?<>|\\]+\\)*[^\s"*?<>|\\]+/gi;
 
 /** The indicators in one string, each once, in a fixed order of kinds. */
-export function classifyString(value: string): Array<{ kind: IndicatorKind; value: string }> {
-  const out: Array<{ kind: IndicatorKind; value: string }> = [];
+export function classifyString(value: string): Array<{ kind: IndicatorKind; value: string; index: number }> {
+  const out: Array<{ kind: IndicatorKind; value: string; index: number }> = [];
   const add = (kind: IndicatorKind, pattern: RegExp) => {
-    for (const match of value.matchAll(pattern)) out.push({ kind, value: match[0] });
+    for (const match of value.matchAll(pattern)) out.push({ kind, value: match[0], index: match.index });
   };
   add('url', URL_PATTERN);
   add('format-url', FORMAT_URL_PATTERN);
