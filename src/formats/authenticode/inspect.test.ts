@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AUTHENTICODE_DATA,
@@ -183,5 +184,31 @@ describe('when the whole file is cut at every offset (truncation sweep)', () => 
       }
     }
     expect(reports).toBeGreaterThan(0);
+  });
+});
+
+describe('when random bytes of the certificate table are changed (property, on a time budget)', () => {
+  it('gives a report with a signature or a malformed fact, never a crash', async () => {
+    const original = readFixture('signed-timestamped.dll');
+    const table = getAuthenticodeLayout(original).certificateTable!;
+    const anchors = [testRootDer()];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: table.size - 1 }), fc.integer({ min: 1, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (edits) => {
+          const bytes = Uint8Array.from(original);
+          for (const [at, xor] of edits) bytes[table.offset + at]! ^= xor;
+          const report = await inspectAuthenticode(bytes, getAuthenticodeLayout(bytes), {
+            trustAnchors: anchors,
+          });
+          expect(report.table).toBeDefined();
+          expect(report.signatures.length + report.malformed.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 150, interruptAfterTimeLimit: 8_000 },
+    );
   });
 });
