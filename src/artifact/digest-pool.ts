@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +48,19 @@ export interface StreamDigest {
   abort(): void;
 }
 
+async function readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    if (bytesRead < length)
+      throw new CountersignError('E_INPUT_UNREADABLE', `${path}: unexpected end of file`);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Starts one hashing worker. Under the TypeScript sources (tests run them directly) the worker is a
  * `.ts` file: a small bootstrap registers tsx's loader inside the worker before importing it.
@@ -74,10 +88,15 @@ export class DigestPool {
 
   constructor(
     algorithms: readonly DigestAlgorithm[],
-    size = Math.max(1, Math.min(availableParallelism(), 8)),
+    private readonly size = Math.max(1, Math.min(availableParallelism(), 8)),
   ) {
     this.algorithms = withSha256(algorithms);
-    for (let i = 0; i < size; i++) {
+  }
+
+  /** The workers, started on first use: a scan of small files never pays for them. */
+  private get live(): PoolWorker[] {
+    if (this.workers.length > 0 || this.closed) return this.workers;
+    for (let i = 0; i < this.size; i++) {
       const worker = startWorker();
       const entry: PoolWorker = { worker, inFlightBytes: 0, jobs: 0, drainWaiters: [] };
       worker.on('message', (message: { id: number; result?: PartialDigest; error?: string; ack?: number }) =>
@@ -86,6 +105,7 @@ export class DigestPool {
       worker.on('error', (error) => this.failAll(error));
       this.workers.push(entry);
     }
+    return this.workers;
   }
 
   private onMessage(
@@ -120,8 +140,9 @@ export class DigestPool {
   }
 
   private leastLoaded(): PoolWorker {
-    let best = this.workers[0]!;
-    for (const entry of this.workers) {
+    const workers = this.live;
+    let best = workers[0]!;
+    for (const entry of workers) {
       if (entry.inFlightBytes + entry.jobs * 65536 < best.inFlightBytes + best.jobs * 65536) best = entry;
     }
     return best;
@@ -153,7 +174,8 @@ export class DigestPool {
    * out by cost, and the histogram, which adds up, is cut where it balances the two shares.
    */
   async digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
-    if (length < SPLIT_BYTES || this.workers.length < 2) {
+    if (length <= INLINE_BYTES) return digestBytes(await readRange(path, offset, length), this.algorithms);
+    if (length < SPLIT_BYTES || this.size < 2) {
       const part = await this.request(this.leastLoaded(), {
         op: 'file',
         id: this.nextId++,
@@ -173,7 +195,7 @@ export class DigestPool {
       Math.max(0, (costOf(second) - costOf(first) + HISTOGRAM_COST) / (2 * HISTOGRAM_COST)),
     );
     const cut = offset + Math.floor(length * fraction);
-    const [workerA, workerB] = [this.workers[0]!, this.workers[1]!];
+    const [workerA, workerB] = [this.live[0]!, this.live[1]!];
     const parts = await Promise.all([
       this.request(workerA, {
         op: 'file',
@@ -235,7 +257,7 @@ export class DigestPool {
 
   /** Starts an incremental digest in one worker (chunks are copied to it). */
   openStream(): StreamDigest {
-    if (this.workers.length < 2) return this.openShare(this.leastLoaded(), [...this.algorithms], () => true);
+    if (this.size < 2) return this.openShare(this.leastLoaded(), [...this.algorithms], () => true);
     // Two shares, as for large files: every chunk goes to both workers; each hashes its share of
     // the algorithms, and chunks are counted by one or the other in the balancing proportion.
     const [first, second] = this.splitHashes();
@@ -251,11 +273,11 @@ export class DigestPool {
       return isFirst;
     };
     let pendingDecision: boolean | undefined;
-    const shareA = this.openShare(this.workers[0]!, first, () => {
+    const shareA = this.openShare(this.live[0]!, first, () => {
       pendingDecision = decide(lastLength);
       return pendingDecision;
     });
-    const shareB = this.openShare(this.workers[1]!, second, () => !pendingDecision);
+    const shareB = this.openShare(this.live[1]!, second, () => !pendingDecision);
     let lastLength = 0;
     return {
       update: async (chunk: Uint8Array) => {

@@ -10,6 +10,8 @@ import {
   type ScanStats,
 } from '../core/scan-result.js';
 import { TOOL_VERSION } from '../core/version.js';
+import { scanRules } from '../rules/catalogue.js';
+import { evaluateRules, type ScanRule } from '../rules/evaluate.js';
 
 export interface ScanOptions {
   readonly limits?: Partial<Limits>;
@@ -17,6 +19,7 @@ export interface ScanOptions {
   readonly digests?: readonly DigestAlgorithm[];
   readonly unpackers?: readonly Unpacker[];
   readonly analyzers?: readonly Analyzer[];
+  readonly rules?: readonly ScanRule[];
   readonly scratchParent?: string;
   readonly onProgress?: (progress: TreeProgress) => void;
   readonly signal?: AbortSignal;
@@ -25,8 +28,8 @@ export interface ScanOptions {
 export const DEFAULT_DIGESTS: readonly DigestAlgorithm[] = ['sha256', 'sha1', 'md5'];
 
 /**
- * The scan use case: build the artifact tree of the inputs and describe it. Findings stay empty
- * here; vetting (rules, intel, diff) adds them.
+ * The scan use case: build the artifact tree of the inputs, describe it, and judge it with the
+ * node- and release-scope rules. Vetting adds intel and the diff against a baseline.
  */
 export async function scan(inputs: readonly string[], options: ScanOptions = {}): Promise<ScanResult> {
   const startedAt = new Date();
@@ -41,6 +44,17 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  const { findings, failures } = evaluateRules(options.rules ?? scanRules(), tree.nodes);
+  const gaps = [
+    ...tree.gaps,
+    ...failures.map((failure) => ({
+      node: failure.path ?? tree.nodes[0]?.path ?? ('' as ScanResult['nodes'][number]['path']),
+      code: 'E_PLUGIN_FAILED' as const,
+      stage: 'analyze' as const,
+      plugin: `rule/${failure.ruleId}`,
+      message: `rule failed: ${failure.message}`,
+    })),
+  ];
   const finishedAt = new Date();
   const files = tree.nodes.filter((node) => node.entryKind === 'file');
   const stats: ScanStats = {
@@ -48,7 +62,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
     files: files.length,
     containers: tree.nodes.filter((node) => node.unpackedBy !== undefined).length,
     bytes: files.reduce((total, node) => total + node.size, 0),
-    gaps: tree.gaps.length,
+    gaps: gaps.length,
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
   return {
@@ -60,8 +74,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
     digestAlgorithms: [...new Set<DigestAlgorithm>(['sha256', ...digestAlgorithms])],
     subjects: tree.subjects,
     nodes: tree.nodes,
-    gaps: tree.gaps,
-    findings: [],
+    gaps,
+    findings,
     stats,
   };
 }

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Evidence, Finding, RuleDef } from '../core/findings.js';
+import type { NodePath } from '../core/node-path.js';
+import type { ScanNode } from '../core/scan-result.js';
+
+/** What a node-scope rule judges: one node with its facts. */
+export interface NodeRuleInput {
+  readonly node: ScanNode;
+}
+
+/** What a release-scope rule judges: the whole tree of one scan. */
+export interface ReleaseRuleInput {
+  readonly nodes: readonly ScanNode[];
+}
+
+export type NodeRule = RuleDef<NodeRuleInput> & { readonly scope: 'node' };
+export type ReleaseRule = RuleDef<ReleaseRuleInput> & { readonly scope: 'release' };
+export type ScanRule = NodeRule | ReleaseRule;
+
+/**
+ * A finding's fingerprint is stable across runs and machines: the rule, the node path and where
+ * the primary evidence points. It ignores messages and times, so rewording a message does not
+ * resurrect a suppressed finding.
+ */
+export function fingerprintOf(ruleId: string, path: NodePath, evidence: readonly Evidence[]): string {
+  const anchors = evidence
+    .filter((item) => item.role === 'primary')
+    .map(
+      (item) =>
+        `${item.node}@${item.range?.offset ?? ''}+${item.range?.length ?? ''}:${item.line?.start ?? ''}`,
+    )
+    .join('|');
+  return createHash('sha256').update(`${ruleId}\n${path}\n${anchors}`).digest('hex').slice(0, 32);
+}
+
+function toFinding<In>(
+  rule: RuleDef<In>,
+  instance: { path: NodePath; message: string; evidence: Evidence[] },
+): Finding {
+  return {
+    ruleId: rule.id,
+    ruleVersion: rule.version,
+    identifies: rule.identifies,
+    title: rule.title,
+    severity: rule.severity,
+    confidence: rule.confidence,
+    path: instance.path,
+    message: instance.message,
+    evidence: instance.evidence,
+    references: rule.references,
+    fingerprint: fingerprintOf(rule.id, instance.path, instance.evidence),
+  };
+}
+
+export interface RuleFailure {
+  readonly ruleId: string;
+  readonly path?: NodePath;
+  readonly message: string;
+}
+
+/**
+ * Evaluates node- and release-scope rules over a scanned tree. A rule that throws is recorded as
+ * a failure (reported as a coverage gap by the caller) and the other rules still run.
+ */
+export function evaluateRules(
+  rules: readonly ScanRule[],
+  nodes: readonly ScanNode[],
+): { findings: Finding[]; failures: RuleFailure[] } {
+  const findings: Finding[] = [];
+  const failures: RuleFailure[] = [];
+  for (const rule of rules) {
+    if (rule.scope === 'node') {
+      for (const node of nodes) {
+        try {
+          for (const instance of rule.evaluate({ node })) findings.push(toFinding(rule, instance));
+        } catch (error) {
+          failures.push({ ruleId: rule.id, path: node.path, message: (error as Error).message });
+        }
+      }
+    } else {
+      try {
+        for (const instance of rule.evaluate({ nodes })) findings.push(toFinding(rule, instance));
+      } catch (error) {
+        failures.push({ ruleId: rule.id, message: (error as Error).message });
+      }
+    }
+  }
+  return { findings, failures };
+}
