@@ -146,12 +146,22 @@ describe('when one part was not looked at', () => {
 });
 
 describe('when there are more gaps than fit', () => {
-  it('lists the first fifty and counts the rest', () => {
-    const result = releaseZipResult();
-    const gap = result.gaps[0]!;
-    const many = { ...result, gaps: Array.from({ length: 75 }, () => gap) };
-    const text = renderText(many);
-    expect(text.split(gap.code).length - 1).toBe(50 + 1);
+  const result = releaseZipResult();
+  const gap = result.gaps[0]!;
+  const many = {
+    ...result,
+    gaps: Array.from({ length: 75 }, (_, i) => ({ ...gap, node: `${gap.node}-${i}` as typeof gap.node })),
+  };
+  const text = renderText(many);
+
+  it('states the cause of same-cause gaps once, with their nodes under it', () => {
+    expect(text).toContain('!! 75 parts were not looked at (E_ARCHIVE_ENCRYPTED 75):');
+    expect(text.split(gap.message).length - 1).toBe(1);
+  });
+
+  it('lists the first fifty nodes and counts the rest', () => {
+    const listed = many.gaps.filter((g) => text.includes(`      ${g.node}\n`));
+    expect(listed.map((g) => g.node)).toEqual(many.gaps.slice(0, 50).map((g) => g.node));
     expect(text).toContain('… and 25 more (all are in the JSON report)');
   });
 });

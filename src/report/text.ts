@@ -71,13 +71,24 @@ function gapLines(gaps: readonly CoverageGap[], paint: Paint): string[] {
   const byCode = breakdown(countBy(gaps, (gap) => gap.code));
   const verb = parts === 1 ? 'was' : 'were';
   const lines = [paint(`!! ${plural(parts, 'part')} ${verb} not looked at (${byCode}):`, 'bold', 'red')];
-  for (const gap of gaps.slice(0, MAX_LISTED_GAPS)) {
-    const origin = gap.plugin ? `${printable(gap.plugin)}, ${gap.stage}` : gap.stage;
-    lines.push(`   ${paint(gap.code, 'red')}  ${printable(gap.node)}`);
-    lines.push(`      ${printable(gap.message)} (${origin})`);
+  // Gaps with the same cause (a limit hit in a bomb makes hundreds) are listed once, with their nodes.
+  const groups = new Map<string, { gap: CoverageGap; nodes: string[] }>();
+  for (const gap of gaps) {
+    const key = JSON.stringify([gap.code, gap.message, gap.plugin, gap.stage]);
+    const group = groups.get(key) ?? { gap, nodes: [] };
+    group.nodes.push(gap.node);
+    groups.set(key, group);
   }
-  if (gaps.length > MAX_LISTED_GAPS) {
-    lines.push(`   … and ${gaps.length - MAX_LISTED_GAPS} more (all are in the JSON report)`);
+  let listed = 0;
+  for (const { gap, nodes } of groups.values()) {
+    if (listed >= MAX_LISTED_GAPS) break;
+    const origin = gap.plugin ? `${printable(gap.plugin)}, ${gap.stage}` : gap.stage;
+    lines.push(`   ${paint(gap.code, 'red')}  ${printable(gap.message)} (${origin})`);
+    for (const node of nodes.slice(0, MAX_LISTED_GAPS - listed)) lines.push(`      ${printable(node)}`);
+    listed += Math.min(nodes.length, MAX_LISTED_GAPS - listed);
+  }
+  if (gaps.length > listed) {
+    lines.push(`   … and ${gaps.length - listed} more (all are in the JSON report)`);
   }
   return lines;
 }
