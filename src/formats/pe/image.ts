@@ -69,25 +69,42 @@ export class PeImage {
     return offset !== undefined && this.reader.has(offset, length) ? offset : undefined;
   }
 
+  /**
+   * True when `length` bytes at `rva` lie in a section's virtual tail (past its raw data, within
+   * its virtual size): the loader fills that memory with zeros, and hostile files end tables there.
+   */
+  isZeroFilled(rva: number, length: number): boolean {
+    const section = this.sectionOf(rva);
+    if (!section) return false;
+    const delta = rva - section.virtualAddress;
+    return (
+      delta >= section.sizeOfRawData && delta + length <= Math.max(section.virtualSize, section.sizeOfRawData)
+    );
+  }
+
   u16(rva: number): number | undefined {
     const at = this.offsetFor(rva, 2);
-    return at === undefined ? undefined : this.reader.u16(at);
+    if (at === undefined) return this.isZeroFilled(rva, 2) ? 0 : undefined;
+    return this.reader.u16(at);
   }
 
   u32(rva: number): number | undefined {
     const at = this.offsetFor(rva, 4);
-    return at === undefined ? undefined : this.reader.u32(at);
+    if (at === undefined) return this.isZeroFilled(rva, 4) ? 0 : undefined;
+    return this.reader.u32(at);
   }
 
   u64(rva: number): bigint | undefined {
     const at = this.offsetFor(rva, 8);
-    return at === undefined ? undefined : this.reader.u64(at);
+    if (at === undefined) return this.isZeroFilled(rva, 8) ? 0n : undefined;
+    return this.reader.u64(at);
   }
 
   /** A NUL-terminated ASCII string at `rva`, at most `max` bytes; undefined when not in the file. */
   cString(rva: number, max = 512): string | undefined {
     const at = this.rvaToOffset(rva);
-    return at === undefined ? undefined : this.reader.cString(at, max);
+    if (at === undefined) return this.isZeroFilled(rva, 1) ? '' : undefined;
+    return this.reader.cString(at, max);
   }
 
   /** Converts a virtual address (image base + RVA) to an RVA; undefined when below the base. */

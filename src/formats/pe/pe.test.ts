@@ -242,6 +242,35 @@ describe('parsePe', () => {
     });
   });
 
+  describe('when the import table ends in the virtual part of a section (corkami imports_vterm.exe)', () => {
+    it('reads the zero-filled terminator as the loader does, with no problem', () => {
+      const pe = parsePe(corkamiFixture('imports_vterm.exe'));
+      expect(pe.imports.map((m) => m.dll.toLowerCase())).toEqual(['kernel32.dll', 'msvcrt.dll']);
+      expect(pe.problems.filter((p) => p.part === 'imports')).toEqual([]);
+    });
+  });
+
+  describe('when a function is imported by ordinal (corkami impbyord.exe)', () => {
+    it('records the ordinal and no name', () => {
+      const pe = parsePe(corkamiFixture('impbyord.exe'));
+      const byOrdinal = pe.imports.flatMap((m) => m.functions).filter((f) => f.ordinal !== undefined);
+      expect(byOrdinal.length).toBeGreaterThan(0);
+      expect(byOrdinal.every((f) => f.name === undefined)).toBe(true);
+    });
+  });
+
+  describe('when the subsystem or characteristics say what kind of image it is', () => {
+    it.each([
+      ['efi', { subsystem: 10 }],
+      ['efi', { subsystem: 12, characteristics: 0x2102 }],
+      ['sys', { subsystem: 1 }],
+      ['dll', { characteristics: 0x2102 }],
+      ['exe', { subsystem: 2 }],
+    ] as const)('calls it %s', (kind, options) => {
+      expect(parsePe(buildTestPe(options).bytes).kind).toBe(kind);
+    });
+  });
+
   describe('when the file is larger than the parse limit', () => {
     it('refuses with a typed error', () => {
       let thrown: unknown;

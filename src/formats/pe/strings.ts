@@ -34,12 +34,15 @@ export interface StringScanOptions {
   readonly maxStrings?: number;
   readonly maxIndicators?: number;
   readonly maxStringLength?: number;
+  /** Total characters kept across all strings: bounds memory on files full of text. */
+  readonly maxTotalChars?: number;
 }
 
 export const DEFAULT_MIN_LENGTH = 5;
 export const DEFAULT_MAX_STRINGS = 50_000;
 export const DEFAULT_MAX_INDICATORS = 2_000;
 export const DEFAULT_MAX_STRING_LENGTH = 2_048;
+export const DEFAULT_MAX_TOTAL_CHARS = 4 * 1024 * 1024;
 
 const isPrintable = (byte: number): boolean => (byte >= 0x20 && byte < 0x7f) || byte === 0x09;
 
@@ -48,16 +51,18 @@ export function extractStrings(bytes: Uint8Array, options: StringScanOptions = {
   const maxStrings = options.maxStrings ?? DEFAULT_MAX_STRINGS;
   const maxIndicators = options.maxIndicators ?? DEFAULT_MAX_INDICATORS;
   const maxLength = options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
+  let charsLeft = options.maxTotalChars ?? DEFAULT_MAX_TOTAL_CHARS;
   const items: PeString[] = [];
   const indicators: PeIndicator[] = [];
   let truncated = false;
   const seen = new Set<string>();
 
   const emit = (offset: number, encoding: PeStringEncoding, value: string): boolean => {
-    if (items.length >= maxStrings) {
+    if (items.length >= maxStrings || charsLeft < value.length) {
       truncated = true;
       return false;
     }
+    charsLeft -= value.length;
     items.push({ offset, encoding, value });
     for (const found of classifyString(value)) {
       const key = `${found.kind}\u0000${found.value}`;
