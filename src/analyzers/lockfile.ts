@@ -21,7 +21,7 @@ declare module '../core/facts.js' {
 }
 
 /** Lockfiles of very large monorepos reach tens of MB; beyond this we say so instead of reading. */
-const MAX_LOCKFILE_BYTES = 256 * 1024 * 1024;
+const MAX_LOCKFILE_BYTES = 128 * 1024 * 1024;
 /** How many skipped entries a gap names; the count is always complete. */
 const MAX_SKIPPED_LISTED = 20;
 

@@ -15,6 +15,13 @@ export const SUPPORTED_NPM_LOCKFILE_VERSIONS = [1, 2, 3] as const;
 
 const NODE_MODULES = 'node_modules/';
 
+/**
+ * npm v1 trees nest one level per conflicting version; real ones stay far below this. Deeper
+ * subtrees are skipped (and reported) so that a hostile file cannot make install paths grow
+ * with the square of its size.
+ */
+export const MAX_V1_NESTING = 64;
+
 export function parseNpmLockfile(text: string): ParsedLockfile {
   const document = parseJson(text);
   if (!isRecord(document)) {
@@ -188,7 +195,9 @@ function readDependencyTree(root: UnknownRecord, lockfileVersion: string): Parse
   const locked: LockedPackage[] = [];
   const skipped: SkippedEntry[] = [];
   // Explicit stack: a hostile lockfile may nest `dependencies` deeper than the call stack allows.
-  const stack: { dependencies: UnknownRecord; prefix: string }[] = [{ dependencies: root, prefix: '' }];
+  const stack: { dependencies: UnknownRecord; prefix: string; depth: number }[] = [
+    { dependencies: root, prefix: '', depth: 1 },
+  ];
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     for (const [installName, entry] of Object.entries(frame.dependencies)) {
       const path = `${frame.prefix}${NODE_MODULES}${installName}`;
@@ -197,7 +206,14 @@ function readDependencyTree(root: UnknownRecord, lockfileVersion: string): Parse
         continue;
       }
       const nested = recordField(entry, 'dependencies');
-      if (nested !== undefined) stack.push({ dependencies: nested, prefix: `${path}/` });
+      if (nested !== undefined && frame.depth >= MAX_V1_NESTING) {
+        skipped.push({
+          key: `${path}/${NODE_MODULES}*`,
+          reason: `nested deeper than ${MAX_V1_NESTING} levels`,
+        });
+      } else if (nested !== undefined) {
+        stack.push({ dependencies: nested, prefix: `${path}/`, depth: frame.depth + 1 });
+      }
       const spec = stringField(entry, 'version');
       if (spec === undefined || spec === '') {
         skipped.push({ key: path, reason: 'no version' });
@@ -216,6 +232,5 @@ function readDependencyTree(root: UnknownRecord, lockfileVersion: string): Parse
       locked.push(buildPackage({ ...read, installName, entry, path }));
     }
   }
-  locked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { format: 'npm', lockfileVersion, importers, packages: locked, skipped };
 }
