@@ -39,9 +39,19 @@ export function formatName(name: pkijs.RelativeDistinguishedNames): string {
     .join('');
 }
 
+// Chain building asks for the same certificates' DER and summary many times; re-encoding with
+// pkijs dominates verification time, so both are remembered per certificate object.
+const derCache = new WeakMap<pkijs.Certificate, Uint8Array>();
+const summaryCache = new WeakMap<pkijs.Certificate, CertificateSummary>();
+
 /** The DER of a certificate: for thumbprints and trust-store comparison. */
 export function certificateDer(certificate: pkijs.Certificate): Uint8Array {
-  return new Uint8Array(certificate.toSchema().toBER(false));
+  let der = derCache.get(certificate);
+  if (!der) {
+    der = new Uint8Array(certificate.toSchema().toBER(false));
+    derCache.set(certificate, der);
+  }
+  return der;
 }
 
 export function hasExplicitEcParameters(certificate: pkijs.Certificate): boolean {
@@ -54,8 +64,10 @@ export function serialHex(serial: asn1js.Integer): string {
 }
 
 export function summarizeCertificate(certificate: pkijs.Certificate): CertificateSummary {
+  const cached = summaryCache.get(certificate);
+  if (cached) return cached;
   const der = certificateDer(certificate);
-  return {
+  const summary: CertificateSummary = {
     subject: formatName(certificate.subject),
     issuer: formatName(certificate.issuer),
     serialNumber: serialHex(certificate.serialNumber),
@@ -66,4 +78,6 @@ export function summarizeCertificate(certificate: pkijs.Certificate): Certificat
     publicKeyAlgorithm: algorithmName(certificate.subjectPublicKeyInfo.algorithm.algorithmId),
     hasExplicitEcParameters: hasExplicitEcParameters(certificate),
   };
+  summaryCache.set(certificate, summary);
+  return summary;
 }

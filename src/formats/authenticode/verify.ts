@@ -92,6 +92,22 @@ export interface VerifyOptions {
   readonly computeImageDigest: (algorithm: AuthenticodeDigest) => string;
 }
 
+// A trust store is configured once and used for every file: parse each anchor once.
+const anchorCache = new WeakMap<Uint8Array, pkijs.Certificate | null>();
+
+function parseAnchor(der: Uint8Array): pkijs.Certificate | undefined {
+  let anchor = anchorCache.get(der);
+  if (anchor === undefined) {
+    try {
+      anchor = pkijs.Certificate.fromBER(der);
+    } catch {
+      anchor = null; // not a certificate: ignored, as an empty store would be
+    }
+    anchorCache.set(der, anchor);
+  }
+  return anchor ?? undefined;
+}
+
 function digestBytes(algorithm: AuthenticodeDigest | undefined, data: Uint8Array): string | undefined {
   return algorithm === undefined ? undefined : createHash(algorithm).update(data).digest('hex');
 }
@@ -143,7 +159,7 @@ async function checkSignerSignature(
 }
 
 async function isIssuedBy(subject: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> {
-  if (formatName(subject.issuer) !== formatName(issuer.subject)) return false;
+  if (summarizeCertificate(subject).issuer !== summarizeCertificate(issuer).subject) return false;
   try {
     return await subject.verify(issuer);
   } catch {
@@ -166,7 +182,7 @@ async function buildChain(
   let current = start;
   while (path.length <= MAX_CHAIN_LENGTH) {
     if (isAnchor(current)) return { status: 'trusted', path: path.map(summarizeCertificate) };
-    const selfIssued = formatName(current.issuer) === formatName(current.subject);
+    const selfIssued = summarizeCertificate(current).issuer === summarizeCertificate(current).subject;
     if (selfIssued) {
       const status = (await isIssuedBy(current, current)) ? 'untrusted-root' : 'bad-signature';
       return { status, path: path.map(summarizeCertificate) };
@@ -174,7 +190,11 @@ async function buildChain(
     let issuer: pkijs.Certificate | undefined;
     let nameMatched = false;
     for (const candidate of [...anchors, ...embedded]) {
-      if (path.includes(candidate) || formatName(candidate.subject) !== formatName(current.issuer)) continue;
+      if (
+        path.includes(candidate) ||
+        summarizeCertificate(candidate).subject !== summarizeCertificate(current).issuer
+      )
+        continue;
       nameMatched = true;
       if (await isIssuedBy(current, candidate)) {
         issuer = candidate;
@@ -253,11 +273,8 @@ export async function verifyAuthenticodeSignature(
   options: VerifyOptions,
 ): Promise<SignatureVerification> {
   const anchors = options.trustAnchors.flatMap((der) => {
-    try {
-      return [pkijs.Certificate.fromBER(der)];
-    } catch {
-      return [];
-    }
+    const anchor = parseAnchor(der);
+    return anchor ? [anchor] : [];
   });
   const anchorDers = anchors.map(certificateDer);
   const now = options.now ?? new Date();
