@@ -13,7 +13,7 @@ import {
 import { isCountersignError } from '../../core/errors.js';
 import type { ContentView } from '../../core/plugin.js';
 import { memoryNode } from '../memory-node.js';
-import { zipUnpacker } from './zip.js';
+import { SMALL_ENTRY_BYTES, zipUnpacker } from './zip.js';
 
 const names = (collected: Collected) => collected.entries.map((item) => item.entry.name);
 
@@ -194,21 +194,23 @@ describe('when zips are nested 30 levels deep', () => {
   });
 });
 
-describe('when a stored entry has a flipped byte', () => {
-  it('fails its content stream with a typed E_ARCHIVE_CORRUPT (CRC-32)', async () => {
+describe('when a small stored entry has a flipped byte', () => {
+  it('fails its content with a typed E_ARCHIVE_CORRUPT (CRC-32)', async () => {
     const bytes = fixtureBytes('basic.zip');
     const at = Buffer.from(bytes).indexOf('A'.repeat(300));
     expect(at).toBeGreaterThan(0);
     bytes[at + 10] = 0x42;
     const result = await collect(zipUnpacker, memoryNode(bytes, { name: 'basic.zip' }));
-    const error = byName(result, 'app/lib/data.bin')?.content?.error;
+    // Small entries are checked when opened; large ones when their stream ends: either is typed.
+    const damaged = byName(result, 'app/lib/data.bin');
+    const error = damaged?.openError ?? damaged?.content?.error;
     expect(isCountersignError(error) && error.code).toBe('E_ARCHIVE_CORRUPT');
     expect(text(byName(result, 'app/index.js'))).toContain('hello');
   });
 });
 
-describe('when deflate data is damaged', () => {
-  it('fails the content stream with a typed error, not a zlib one', async () => {
+describe('when the deflate data of a small entry is damaged', () => {
+  it('fails its content with a typed error, not a zlib one', async () => {
     const bytes = await makeZip([
       { name: 'a.txt', data: Buffer.from('some text that deflates '.repeat(50)) },
     ]);
@@ -216,7 +218,7 @@ describe('when deflate data is damaged', () => {
     const start = 30 + 'a.txt'.length + 2;
     for (let i = start; i < start + 8; i++) bytes.writeUInt8(bytes.readUInt8(i) ^ 0xff, i);
     const result = await collect(zipUnpacker, memoryNode(new Uint8Array(bytes), { name: 'a.zip' }));
-    const error = result.entries[0]?.content?.error;
+    const error = result.entries[0]?.openError ?? result.entries[0]?.content?.error;
     expect(isCountersignError(error)).toBe(true);
   });
 });
@@ -239,5 +241,42 @@ describe('when the file is not a zip at all or ends early', () => {
     view.writeUInt32LE(3, eocd + 16); // central directory offset -> inside the first local header
     const result = await collect(zipUnpacker, memoryNode(bytes, { name: 'bad.zip' }));
     expect(isCountersignError(result.error) && result.error.code).toBe('E_ARCHIVE_CORRUPT');
+  });
+});
+
+describe('when entries are larger than the one-step read (streamed path)', () => {
+  const size = SMALL_ENTRY_BYTES + 4096;
+  const pattern = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) pattern[i] = (i * 7919) % 251;
+
+  it('streams stored and deflated content intact', async () => {
+    const bytes = await makeZip([
+      { name: 'stored.bin', data: pattern, compress: false },
+      { name: 'deflated.bin', data: pattern, compress: true },
+    ]);
+    const result = await collect(zipUnpacker, memoryNode(new Uint8Array(bytes), { name: 'big.zip' }));
+    expect(result.error).toBeUndefined();
+    for (const item of result.entries) {
+      expect(item.content?.error).toBeUndefined();
+      expect(item.content?.bytes.equals(pattern)).toBe(true);
+    }
+  });
+
+  it('fails a stored entry with a flipped byte through its stream (CRC-32)', async () => {
+    const bytes = await makeZip([{ name: 'stored.bin', data: pattern, compress: false }]);
+    const at = 30 + 'stored.bin'.length + 1000;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
+    const result = await collect(zipUnpacker, memoryNode(new Uint8Array(bytes), { name: 'big.zip' }));
+    const error = result.entries[0]?.content?.error;
+    expect(isCountersignError(error) && error.code).toBe('E_ARCHIVE_CORRUPT');
+  });
+
+  it('fails a deflated entry with damaged data through its stream, typed', async () => {
+    const bytes = await makeZip([{ name: 'deflated.bin', data: pattern, compress: true }]);
+    const start = 30 + 'deflated.bin'.length + 50;
+    for (let i = start; i < start + 64; i++) bytes.writeUInt8(bytes.readUInt8(i) ^ 0x55, i);
+    const result = await collect(zipUnpacker, memoryNode(new Uint8Array(bytes), { name: 'big.zip' }));
+    const error = result.entries[0]?.content?.error;
+    expect(isCountersignError(error)).toBe(true);
   });
 });
