@@ -258,6 +258,13 @@ export function peFacts(pe: PeFile, bytes: Uint8Array): Fact[] {
       const key = r.typeName ?? String(r.type);
       byType[key] = (byType[key] ?? 0) + 1;
     }
+    // Resources may all point at the same large blob: measure at most twice the file's size.
+    let entropyBudget = bytes.length * 2;
+    const measure = (offset: number, size: number): { entropy?: number } => {
+      if (size > entropyBudget) return {};
+      entropyBudget -= size;
+      return { entropy: shannonEntropy(bytes.subarray(offset, offset + size)) };
+    };
     facts.push({
       kind: 'pe.resources',
       count: pe.resources.length,
@@ -267,12 +274,7 @@ export function peFacts(pe: PeFile, bytes: Uint8Array): Fact[] {
         name: r.name,
         language: r.language,
         size: r.size,
-        ...(r.fileOffset !== undefined
-          ? {
-              fileOffset: r.fileOffset,
-              entropy: shannonEntropy(bytes.subarray(r.fileOffset, r.fileOffset + r.size)),
-            }
-          : {}),
+        ...(r.fileOffset !== undefined ? { fileOffset: r.fileOffset, ...measure(r.fileOffset, r.size) } : {}),
       })),
     });
   }

@@ -1,8 +1,13 @@
 import type { PeHeaders, SectionHeader } from './headers.js';
-import type { PeReader } from './reader.js';
+import { malformed, type PeReader } from './reader.js';
 
 /** Below this file alignment the loader uses PointerToRawData as is (pefile does the same). */
 const HARDCODED_FILE_ALIGNMENT = 0x200;
+/**
+ * Section-table steps allowed for RVA lookups when sections overlap (no binary search possible).
+ * A hostile file with 65535 overlapping sections and 65536 imports would otherwise take billions.
+ */
+export const MAX_LOOKUP_STEPS = 20_000_000;
 
 /**
  * Maps RVAs (addresses relative to the image base, as the loader lays sections out) to file
@@ -13,9 +18,23 @@ export class PeImage {
   readonly reader: PeReader;
   readonly headers: PeHeaders;
 
+  private readonly firstSectionVa: number;
+  /** Sections sorted by virtual address, when their virtual ranges do not overlap (binary search). */
+  private readonly disjoint: readonly SectionHeader[] | undefined;
+  private lastHit: SectionHeader | undefined;
+  private lookupSteps = 0;
+
   constructor(reader: PeReader, headers: PeHeaders) {
     this.reader = reader;
     this.headers = headers;
+    let first = Number.POSITIVE_INFINITY;
+    for (const s of headers.sections) first = Math.min(first, s.virtualAddress);
+    this.firstSectionVa = first;
+    const sorted = [...headers.sections].sort((a, b) => a.virtualAddress - b.virtualAddress);
+    const overlaps = sorted.some(
+      (s, i) => i > 0 && sorted[i - 1]!.virtualAddress + span(sorted[i - 1]!) > s.virtualAddress,
+    );
+    this.disjoint = overlaps ? undefined : sorted;
   }
 
   /** Where a section's raw data really starts: the loader rounds PointerToRawData down to 0x200. */
@@ -33,9 +52,44 @@ export class PeImage {
 
   /** The section whose virtual range holds `rva` (first match, as section tables may overlap). */
   sectionOf(rva: number): SectionHeader | undefined {
-    for (const section of this.headers.sections) {
-      const span = Math.max(section.virtualSize, section.sizeOfRawData);
-      if (rva >= section.virtualAddress && rva < section.virtualAddress + span) return section;
+    if (this.disjoint) {
+      let low = 0;
+      let high = this.disjoint.length - 1;
+      while (low <= high) {
+        const middle = (low + high) >>> 1;
+        const section = this.disjoint[middle]!;
+        if (rva < section.virtualAddress) high = middle - 1;
+        else if (rva >= section.virtualAddress + span(section)) low = middle + 1;
+        else return section;
+      }
+      return undefined;
+    }
+    // Overlapping sections: the first in table order wins; consecutive reads mostly hit the same one.
+    const last = this.lastHit;
+    if (
+      last &&
+      rva >= last.virtualAddress &&
+      rva < last.virtualAddress + span(last) &&
+      last === this.firstMatch(rva, last.index)
+    ) {
+      return last;
+    }
+    const found = this.firstMatch(rva, this.headers.sections.length);
+    if (found) this.lastHit = found;
+    return found;
+  }
+
+  /** First section in table order before `limit` whose virtual range holds `rva`, within the step budget. */
+  private firstMatch(rva: number, limit: number): SectionHeader | undefined {
+    const sections = this.headers.sections;
+    const end = Math.min(limit + 1, sections.length);
+    this.lookupSteps += end;
+    if (this.lookupSteps > MAX_LOOKUP_STEPS) {
+      throw malformed(`overlapping section table too costly to search (${sections.length} sections)`);
+    }
+    for (let i = 0; i < end; i++) {
+      const section = sections[i]!;
+      if (rva >= section.virtualAddress && rva < section.virtualAddress + span(section)) return section;
     }
     return undefined;
   }
@@ -50,12 +104,8 @@ export class PeImage {
       return offset < this.reader.size ? offset : undefined;
     }
     // Headers are mapped at RVA 0; an RVA below the first section that no section holds lies in them.
-    const firstSection = Math.min(
-      ...this.headers.sections.map((s) => s.virtualAddress),
-      Number.POSITIVE_INFINITY,
-    );
     if (
-      rva < Math.min(firstSection, Math.max(this.headers.optional.sizeOfHeaders, 1)) &&
+      rva < Math.min(this.firstSectionVa, Math.max(this.headers.optional.sizeOfHeaders, 1)) &&
       rva < this.reader.size
     ) {
       return rva;
@@ -112,4 +162,9 @@ export class PeImage {
     const rva = va - this.headers.optional.imageBase;
     return rva >= 0n && rva <= 0xffffffffn ? Number(rva) : undefined;
   }
+}
+
+/** How far a section reaches in memory, as far as lookups are concerned. */
+function span(section: SectionHeader): number {
+  return Math.max(section.virtualSize, section.sizeOfRawData);
 }

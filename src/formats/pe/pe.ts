@@ -26,8 +26,11 @@ export interface PeSection {
   readonly sizeOfRawData: number;
   readonly characteristics: number;
   readonly flags: readonly string[];
-  /** Shannon entropy (bits per byte) of the section's raw bytes in the file. */
-  readonly entropy: number;
+  /**
+   * Shannon entropy (bits per byte) of the section's raw bytes in the file. Absent when sections
+   * overlap so much that measuring them all would read the file many times over (noted as a problem).
+   */
+  readonly entropy?: number;
 }
 
 export interface PeEntryPoint {
@@ -103,8 +106,12 @@ export function parsePe(bytes: Uint8Array, options: ParsePeOptions = {}): PeFile
   const log = new ProblemLog();
   for (const anomaly of headers.anomalies) log.add('headers', anomaly);
 
+  let entropyBudget = bytes.length * 2 + 1024 * 1024;
   const sections: PeSection[] = headers.sections.map((s) => {
     const extent = image.rawExtent(s);
+    const isMeasured = extent.size <= entropyBudget;
+    entropyBudget -= isMeasured ? extent.size : 0;
+    if (!isMeasured) log.add('sections', 'sections overlap too much to measure the entropy of each');
     return {
       index: s.index,
       name: s.name,
@@ -114,7 +121,9 @@ export function parsePe(bytes: Uint8Array, options: ParsePeOptions = {}): PeFile
       sizeOfRawData: s.sizeOfRawData,
       characteristics: s.characteristics,
       flags: flagNames(s.characteristics, SECTION_CHARACTERISTICS),
-      entropy: shannonEntropy(bytes.subarray(extent.offset, extent.offset + extent.size)),
+      ...(isMeasured
+        ? { entropy: shannonEntropy(bytes.subarray(extent.offset, extent.offset + extent.size)) }
+        : {}),
     };
   });
   for (const s of headers.sections) {

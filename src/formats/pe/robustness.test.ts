@@ -112,3 +112,68 @@ describe.each(mingwFixtureNames())('when bits of %s are flipped', (name) => {
     );
   });
 });
+
+describe('when 65535 overlapping sections meet 65535 imports', () => {
+  it('stops within a work budget and says why, instead of searching billions of times', () => {
+    const bytes = overlappingSectionsPe(65_535, 65_535);
+    const pe = parsePe(bytes);
+    const messages = pe.problems.map((p) => p.message).join(' | ');
+    expect(messages).toMatch(/too costly to search/);
+    expect(messages).toMatch(/overlap too much to measure/);
+  });
+
+  it('reads them all when the table is small', () => {
+    const pe = parsePe(overlappingSectionsPe(1_000, 1_000));
+    expect(pe.imports[0]!.functions).toHaveLength(1_000);
+  });
+});
+
+/**
+ * A PE32 whose section table has `sectionCount` overlapping sections (the useful one last, so each
+ * lookup walks the whole table) and one import with `thunkCount` functions.
+ */
+function overlappingSectionsPe(sectionCount: number, thunkCount: number): Uint8Array {
+  const peOffset = 0x40;
+  const optional = peOffset + 24;
+  const table = optional + 224;
+  const headersEnd = table + sectionCount * 40;
+  const dataStart = Math.ceil(headersEnd / 0x200) * 0x200;
+  const dataSize = 0x40 + (thunkCount + 1) * 4 + 0x20;
+  const size = dataStart + Math.ceil(dataSize / 0x200) * 0x200;
+  const bytes = new Uint8Array(size);
+  const v = new DataView(bytes.buffer);
+  bytes.set([0x4d, 0x5a]);
+  v.setUint32(0x3c, peOffset, true);
+  bytes.set([0x50, 0x45], peOffset);
+  v.setUint16(peOffset + 4, 0x14c, true);
+  v.setUint16(peOffset + 6, sectionCount, true);
+  v.setUint16(peOffset + 20, 224, true);
+  v.setUint16(peOffset + 22, 0x102, true);
+  v.setUint16(optional, 0x10b, true);
+  v.setUint32(optional + 28, 0x400000, true);
+  v.setUint32(optional + 32, 0x1000, true);
+  v.setUint32(optional + 36, 0x200, true);
+  v.setUint32(optional + 60, dataStart, true);
+  v.setUint32(optional + 92, 16, true);
+  const va = Math.ceil(dataStart / 0x1000) * 0x1000;
+  // Import directory at the start of the data: one descriptor, INT right after the 2 descriptors.
+  v.setUint32(optional + 96 + 8, va, true);
+  v.setUint32(optional + 96 + 12, 40, true);
+  const intRva = va + 0x40;
+  const nameRva = intRva + (thunkCount + 1) * 4;
+  v.setUint32(dataStart, intRva, true);
+  v.setUint32(dataStart + 12, nameRva, true);
+  v.setUint32(dataStart + 16, intRva, true);
+  bytes.set(new TextEncoder().encode('x.dll'), dataStart + (nameRva - va));
+  for (let i = 0; i < thunkCount; i++) v.setUint32(dataStart + 0x40 + i * 4, nameRva - 2, true); // hint/name = "x.dll" minus hint
+  for (let i = 0; i < sectionCount; i++) {
+    const at = table + i * 40;
+    // Later sections in the table cover the data too; the first ones cover nothing useful.
+    v.setUint32(at + 8, 0x100000, true);
+    v.setUint32(at + 12, i < sectionCount - 1 ? va + 0x1000 * (i + 1) : va, true);
+    v.setUint32(at + 16, size - dataStart, true);
+    v.setUint32(at + 20, dataStart, true);
+    v.setUint32(at + 36, 0x60000020, true);
+  }
+  return bytes;
+}
