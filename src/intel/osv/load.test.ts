@@ -94,9 +94,15 @@ describe('when an osv.dev all.zip dump is imported', () => {
 
   it('fails with a typed error on a file that is not a zip, or a truncated one', async () => {
     const zip = await makeZip({ 'A.json': readOsvFixture('records/MAL-2025-46969.json') });
-    for (const bytes of [Buffer.from('PK\u0003\u0004 but not really'), zip.subarray(0, zip.length - 10)]) {
+    for (const [index, bytes] of [
+      Buffer.from('PK\u0003\u0004 but not really'),
+      zip.subarray(0, zip.length - 10),
+    ].entries()) {
       const error = await importOsvZip(bytes, 'bad.zip').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CountersignError);
+      const path = join(scratch, `bad-${index}.zip`);
+      await writeFile(path, bytes);
+      expect(await importOsv(path).catch((e: unknown) => e)).toBeInstanceOf(CountersignError);
     }
   });
 });
@@ -106,6 +112,12 @@ describe('when a single file is imported', () => {
     const path = join(scratch, 'batch.json');
     const chalk = JSON.parse(readOsvFixture('records/MAL-2025-46969.json'));
     await writeFile(path, JSON.stringify([chalk, { id: 'bad' }]));
+    // The same array inside a folder is read the same way.
+    await mkdir(join(scratch, 'arrays'));
+    await writeFile(join(scratch, 'arrays', 'batch.json'), JSON.stringify([chalk, { id: 'bad' }]));
+    const fromFolder = await importOsv(join(scratch, 'arrays'));
+    expect(fromFolder.records.map((r) => r.id)).toEqual(['MAL-2025-46969']);
+    expect(fromFolder.rejected[0]?.origin).toBe('batch.json#1');
     const result = await importOsv(path);
     expect(result.records.map((r) => r.id)).toEqual(['MAL-2025-46969']);
     expect(result.rejected[0]?.origin).toBe(`${path}#1`);

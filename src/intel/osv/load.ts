@@ -48,7 +48,7 @@ const DEFAULTS = {
 } as const;
 
 /** Records from parsed JSON: one record, or an array of them (osv.dev query results). */
-export function recordsFromJson(value: unknown, origin: string, sink: Sink): void {
+function recordsFromJson(value: unknown, origin: string, sink: Sink): void {
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
       sink.accept(() => parseOsvRecord(item, `${origin}#${index}`));
@@ -59,7 +59,7 @@ export function recordsFromJson(value: unknown, origin: string, sink: Sink): voi
 }
 
 /** Collects records and rejections, enforcing the strict policy and the record count limit. */
-export class Sink {
+class Sink {
   readonly records: OsvRecord[] = [];
   readonly rejected: OsvRejection[] = [];
   ignoredEntries = 0;
@@ -67,6 +67,15 @@ export class Sink {
     private readonly strict: boolean,
     private readonly maxRecords: number,
   ) {}
+
+  /** Runs `work`, recording an `E_INTEL_MALFORMED` it throws as a rejection (unless strict). */
+  attempt(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.recordOrThrow(error);
+    }
+  }
 
   accept(parse: () => OsvRecord): void {
     if (this.records.length + this.rejected.length >= this.maxRecords) {
@@ -77,15 +86,19 @@ export class Sink {
     try {
       this.records.push(parse());
     } catch (error) {
-      if (this.strict || !isCountersignError(error) || error.code !== 'E_INTEL_MALFORMED') throw error;
-      const path = error.details?.path;
-      this.rejected.push({
-        origin: String(error.details?.file ?? ''),
-        ...(typeof path === 'string' ? { path } : {}),
-        code: error.code,
-        message: error.message,
-      });
+      this.recordOrThrow(error);
     }
+  }
+
+  private recordOrThrow(error: unknown): void {
+    if (this.strict || !isCountersignError(error) || error.code !== 'E_INTEL_MALFORMED') throw error;
+    const path = error.details?.path;
+    this.rejected.push({
+      origin: String(error.details?.file ?? ''),
+      ...(typeof path === 'string' ? { path } : {}),
+      code: error.code,
+      message: error.message,
+    });
   }
 
   result(): OsvImport {
@@ -131,16 +144,8 @@ export async function importOsvDirectory(dir: string, options: OsvImportOptions 
           continue;
         }
         const text = await readFile(full, 'utf8');
-        sink.accept(() => {
-          // Each file's JSON syntax error is a rejection of that file, not of the folder.
-          const collected = newSink({ strict: true, maxRecords: Number.MAX_SAFE_INTEGER });
-          recordsFromJson(parseJsonText(text, origin), origin, collected);
-          if (collected.records.length !== 1)
-            throw new CountersignError('E_INTEL_MALFORMED', `${origin}: expected one record per file`, {
-              details: { file: origin },
-            });
-          return collected.records[0]!;
-        });
+        // A file's JSON syntax error is a rejection of that file, not a failure of the folder.
+        sink.attempt(() => recordsFromJson(parseJsonText(text, origin), origin, sink));
       } else sink.ignoredEntries += 1;
     }
   }
@@ -197,10 +202,17 @@ async function readOsvZip(
     );
   }
   let total = 0;
+  let isClosed = false;
+  const closeOnce = (): void => {
+    if (!isClosed) {
+      isClosed = true;
+      zip.close();
+    }
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: unknown): void => {
-        zip.close();
+        closeOnce();
         reject(toCountersignError(error, 'E_ARCHIVE_CORRUPT', origin));
       };
       zip.on('error', fail);
@@ -257,7 +269,7 @@ async function readOsvZip(
       zip.readEntry();
     });
   } finally {
-    zip.close();
+    closeOnce();
   }
   return sink.result();
 }
