@@ -157,7 +157,11 @@ export function buildCycloneDxBom(result: ScanResult, options: CycloneDxOptions 
   bom.metadata.properties.add(property(CYCLONEDX_PROPERTIES.gapCount, String(result.gaps.length)));
 
   const gapCodes = new Map<string, string[]>();
-  for (const gap of result.gaps) gapCodes.set(gap.node, [...(gapCodes.get(gap.node) ?? []), gap.code]);
+  for (const gap of result.gaps) {
+    const codes = gapCodes.get(gap.node) ?? [];
+    codes.push(gap.code);
+    gapCodes.set(gap.node, codes);
+  }
 
   const refs = new BomRefs();
   const isSingle = result.subjects.length === 1;

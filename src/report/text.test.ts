@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { NodePath } from '../core/node-path.js';
 import {
   FIXED_VOLATILE,
   folderResult,
@@ -232,5 +233,23 @@ describe('when compared with the golden files', () => {
     expect(runs[1]).toBe(runs[0]);
     expect(runs[0]).toContain('took <duration>');
     await expect(runs[0]).toMatchFileSnapshot(`../../test/golden/${file}`);
+  });
+});
+
+describe('when the tree is as large as the default file limit allows', () => {
+  it('renders 200 000 nodes without overflowing the stack', () => {
+    const base = releaseZipResult();
+    const [root, , entry] = base.nodes;
+    const count = 200_000;
+    const nodes = [
+      root!,
+      ...Array.from({ length: count }, (_, i) => ({
+        ...entry!,
+        path: `${root!.path}!/d/${i}.js` as NodePath,
+        name: `d/${i}.js`,
+      })),
+    ];
+    const text = renderText({ ...base, nodes, gaps: [] }, { tree: true });
+    expect(text.split('\n').filter((line) => /^ {2}d\/\d+\.js /.test(line))).toHaveLength(count);
   });
 });

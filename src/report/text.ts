@@ -105,7 +105,11 @@ function contentLines(result: ScanResult): string[] {
 function flagLines(nodes: readonly ScanNode[], paint: Paint): string[] {
   const byFlag = new Map<NodeFlag, NodePath[]>();
   for (const node of nodes) {
-    for (const flag of node.flags) byFlag.set(flag, [...(byFlag.get(flag) ?? []), node.path]);
+    for (const flag of node.flags) {
+      const paths = byFlag.get(flag) ?? [];
+      paths.push(node.path);
+      byFlag.set(flag, paths);
+    }
   }
   if (byFlag.size === 0) return [`${label('Flags')}none`];
   const lines = [
@@ -155,14 +159,23 @@ const MAX_NAME_COLUMN = 60;
 
 function treeLines(result: ScanResult, paint: Paint): string[] {
   const gapCodes = new Map<string, string[]>();
-  for (const gap of result.gaps) gapCodes.set(gap.node, [...(gapCodes.get(gap.node) ?? []), gap.code]);
+  for (const gap of result.gaps) {
+    const codes = gapCodes.get(gap.node) ?? [];
+    codes.push(gap.code);
+    gapCodes.set(gap.node, codes);
+  }
   const cells = result.nodes.map((node) => ({
     node,
     // Inputs show their path (a folder's files are `folder/sub/file`); entries their stored name.
     name: `${'  '.repeat(node.depth)}${printable(node.depth === 0 ? node.path : node.name)}`,
   }));
-  const nameWidth = Math.min(MAX_NAME_COLUMN, Math.max(0, ...cells.map((cell) => cell.name.length)));
-  const typeWidth = Math.max(0, ...result.nodes.map((node) => node.type.length));
+  // A loop, not Math.max(...array): a spread of 200 000 arguments overflows the stack.
+  let nameWidth = 0;
+  let typeWidth = 0;
+  for (const cell of cells) {
+    nameWidth = Math.max(nameWidth, Math.min(MAX_NAME_COLUMN, cell.name.length));
+    typeWidth = Math.max(typeWidth, cell.node.type.length);
+  }
   const lines = [paint('Tree', 'bold')];
   for (const { node, name } of cells) {
     const size = node.entryKind === 'file' ? formatBytes(node.size) : '';
