@@ -63,6 +63,23 @@ describe('when no trust store is configured', () => {
   });
 });
 
+describe('when the signer was issued by a certificate that is not a CA', () => {
+  it('reports the chain as issuer-not-ca, even though every signature in it verifies', async () => {
+    const [signature] = factsOfKind(
+      (await analyze('signed-by-non-ca.dll')).facts,
+      'pe.authenticode.signature',
+    );
+    expect(signature?.signature).toBe('valid');
+    expect(signature?.chain.status).toBe('issuer-not-ca');
+    expect(signature?.chain.path.map((c) => c.subject)).toEqual([
+      '/O=Example Vendor/CN=Issued By A Leaf',
+      '/O=Example Vendor/CN=Example Vendor Code Signing',
+    ]);
+    expect(signature?.chain.path[1]?.extendedKeyUsages).toEqual(['1.3.6.1.5.5.7.3.3']);
+    expect(signature?.isValid).toBe(false);
+  });
+});
+
 describe('when the signer certificate has expired', () => {
   it('says so, and whether a timestamp vouches for the signing time', async () => {
     const [bare] = factsOfKind(

@@ -18,7 +18,14 @@ export interface CertificateSummary {
   readonly publicKeyAlgorithm: string;
   /** An EC key whose curve is spelled out instead of named: the CurveBall (CVE-2020-0601) shape. */
   readonly hasExplicitEcParameters: boolean;
+  /** basicConstraints cA; false when the extension is absent. */
+  readonly isCa: boolean;
+  /** Extended key usages (OIDs); empty when the extension is absent (any usage). */
+  readonly extendedKeyUsages: readonly string[];
 }
+
+/** id-kp-codeSigning: the usage a code-signing leaf is expected to carry. */
+export const CODE_SIGNING_USAGE = '1.3.6.1.5.5.7.3.3';
 
 export function toHex(bytes: ArrayBuffer | Uint8Array, upper = false): string {
   const hex = Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString('hex');
@@ -63,6 +70,15 @@ export function serialHex(serial: asn1js.Integer): string {
   return toHex(serial.valueBlock.valueHexView, true);
 }
 
+function extensionValue<T>(certificate: pkijs.Certificate, oid: string): T | undefined {
+  const extension = certificate.extensions?.find((entry) => entry.extnID === oid);
+  try {
+    return extension?.parsedValue as T | undefined;
+  } catch {
+    return undefined; // an extension pkijs cannot decode counts as absent
+  }
+}
+
 export function summarizeCertificate(certificate: pkijs.Certificate): CertificateSummary {
   const cached = summaryCache.get(certificate);
   if (cached) return cached;
@@ -77,6 +93,8 @@ export function summarizeCertificate(certificate: pkijs.Certificate): Certificat
     notAfter: certificate.notAfter.value.toISOString(),
     publicKeyAlgorithm: algorithmName(certificate.subjectPublicKeyInfo.algorithm.algorithmId),
     hasExplicitEcParameters: hasExplicitEcParameters(certificate),
+    isCa: extensionValue<pkijs.BasicConstraints>(certificate, '2.5.29.19')?.cA === true,
+    extendedKeyUsages: extensionValue<pkijs.ExtKeyUsage>(certificate, '2.5.29.37')?.keyPurposes ?? [],
   };
   summaryCache.set(certificate, summary);
   return summary;

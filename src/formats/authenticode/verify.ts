@@ -22,6 +22,7 @@ export type SignatureCheck = 'valid' | 'invalid' | 'unsupported' | 'no-certifica
  * - `untrusted-root`: at a self-signed root that is not in the store;
  * - `incomplete`: at a certificate whose issuer is neither embedded nor in the store;
  * - `bad-signature`: a certificate in the path is not signed by the one above it;
+ * - `issuer-not-ca`: an embedded certificate issued another without basicConstraints cA;
  * - `no-signer-certificate`: the signer's certificate is not embedded at all.
  */
 export type ChainStatus =
@@ -29,6 +30,7 @@ export type ChainStatus =
   | 'untrusted-root'
   | 'incomplete'
   | 'bad-signature'
+  | 'issuer-not-ca'
   | 'no-signer-certificate';
 
 export interface ChainResult {
@@ -211,6 +213,10 @@ async function buildChain(
           };
     }
     path.push(issuer);
+    // A trust anchor is trusted as configured; any other issuer must be a CA.
+    if (!isAnchor(issuer) && !summarizeCertificate(issuer).isCa) {
+      return { status: 'issuer-not-ca', path: path.map(summarizeCertificate) };
+    }
     current = issuer;
   }
   return {
