@@ -280,3 +280,27 @@ describe('when entries are larger than the one-step read (streamed path)', () =>
     expect(isCountersignError(error)).toBe(true);
   });
 });
+
+describe('when two central-directory records share the bytes of one entry (overlapping-entry bomb)', () => {
+  it('gives the second a problem instead of inflating the shared data again', async () => {
+    const zip = await makeZip([{ name: 'kernel.bin', data: Buffer.alloc(10_000) }]);
+    // Copy the only central-directory record under another name; both point at offset 0.
+    const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    const cdSize = zip.readUInt32LE(eocd + 12);
+    const cdOffset = zip.readUInt32LE(eocd + 16);
+    const record = Buffer.from(zip.subarray(cdOffset, cdOffset + cdSize));
+    const copy = Buffer.from(record);
+    copy.write('kernel.bun', 46, 'latin1');
+    const end = Buffer.from(zip.subarray(eocd));
+    end.writeUInt16LE(2, 8);
+    end.writeUInt16LE(2, 10);
+    end.writeUInt32LE(cdSize * 2, 12);
+    const bomb = Buffer.concat([zip.subarray(0, cdOffset), record, copy, end]);
+    const result = await collect(zipUnpacker, memoryNode(new Uint8Array(bomb), { name: 'overlap.zip' }));
+    expect(result.error).toBeUndefined();
+    expect(result.entries.map((item) => item.entry.name)).toEqual(['kernel.bin', 'kernel.bun']);
+    expect(result.entries[0]?.content?.bytes.length).toBe(10_000);
+    expect(result.entries[1]?.entry.problem?.code).toBe('E_ARCHIVE_CORRUPT');
+    expect(result.entries[1]?.entry.problem?.details).toMatchObject({ overlaps: 'kernel.bin' });
+  });
+});

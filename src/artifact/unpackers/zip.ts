@@ -4,6 +4,7 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { CountersignError } from '../../core/errors.js';
 import type { ArchiveEntry, ContentView, EntryKind, Unpacker } from '../../core/plugin.js';
 import { toArchiveError } from './archive-errors.js';
+import { SpanIndex } from './byte-ranges.js';
 import { nodeReadable } from './node-bytes.js';
 import { typedStream } from './typed-stream.js';
 import { decodeZipName } from './zip-names.js';
@@ -254,7 +255,25 @@ async function readLinkTarget(zipfile: ZipFile, entry: Entry, name: string): Pro
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function toArchiveEntry(zipfile: ZipFile, entry: Entry, node: ContentView): Promise<ArchiveEntry> {
+/**
+ * The bytes an entry occupies: its local header (fixed part and name, as the central directory
+ * gives them) and its stored data. Overlap with another entry means shared data: a zip bomb.
+ */
+function spanOf(entry: Entry, name: string) {
+  const start = entry.relativeOffsetOfLocalHeader;
+  return {
+    start,
+    end: start + LOCAL_HEADER_BYTES + entry.fileNameLength + entry.compressedSize,
+    label: name,
+  };
+}
+
+async function toArchiveEntry(
+  zipfile: ZipFile,
+  entry: Entry,
+  node: ContentView,
+  spans: SpanIndex,
+): Promise<ArchiveEntry> {
   const name = decodeZipName(entry.fileNameRaw, entry.generalPurposeBitFlag, entry.extraFields);
   const mode = unixMode(entry);
   const kind = kindOf(name, mode);
@@ -266,6 +285,17 @@ async function toArchiveEntry(zipfile: ZipFile, entry: Entry, node: ContentView)
     mtime: entry.getLastModDate({ timezone: 'UTC' }),
     ...(mode === undefined ? {} : { mode: mode & 0o7777 }),
   };
+  const overlapped = kind === 'directory' ? undefined : spans.add(spanOf(entry, name));
+  if (overlapped) {
+    return {
+      ...base,
+      problem: new CountersignError(
+        'E_ARCHIVE_CORRUPT',
+        `zip entry ${name} shares its bytes with entry ${overlapped.label} (overlapping entries: a zip-bomb construction)`,
+        { details: { offset: entry.relativeOffsetOfLocalHeader, overlaps: overlapped.label } },
+      ),
+    };
+  }
   const problem = problemOf(entry, name);
   if (problem) return { ...base, problem };
   if (kind === 'directory') return base;
@@ -295,6 +325,7 @@ export const zipUnpacker: Unpacker = {
     } catch (error) {
       throw toArchiveError(error, `zip ${node.name}`);
     }
+    const spans = new SpanIndex();
     for (;;) {
       let entry: Entry | undefined;
       try {
@@ -308,7 +339,7 @@ export const zipUnpacker: Unpacker = {
         throw toArchiveError(error, `zip ${node.name}`);
       }
       if (entry === undefined) return;
-      yield await toArchiveEntry(zipfile, entry, node);
+      yield await toArchiveEntry(zipfile, entry, node, spans);
     }
   },
 };
