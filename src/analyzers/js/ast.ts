@@ -1,0 +1,105 @@
+/**
+ * A loose view of oxc-parser's ESTree output: enough structure to dispatch on `type` and read
+ * fields defensively. Using the full generated types would force a cast at every step of a walk
+ * that must tolerate partial trees from error recovery.
+ */
+export interface AstNode {
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  readonly [key: string]: unknown;
+}
+
+export function isNode(value: unknown): value is AstNode {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+  );
+}
+
+export function child(node: AstNode, key: string): AstNode | undefined {
+  const value = node[key];
+  return isNode(value) ? value : undefined;
+}
+
+export function children(node: AstNode, key: string): AstNode[] {
+  const value = node[key];
+  if (!Array.isArray(value)) return [];
+  return value.filter(isNode);
+}
+
+/** Strips parentheses, TypeScript `as`/`!` wrappers and optional chains around an expression. */
+export function unwrap(node: AstNode | undefined): AstNode | undefined {
+  let current = node;
+  while (current) {
+    switch (current.type) {
+      case 'ParenthesizedExpression':
+      case 'ChainExpression':
+      case 'TSAsExpression':
+      case 'TSNonNullExpression':
+      case 'TSSatisfiesExpression':
+      case 'TSTypeAssertion':
+      case 'AwaitExpression':
+        current = child(current, current.type === 'AwaitExpression' ? 'argument' : 'expression');
+        break;
+      default:
+        return current;
+    }
+  }
+  return current;
+}
+
+export function identifierName(node: AstNode | undefined): string | undefined {
+  const inner = unwrap(node);
+  return inner?.type === 'Identifier' ? (inner.name as string) : undefined;
+}
+
+/** The string value of a string literal, or of a template literal without substitutions. */
+export function stringValue(node: AstNode | undefined): string | undefined {
+  const inner = unwrap(node);
+  if (!inner) return undefined;
+  if (inner.type === 'Literal' && typeof inner.value === 'string') return inner.value;
+  if (inner.type === 'TemplateLiteral' && children(inner, 'expressions').length === 0) {
+    const quasi = children(inner, 'quasis')[0];
+    const value = quasi?.value as { cooked?: string | null; raw?: string } | undefined;
+    return value?.cooked ?? value?.raw ?? undefined;
+  }
+  return undefined;
+}
+
+/** `a.b` or `a['b']`: the property name when it is static. */
+export function memberName(node: AstNode | undefined): string | undefined {
+  const inner = unwrap(node);
+  if (inner?.type !== 'MemberExpression') return undefined;
+  const property = child(inner, 'property');
+  if (!inner.computed) return property?.type === 'Identifier' ? (property.name as string) : undefined;
+  return stringValue(property);
+}
+
+/** `a.b.c` as a dotted path of static names, or undefined when any link is dynamic. */
+export function dottedPath(node: AstNode | undefined, depth = 0): string | undefined {
+  const inner = unwrap(node);
+  if (!inner || depth > 8) return undefined;
+  if (inner.type === 'Identifier') return inner.name as string;
+  if (inner.type === 'ThisExpression') return 'this';
+  if (inner.type === 'MetaProperty') return 'import.meta';
+  if (inner.type !== 'MemberExpression') return undefined;
+  const name = memberName(inner);
+  if (name === undefined) return undefined;
+  const base = dottedPath(child(inner, 'object'), depth + 1);
+  return base === undefined ? undefined : `${base}.${name}`;
+}
+
+/** The callee of a call or `new`, unwrapped. */
+export function callee(node: AstNode): AstNode | undefined {
+  return unwrap(child(node, 'callee'));
+}
+
+export function callArguments(node: AstNode): AstNode[] {
+  return children(node, 'arguments');
+}
+
+export const FUNCTION_TYPES: ReadonlySet<string> = new Set([
+  'FunctionDeclaration',
+  'FunctionExpression',
+  'ArrowFunctionExpression',
+]);

@@ -1,0 +1,173 @@
+import type { AstNode } from './ast.js';
+import type { JsCapability, JsCapabilityFact } from './facts.js';
+import type { LineIndex } from './line-index.js';
+import { makeSnippet } from './snippet.js';
+
+/** A module reached through a binding: `cp` for `require('child_process')`, `run` for its `exec`. */
+export interface ModuleRef {
+  readonly module: string;
+  readonly member?: string;
+}
+
+/** Counter values when a marked node was entered: exit handlers compare them with the current ones. */
+export interface Marks {
+  readonly taint: number;
+  readonly network: number;
+  readonly charCode: number;
+  readonly code: number;
+}
+
+/** What the walk has learnt about one name in one function scope. */
+export interface SymbolInfo {
+  module?: ModuleRef;
+  /** The string a name was bound to (`const t = 'base64'`). */
+  constant?: string;
+  /** Bound to `new Function(...)`: calling it runs code. */
+  isCodeFunction?: boolean;
+  /** Bound to a network client or request (`http.request(...)`, `new Firebase(url)`). */
+  isNetworkClient?: boolean;
+  /** A function whose body decodes character codes. */
+  isDecoder?: boolean;
+  /** Holds data that came out of a decoder. */
+  isTainted?: boolean;
+  /** A string-array declaration (`var a = ['..', '..']`), for the obfuscator's rotated-array function. */
+  stringArray?: AstNode;
+}
+
+export interface ScopeRecord {
+  readonly id: number;
+  readonly node: AstNode | undefined;
+  /** The name the function is bound to, when it has one. */
+  readonly name: string | undefined;
+}
+
+export interface ExtractLimits {
+  /** The most facts kept per file; later ones are counted as dropped. */
+  readonly maxFacts: number;
+  /** The most facts of one capability per file. */
+  readonly maxFactsPerCapability: number;
+}
+
+/**
+ * The state of one walk over one file: scopes, symbols, counters that let a handler ask "did a
+ * decoder run inside this expression?", and the facts found so far.
+ */
+export class WalkContext {
+  readonly facts: JsCapabilityFact[] = [];
+  factsDropped = 0;
+  readonly ancestors: AstNode[] = [];
+  /** Bumped whenever a decoder call or a tainted name is seen. */
+  taintEvents = 0;
+  /** Bumped whenever a network fact is emitted. */
+  networkEvents = 0;
+  /** Bumped whenever a code-execution or process sink is seen. */
+  codeEvents = 0;
+  /** Bumped whenever `String.fromCharCode` is referenced. */
+  charCodeEvents = 0;
+  /** The counters when the node now being left was entered (set for marked node types only). */
+  mark: Marks | undefined;
+  identifiers = 0;
+  mangledIdentifiers = 0;
+  stringLiterals = 0;
+  highEntropyStrings = 0;
+  /** Offsets of long literals and template strings, so whitespace inside them is not read as hidden code. */
+  readonly longLiteralSpans: Array<readonly [number, number]> = [];
+  private readonly scopes: ScopeRecord[] = [];
+  private nextScopeId = 0;
+  private readonly symbols = new Map<string, Array<{ scope: number; info: SymbolInfo }>>();
+  private readonly perCapability = new Map<JsCapability, number>();
+  private readonly seen = new Set<string>();
+
+  constructor(
+    readonly source: string,
+    readonly lines: LineIndex,
+    readonly limits: ExtractLimits,
+    readonly fallback = false,
+  ) {
+    this.pushScope(undefined, undefined);
+  }
+
+  get scope(): ScopeRecord {
+    return this.scopes[this.scopes.length - 1]!;
+  }
+
+  pushScope(node: AstNode | undefined, name: string | undefined): void {
+    this.scopes.push({ id: this.nextScopeId++, node, name });
+  }
+
+  popScope(): ScopeRecord {
+    if (this.scopes.length <= 1) return this.scope;
+    return this.scopes.pop()!;
+  }
+
+  /** Whether decoded data or a tainted name appeared inside the node being left. */
+  taintedSinceMark(): boolean {
+    return this.mark !== undefined && this.taintEvents > this.mark.taint;
+  }
+
+  parent(level = 1): AstNode | undefined {
+    return this.ancestors[this.ancestors.length - level];
+  }
+
+  lookup(name: string): SymbolInfo | undefined {
+    const entries = this.symbols.get(name);
+    if (!entries) return undefined;
+    for (let s = this.scopes.length - 1; s >= 0; s--) {
+      const id = this.scopes[s]!.id;
+      for (let e = entries.length - 1; e >= 0; e--) if (entries[e]!.scope === id) return entries[e]!.info;
+    }
+    return undefined;
+  }
+
+  /** The symbol for `name` in the current scope, created on first use. */
+  declare(name: string): SymbolInfo {
+    const id = this.scope.id;
+    let entries = this.symbols.get(name);
+    if (!entries) {
+      entries = [];
+      this.symbols.set(name, entries);
+    }
+    for (const entry of entries) if (entry.scope === id) return entry.info;
+    const info: SymbolInfo = {};
+    entries.push({ scope: id, info });
+    return info;
+  }
+
+  /** The symbol an assignment to `name` updates: the nearest existing one, else a new one here. */
+  assign(name: string): SymbolInfo {
+    return this.lookup(name) ?? this.declare(name);
+  }
+
+  /** Like `emit`, but at most once per line: for signatures that repeat densely (JSFuck, `_0x` names). */
+  emitOncePerLine(capability: JsCapability, node: { start: number; end: number }, detail?: string): void {
+    const key = `${capability}\0line\0${this.lines.position(node.start).line}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.emit(capability, node, detail);
+  }
+
+  emit(capability: JsCapability, node: { start: number; end: number }, detail?: string): void {
+    const key = `${capability}\0${node.start}\0${detail ?? ''}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    const count = this.perCapability.get(capability) ?? 0;
+    if (this.facts.length >= this.limits.maxFacts || count >= this.limits.maxFactsPerCapability) {
+      this.factsDropped++;
+      return;
+    }
+    this.perCapability.set(capability, count + 1);
+    if (capability.startsWith('network.')) this.networkEvents++;
+    const { line, column } = this.lines.position(node.start);
+    this.facts.push({
+      capability,
+      line,
+      column,
+      offset: node.start,
+      length: node.end - node.start,
+      snippet: makeSnippet(this.source, node.start, node.end),
+      ...(detail === undefined ? {} : { detail }),
+      scope: this.scope.id,
+      ...(this.fallback ? { fallback: true } : {}),
+    });
+  }
+}

@@ -1,0 +1,165 @@
+import { parseSync } from 'oxc-parser';
+import type { AstNode } from './ast.js';
+import { type ExtractLimits, type Marks, WalkContext } from './context.js';
+import type { JsCapabilityFact, JsFileFact } from './facts.js';
+import { fallbackScan } from './fallback.js';
+import { apiObfuscationFamily } from './families/api-obfuscation.js';
+import { bindingsFamily } from './families/bindings.js';
+import { browserFamily } from './families/browser.js';
+import { dynamicCodeFamily } from './families/dynamic-code.js';
+import { environmentFamily } from './families/environment.js';
+import { filesystemFamily } from './families/filesystem.js';
+import { networkFamily } from './families/network.js';
+import { obfuscationFamily } from './families/obfuscation.js';
+import { processFamily } from './families/process.js';
+import { stringsFamily } from './families/strings.js';
+import { timeBombFamily } from './families/time-bomb.js';
+import { findHiddenCode } from './hidden-code.js';
+import { buildLineIndex, type LineIndex } from './line-index.js';
+import { estimateNesting, isSafeToParse } from './nesting.js';
+import { Dispatcher } from './walker.js';
+
+export type JsLang = 'js' | 'jsx' | 'ts' | 'tsx';
+
+export interface ExtractOptions {
+  /** Used for error messages and to pick the dialect when `lang` is not given. */
+  readonly filename: string;
+  readonly lang?: JsLang;
+  readonly limits?: Partial<ExtractLimits>;
+}
+
+export interface SyntaxProblem {
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface ExtractResult {
+  readonly facts: JsCapabilityFact[];
+  readonly file: JsFileFact;
+  /** Parser errors; non-empty means the facts come from a partial tree or the fallback scan. */
+  readonly syntaxErrors: SyntaxProblem[];
+}
+
+export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = Object.freeze({
+  maxFacts: 1000,
+  maxFactsPerCapability: 100,
+});
+
+/**
+ * The families, in the order their handlers run for a node. Bindings come first so that every
+ * other family sees names bound by the node being left.
+ */
+const DISPATCHER = new Dispatcher([
+  bindingsFamily,
+  networkFamily,
+  processFamily,
+  filesystemFamily,
+  environmentFamily,
+  dynamicCodeFamily,
+  obfuscationFamily,
+  apiObfuscationFamily,
+  browserFamily,
+  timeBombFamily,
+  stringsFamily,
+]);
+
+/** `.js` is parsed as JSX (a superset in practice), `.ts` as TypeScript; the other dialect is the retry. */
+export function langFor(filename: string): JsLang {
+  if (/\.tsx$/i.test(filename)) return 'tsx';
+  if (/\.[cm]?ts$/i.test(filename)) return 'ts';
+  return 'jsx';
+}
+
+function parse(source: string, filename: string, lang: JsLang) {
+  const result = parseSync(filename, source, { lang, sourceType: 'unambiguous', preserveParens: false });
+  const program = result.program as unknown as AstNode & { body: unknown[] };
+  return { program, errors: result.errors, comments: result.comments };
+}
+
+/**
+ * One file's capabilities: one parse, one walk with all families dispatched by node type, one
+ * pass for hidden code. A file that does not parse at all goes through the fallback scan.
+ * Nothing is executed.
+ */
+export function extractJsCapabilities(source: string, options: ExtractOptions): ExtractResult {
+  const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
+  const lines = buildLineIndex(source);
+  const lang = options.lang ?? langFor(options.filename);
+  const nesting = estimateNesting(source);
+  if (!isSafeToParse(nesting)) {
+    const reason = `too deeply nested to parse safely (depth ~${nesting.depth}, longest expression ~${nesting.run} tokens)`;
+    return fallbackOnly(source, lines, limits, reason);
+  }
+  let parsed = parse(source, options.filename, lang);
+  if (parsed.errors.length > 0 && parsed.program.body.length === 0) {
+    const retry = parse(source, options.filename, lang === 'ts' || lang === 'tsx' ? 'tsx' : 'ts');
+    if (retry.program.body.length > 0 && retry.errors.length <= parsed.errors.length) parsed = retry;
+  }
+  const syntaxErrors = parsed.errors.map((error) => {
+    const at = error.labels[0]?.start ?? 0;
+    return { message: error.message, ...lines.position(at) };
+  });
+  const isFallback = parsed.errors.length > 0 && parsed.program.body.length === 0;
+  const ctx = new WalkContext(source, lines, limits, isFallback);
+  if (isFallback) {
+    fallbackScan(ctx);
+  } else {
+    const marks: Marks[] = [];
+    DISPATCHER.walk(parsed.program, ctx, marks);
+    const comments = parsed.comments.map((comment) => [comment.start, comment.end] as const);
+    findHiddenCode(ctx, comments);
+  }
+  return {
+    facts: ctx.facts,
+    file: fileFact(
+      source,
+      lines,
+      ctx,
+      isFallback ? 'fallback' : parsed.errors.length > 0 ? 'partial' : 'full',
+      parsed.errors.length,
+    ),
+    syntaxErrors,
+  };
+}
+
+/** A file the parser must not see: facts from the fallback scan only, the reason as a syntax problem. */
+function fallbackOnly(
+  source: string,
+  lines: LineIndex,
+  limits: ExtractLimits,
+  reason: string,
+): ExtractResult {
+  const ctx = new WalkContext(source, lines, limits, true);
+  fallbackScan(ctx);
+  return {
+    facts: ctx.facts,
+    file: fileFact(source, lines, ctx, 'fallback', 1),
+    syntaxErrors: [{ message: reason, line: 1, column: 1 }],
+  };
+}
+
+function fileFact(
+  source: string,
+  lines: LineIndex,
+  ctx: WalkContext,
+  parsed: JsFileFact['parsed'],
+  syntaxErrors: number,
+): JsFileFact {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  const averageLine = source.length / lines.lines;
+  const mangledShare = ctx.identifiers === 0 ? 0 : ctx.mangledIdentifiers / ctx.identifiers;
+  return {
+    bytes,
+    lines: lines.lines,
+    longestLine: lines.longestLine,
+    minified: lines.longestLine >= 1000 && averageLine >= 200 && mangledShare < 0.05,
+    parsed,
+    syntaxErrors,
+    identifiers: ctx.identifiers,
+    mangledIdentifiers: ctx.mangledIdentifiers,
+    stringLiterals: ctx.stringLiterals,
+    highEntropyStrings: ctx.highEntropyStrings,
+    factsDropped: ctx.factsDropped,
+  };
+}

@@ -1,0 +1,136 @@
+import {
+  type AstNode,
+  child,
+  children,
+  FUNCTION_TYPES,
+  identifierName,
+  stringValue,
+  unwrap,
+} from '../ast.js';
+import type { SymbolInfo, WalkContext } from '../context.js';
+import { normalizeModule, resolveModule } from '../modules.js';
+import type { Family } from '../walker.js';
+
+/**
+ * Learns names as the walk meets them: module aliases (`const cp = require('child_process')`,
+ * destructuring, imports), string constants, functions made by `new Function`, network clients,
+ * decoders and names holding decoded data. Other families read these through `ctx.lookup`.
+ */
+export const bindingsFamily: Family = {
+  name: 'bindings',
+  enter: {
+    ImportDeclaration(node, ctx) {
+      const spec = stringValue(child(node, 'source'));
+      if (spec === undefined) return;
+      const module = normalizeModule(spec);
+      for (const specifier of children(node, 'specifiers')) {
+        const local = identifierName(child(specifier, 'local'));
+        if (!local) continue;
+        if (specifier.type === 'ImportSpecifier') {
+          const imported = child(specifier, 'imported');
+          const name = identifierName(imported) ?? stringValue(imported);
+          ctx.declare(local).module =
+            name === undefined || name === 'default' ? { module } : { module, member: name };
+        } else {
+          ctx.declare(local).module = { module };
+        }
+      }
+    },
+    Identifier(node, ctx) {
+      ctx.identifiers++;
+      const name = node.name as string;
+      if (
+        name.length > 4 &&
+        name.charCodeAt(0) === 95 &&
+        name.charCodeAt(1) === 48 &&
+        name.charCodeAt(2) === 120
+      ) {
+        if (/^_0x[0-9a-f]{4,}$/i.test(name)) ctx.mangledIdentifiers++;
+      }
+      const info = ctx.lookup(name);
+      if (!info?.isTainted) return;
+      const parent = ctx.parent();
+      if (parent?.type === 'MemberExpression' && !parent.computed && parent.property === node) return;
+      if (parent?.type === 'Property' && !parent.computed && parent.key === node && !parent.shorthand) return;
+      ctx.taintEvents++;
+    },
+  },
+  exit: {
+    VariableDeclarator(node, ctx) {
+      bind(child(node, 'id'), child(node, 'init'), ctx, true);
+    },
+    AssignmentExpression(node, ctx) {
+      if (node.operator !== '=' && node.operator !== '+=') return;
+      bind(child(node, 'left'), child(node, 'right'), ctx, false);
+    },
+    FunctionDeclaration(node, ctx) {
+      const name = identifierName(child(node, 'id'));
+      if (name && ctx.mark && ctx.charCodeEvents > ctx.mark.charCode) ctx.declare(name).isDecoder = true;
+    },
+  },
+};
+
+function bind(
+  target: AstNode | undefined,
+  value: AstNode | undefined,
+  ctx: WalkContext,
+  isDeclaration: boolean,
+): void {
+  if (!target || !value) return;
+  const init = unwrap(value);
+  if (!init) return;
+  if (target.type === 'ObjectPattern') {
+    const base = resolveModule(init, ctx);
+    if (!base || base.member !== undefined) return;
+    for (const property of children(target, 'properties')) {
+      if (property.type !== 'Property') continue;
+      const key = child(property, 'key');
+      const name = property.computed ? stringValue(key) : (identifierName(key) ?? stringValue(key));
+      let local = child(property, 'value');
+      if (local?.type === 'AssignmentPattern') local = child(local, 'left');
+      const localName = identifierName(local);
+      if (name !== undefined && localName)
+        symbol(localName, ctx, isDeclaration).module = { module: base.module, member: name };
+    }
+    return;
+  }
+  const name = identifierName(target);
+  if (!name) return;
+  const info = symbol(name, ctx, isDeclaration);
+  const module = resolveModule(init, ctx);
+  if (module) info.module = module;
+  const constant = stringValue(init);
+  if (constant !== undefined) info.constant = constant;
+  if (init.type === 'NewExpression' || init.type === 'CallExpression') {
+    const fn = unwrap(child(init, 'callee'));
+    if (
+      identifierName(fn) === 'Function' ||
+      (fn?.type === 'MemberExpression' &&
+        identifierName(child(fn, 'property')) === 'Function' &&
+        !fn.computed)
+    ) {
+      info.isCodeFunction = true;
+    }
+  }
+  const mark = ctx.mark;
+  if (mark) {
+    if (ctx.networkEvents > mark.network && (init.type === 'CallExpression' || init.type === 'NewExpression'))
+      info.isNetworkClient = true;
+    if (ctx.taintEvents > mark.taint && !FUNCTION_TYPES.has(init.type)) info.isTainted = true;
+    if (ctx.charCodeEvents > mark.charCode && FUNCTION_TYPES.has(init.type)) info.isDecoder = true;
+  }
+  if (init.type === 'ArrayExpression') {
+    const elements = children(init, 'elements');
+    if (elements.length >= 3 && elements.every((element) => stringValue(element) !== undefined))
+      info.stringArray = node(init, target);
+  }
+}
+
+/** The declarator or target that best points at a string array for evidence. */
+function node(init: AstNode, target: AstNode): AstNode {
+  return { type: 'Span', start: target.start, end: init.end };
+}
+
+function symbol(name: string, ctx: WalkContext, isDeclaration: boolean): SymbolInfo {
+  return isDeclaration ? ctx.declare(name) : ctx.assign(name);
+}

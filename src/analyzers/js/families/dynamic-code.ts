@@ -1,0 +1,166 @@
+import {
+  type AstNode,
+  callArguments,
+  callee,
+  child,
+  children,
+  dottedPath,
+  identifierName,
+  memberName,
+  unwrap,
+} from '../ast.js';
+import type { WalkContext } from '../context.js';
+import { constantString, requiredModule, resolveModule } from '../modules.js';
+import type { Family } from '../walker.js';
+
+const BINARY_ENCODINGS = new Set(['base64', 'base64url', 'hex']);
+const INFLATES = new Set([
+  'inflateSync',
+  'inflateRawSync',
+  'gunzipSync',
+  'unzipSync',
+  'brotliDecompressSync',
+  'inflate',
+  'inflateRaw',
+  'gunzip',
+  'unzip',
+  'brotliDecompress',
+]);
+const VM_RUNS = new Set([
+  'runInThisContext',
+  'runInNewContext',
+  'runInContext',
+  'compileFunction',
+  'Script',
+  'SourceTextModule',
+]);
+const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
+
+/** What kind of decoder a call is, if it is one: base64/hex buffers, atob, char codes, decipher, inflate. */
+function decoderKind(node: AstNode, ctx: WalkContext): string | undefined {
+  const fn = callee(node);
+  const path = dottedPath(fn);
+  const args = callArguments(node);
+  if (path === 'atob' || path === 'window.atob' || path === 'globalThis.atob') return 'base64';
+  if (path === 'Buffer.from' || path === 'Buffer' || path === 'Buffer.alloc') {
+    const encoding = constantString(args[1], ctx);
+    if (encoding !== undefined && BINARY_ENCODINGS.has(encoding.toLowerCase())) return encoding.toLowerCase();
+    if (unwrap(args[0])?.type === 'ArrayExpression' && children(unwrap(args[0])!, 'elements').length >= 3)
+      return 'byte array';
+    return undefined;
+  }
+  if (path === 'String.fromCharCode' || path === 'String.fromCodePoint') return 'char codes';
+  if (path === 'String.fromCharCode.apply' || path === 'String.fromCharCode.call') return 'char codes';
+  const ref = resolveModule(fn, ctx);
+  if (ref?.module === 'crypto' && (ref.member === 'createDecipheriv' || ref.member === 'createDecipher'))
+    return 'decipher';
+  if (ref?.module === 'zlib' && ref.member !== undefined && INFLATES.has(ref.member)) return 'inflate';
+  if (ref && /steg|stegan/i.test(ref.module)) return 'steganography';
+  const name = identifierName(fn);
+  if (name !== undefined && ctx.lookup(name)?.isDecoder) return 'custom decoder';
+  return undefined;
+}
+
+/** Which code-execution sink a call or `new` is, if it is one. */
+function sinkKind(
+  node: AstNode,
+  ctx: WalkContext,
+):
+  | {
+      capability: 'code.eval' | 'code.function-constructor' | 'code.vm' | 'code.module-compile';
+      detail: string;
+    }
+  | undefined {
+  let fn = callee(node);
+  // (0, eval)(code): an indirect eval.
+  if (fn?.type === 'SequenceExpression') fn = unwrap(children(fn, 'expressions').at(-1));
+  const name = identifierName(fn);
+  if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
+  if (name === 'Function' && ctx.lookup('Function') === undefined)
+    return { capability: 'code.function-constructor', detail: 'Function' };
+  if (name !== undefined && ctx.lookup(name)?.isCodeFunction)
+    return { capability: 'code.function-constructor', detail: `${name}() made by new Function` };
+  if (name === 'setTimeout' || name === 'setInterval') {
+    // A string (not a function) as the callback is evaluated as code.
+    const first = unwrap(callArguments(node)[0]);
+    if (
+      first &&
+      (first.type === 'TemplateLiteral' ||
+        first.type === 'BinaryExpression' ||
+        (first.type === 'Literal' && typeof first.value === 'string'))
+    ) {
+      return { capability: 'code.eval', detail: `${name} with a string` };
+    }
+  }
+  if (fn?.type === 'MemberExpression') {
+    const member = memberName(fn);
+    const base = identifierName(child(fn, 'object'));
+    if (base && GLOBAL_OBJECTS.has(base) && member === 'eval')
+      return { capability: 'code.eval', detail: `${base}.eval` };
+    if (base && GLOBAL_OBJECTS.has(base) && member === 'Function')
+      return { capability: 'code.function-constructor', detail: `${base}.Function` };
+    if (member === '_compile')
+      return { capability: 'code.module-compile', detail: `${dottedPath(fn) ?? '?'}` };
+  }
+  const ref = resolveModule(fn, ctx);
+  if (ref?.module === 'vm' && ref.member !== undefined && VM_RUNS.has(ref.member))
+    return { capability: 'code.vm', detail: `vm.${ref.member}` };
+  return undefined;
+}
+
+function onEnterCall(node: AstNode, ctx: WalkContext): void {
+  const kind = decoderKind(node, ctx);
+  if (kind !== undefined) {
+    ctx.taintEvents++;
+    ctx.emit('code.decode', node, kind);
+  }
+  const fn = callee(node);
+  if (identifierName(fn) === 'require' && ctx.lookup('require') === undefined) {
+    const spec = callArguments(node)[0];
+    if (spec && requiredModule(node, ctx) === undefined && spec.type !== 'SpreadElement') {
+      ctx.emit('code.dynamic-require', node, 'require(non-constant)');
+    }
+  }
+}
+
+function onExitCall(node: AstNode, ctx: WalkContext): void {
+  const sink = sinkKind(node, ctx);
+  if (!sink) return;
+  // `Function('return this')()` is every bundle's way to find the global object: a constant is no dynamic code.
+  const args = callArguments(node);
+  const isConstantCode = args.length > 0 && args.every((arg) => constantString(arg, ctx) !== undefined);
+  ctx.codeEvents++;
+  ctx.emit(sink.capability, node, isConstantCode ? `${sink.detail} (constant)` : sink.detail);
+  if (ctx.taintedSinceMark()) ctx.emit('code.decode-then-execute', node, sink.detail);
+}
+
+/** eval, Function, vm, module._compile, computed require/import(), decoders, and decode-then-execute. */
+export const dynamicCodeFamily: Family = {
+  name: 'dynamic-code',
+  enter: {
+    CallExpression: onEnterCall,
+    NewExpression(node, ctx) {
+      const kind = decoderKind(node, ctx);
+      if (kind !== undefined) {
+        ctx.taintEvents++;
+        ctx.emit('code.decode', node, kind);
+      }
+    },
+    MemberExpression(node, ctx) {
+      const name = memberName(node);
+      if (
+        (name === 'fromCharCode' || name === 'fromCodePoint') &&
+        identifierName(child(node, 'object')) === 'String'
+      )
+        ctx.charCodeEvents++;
+    },
+    ImportExpression(node, ctx) {
+      if (requiredModule(node, ctx) === undefined)
+        ctx.emit('code.dynamic-import', node, 'import(non-constant)');
+    },
+  },
+  exit: {
+    CallExpression: onExitCall,
+    NewExpression: onExitCall,
+  },
+};

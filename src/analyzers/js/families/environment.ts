@@ -1,0 +1,100 @@
+import {
+  type AstNode,
+  callArguments,
+  callee,
+  child,
+  dottedPath,
+  identifierName,
+  memberName,
+  stringValue,
+} from '../ast.js';
+import type { WalkContext } from '../context.js';
+import { resolveModule } from '../modules.js';
+import type { Family } from '../walker.js';
+
+/** Environment variables that hold registry, CI or cloud credentials. */
+export const TOKEN_VARIABLES =
+  /^(NPM_TOKEN|NODE_AUTH_TOKEN|NPM_CONFIG__AUTH(TOKEN)?|GITHUB_TOKEN|GH_TOKEN|GITHUB_PAT|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|GOOGLE_APPLICATION_CREDENTIALS|AZURE_CLIENT_SECRET|CIRCLE_TOKEN|GITLAB_TOKEN|CI_JOB_TOKEN|YARN_NPM_AUTH_TOKEN|SLACK_TOKEN|OPENAI_API_KEY|ANTHROPIC_API_KEY)$/;
+
+const SYSTEM_INFO = new Set(['hostname', 'userInfo', 'networkInterfaces', 'homedir']);
+const ENUMERATORS = new Set([
+  'Object.keys',
+  'Object.values',
+  'Object.entries',
+  'Object.assign',
+  'Object.getOwnPropertyNames',
+  'Reflect.ownKeys',
+]);
+
+function isProcessEnv(node: AstNode, ctx: WalkContext): boolean {
+  if (memberName(node) !== 'env') return false;
+  const object = child(node, 'object');
+  const name = identifierName(object);
+  if (name === 'process') return ctx.lookup('process')?.module === undefined;
+  return dottedPath(object) === 'globalThis.process' || dottedPath(object) === 'global.process';
+}
+
+/** Classifies one use of the whole `process.env` object by what surrounds it. */
+function onProcessEnv(node: AstNode, ctx: WalkContext): void {
+  const parent = ctx.parent();
+  if (!parent) return;
+  switch (parent.type) {
+    case 'MemberExpression': {
+      if (parent.object !== node) return;
+      const name = memberName(parent);
+      if (name !== undefined && TOKEN_VARIABLES.test(name)) ctx.emit('environment.token', parent, name);
+      return;
+    }
+    case 'CallExpression': {
+      const path = dottedPath(callee(parent));
+      if (path === 'JSON.stringify') ctx.emit('environment.serialize', parent, 'JSON.stringify(process.env)');
+      else if (path !== undefined && ENUMERATORS.has(path))
+        ctx.emit('environment.bulk-read', parent, `${path}(process.env)`);
+      else if (callArguments(parent).includes(node))
+        ctx.emit('environment.bulk-read', parent, 'process.env passed whole');
+      return;
+    }
+    case 'ForInStatement':
+      if (parent.right === node) ctx.emit('environment.bulk-read', parent, 'for-in over process.env');
+      return;
+    case 'Property': {
+      // `{ env: process.env }` hands the environment to a child process: ordinary.
+      const key = identifierName(child(parent, 'key')) ?? stringValue(child(parent, 'key'));
+      if (parent.value === node && key !== 'env')
+        ctx.emit('environment.bulk-read', node, `process.env as '${key ?? '?'}'`);
+      return;
+    }
+    case 'SpreadElement': {
+      const object = ctx.parent(2);
+      const holder = ctx.parent(3);
+      const key =
+        holder?.type === 'Property'
+          ? (identifierName(child(holder, 'key')) ?? stringValue(child(holder, 'key')))
+          : undefined;
+      const variable =
+        holder?.type === 'VariableDeclarator' ? identifierName(child(holder, 'id')) : undefined;
+      if (object?.type === 'ObjectExpression' && key !== 'env' && !/env/i.test(variable ?? '')) {
+        ctx.emit('environment.bulk-read', node, 'spread of process.env');
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Bulk environment reads, serialisation, credential variables by name, and host identity. */
+export const environmentFamily: Family = {
+  name: 'environment',
+  enter: {
+    MemberExpression(node, ctx) {
+      if (isProcessEnv(node, ctx)) onProcessEnv(node, ctx);
+    },
+    CallExpression(node, ctx) {
+      const ref = resolveModule(callee(node), ctx);
+      if (ref?.module === 'os' && ref.member !== undefined && SYSTEM_INFO.has(ref.member)) {
+        ctx.emit('system.info', node, `os.${ref.member}`);
+      }
+    },
+  },
+};

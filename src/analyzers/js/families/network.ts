@@ -1,0 +1,125 @@
+import { type AstNode, callee, child, dottedPath, identifierName, memberName, unwrap } from '../ast.js';
+import type { WalkContext } from '../context.js';
+import { resolveModule } from '../modules.js';
+import type { Family } from '../walker.js';
+
+/** Node's own network modules: any call of theirs may open a connection. */
+const CORE_NETWORK = new Set(['http', 'https', 'http2', 'net', 'tls', 'dgram']);
+const DNS = new Set(['dns']);
+/** Popular client libraries: calling them (or a client made from them) sends a request. */
+const CLIENT_LIBRARIES = new Set([
+  'axios',
+  'node-fetch',
+  'cross-fetch',
+  'isomorphic-fetch',
+  'got',
+  'request',
+  'superagent',
+  'undici',
+  'needle',
+  'phin',
+  'ky',
+  'firebase',
+  'ws',
+  'socket.io-client',
+  'bent',
+  'make-fetch-happen',
+  'minipass-fetch',
+  'ftp',
+  'ssh2',
+  'nodemailer',
+]);
+/** Members that only build values or read state, not a connection. */
+const NON_CONNECTING = new Set([
+  'Agent',
+  'STATUS_CODES',
+  'METHODS',
+  'globalAgent',
+  'isIP',
+  'isIPv4',
+  'isIPv6',
+  'IncomingMessage',
+  'OutgoingMessage',
+  'ServerResponse',
+  'validateHeaderName',
+  'validateHeaderValue',
+  'maxHeaderSize',
+  'constants',
+  'CancelToken',
+  'isCancel',
+  'isAxiosError',
+  'default',
+]);
+/** What a network client or request object does that sends data. */
+const CLIENT_SENDS = new Set([
+  'write',
+  'end',
+  'send',
+  'push',
+  'set',
+  'update',
+  'post',
+  'put',
+  'get',
+  'request',
+  'child',
+  'connect',
+  'emit',
+]);
+const BROWSER_NETWORK = new Set(['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource']);
+const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
+
+/** `fetch`, `window.fetch`, `new XMLHttpRequest`, `new WebSocket`: the platform's own network APIs. */
+function browserApi(fn: AstNode | undefined, ctx: WalkContext): string | undefined {
+  const inner = unwrap(fn);
+  const name = identifierName(inner);
+  if (name !== undefined)
+    return BROWSER_NETWORK.has(name) && ctx.lookup(name)?.module === undefined ? name : undefined;
+  const path = dottedPath(inner);
+  if (path === undefined) return undefined;
+  const dot = path.indexOf('.');
+  if (dot === -1 || path.indexOf('.', dot + 1) !== -1) return undefined;
+  const base = path.slice(0, dot);
+  const member = path.slice(dot + 1);
+  return GLOBAL_OBJECTS.has(base) && BROWSER_NETWORK.has(member) ? member : undefined;
+}
+
+function onCall(node: AstNode, ctx: WalkContext, isNew: boolean): void {
+  const fn = callee(node);
+  const browser = browserApi(fn, ctx);
+  if (browser) {
+    ctx.emit('network.outbound', node, browser);
+    return;
+  }
+  const ref = resolveModule(fn, ctx);
+  if (ref) {
+    if (CORE_NETWORK.has(ref.module) && ref.member !== undefined && !NON_CONNECTING.has(ref.member)) {
+      // createServer listens rather than connects: still network, kept apart by its detail.
+      ctx.emit('network.outbound', node, `${ref.module}.${ref.member}`);
+    } else if (DNS.has(ref.module) && ref.member !== undefined) {
+      ctx.emit('network.dns', node, `dns.${ref.member}`);
+    } else if (CLIENT_LIBRARIES.has(ref.module) && !(ref.member && NON_CONNECTING.has(ref.member))) {
+      ctx.emit('network.outbound', node, ref.member ? `${ref.module}.${ref.member}` : ref.module);
+    }
+    return;
+  }
+  if (isNew || fn?.type !== 'MemberExpression') return;
+  const method = memberName(fn);
+  const owner = identifierName(child(fn, 'object'));
+  if (method && owner && CLIENT_SENDS.has(method) && ctx.lookup(owner)?.isNetworkClient) {
+    ctx.emit('network.outbound', node, `client.${method}`);
+  }
+}
+
+/** Outbound network and DNS: Node's modules, browser APIs, common clients and the objects they return. */
+export const networkFamily: Family = {
+  name: 'network',
+  enter: {
+    CallExpression(node, ctx) {
+      onCall(node, ctx, false);
+    },
+    NewExpression(node, ctx) {
+      onCall(node, ctx, true);
+    },
+  },
+};

@@ -1,0 +1,92 @@
+import {
+  type AstNode,
+  callArguments,
+  callee,
+  child,
+  children,
+  dottedPath,
+  identifierName,
+  stringValue,
+  unwrap,
+} from '../ast.js';
+import type { WalkContext } from '../context.js';
+import { resolveModule } from '../modules.js';
+import type { Family } from '../walker.js';
+
+const CHILD_PROCESS_RUNS = new Set([
+  'exec',
+  'execSync',
+  'execFile',
+  'execFileSync',
+  'spawn',
+  'spawnSync',
+  'fork',
+]);
+/** Libraries whose only job is running commands. */
+const SPAWN_LIBRARIES = new Set([
+  'execa',
+  'cross-spawn',
+  'shelljs',
+  'zx',
+  'node-pty',
+  'child-process-promise',
+  'spawn-sync',
+]);
+
+/** Whether an options object asks for a detached process with every output discarded. */
+function isSilentOptions(options: AstNode | undefined): boolean {
+  const object = unwrap(options);
+  if (object?.type !== 'ObjectExpression') return false;
+  let detached = false;
+  let ignored = false;
+  for (const property of children(object, 'properties')) {
+    const key = identifierName(child(property, 'key')) ?? stringValue(child(property, 'key'));
+    const value = unwrap(child(property, 'value'));
+    if (key === 'detached' && value?.type === 'Literal' && value.value === true) detached = true;
+    if (key === 'stdio') {
+      if (stringValue(value) === 'ignore') ignored = true;
+      if (value?.type === 'ArrayExpression') {
+        const items = children(value, 'elements');
+        ignored = items.length >= 3 && items.every((item) => stringValue(item) === 'ignore');
+      }
+    }
+  }
+  return detached && ignored;
+}
+
+function onCall(node: AstNode, ctx: WalkContext): void {
+  const fn = callee(node);
+  const ref = resolveModule(fn, ctx);
+  let runs: string | undefined;
+  if (ref?.module === 'child_process' && ref.member !== undefined && CHILD_PROCESS_RUNS.has(ref.member)) {
+    runs = `child_process.${ref.member}`;
+  } else if (ref && SPAWN_LIBRARIES.has(ref.module)) {
+    runs = ref.member ? `${ref.module}.${ref.member}` : ref.module;
+  } else {
+    const path = dottedPath(fn);
+    if (path === 'process.binding' || path === 'process._linkedBinding') {
+      const binding = stringValue(callArguments(node)[0]);
+      if (binding === 'spawn_sync' || binding === 'process_wrap') runs = `process.binding('${binding}')`;
+    }
+  }
+  if (runs === undefined) return;
+  ctx.codeEvents++;
+  const args = callArguments(node);
+  const command = stringValue(args[0]);
+  ctx.emit('process.spawn', node, command === undefined ? runs : `${runs}: ${command.slice(0, 60)}`);
+  if (args.some((arg) => isSilentOptions(arg))) {
+    // The `.unref()` that usually follows makes the parent exit without waiting: note it too.
+    ctx.emit('process.silent', node, runs);
+  }
+  if (ctx.taintedSinceMark()) ctx.emit('code.decode-then-execute', node, runs);
+}
+
+/** Process execution: child_process under any alias, spawn libraries, process.binding. */
+export const processFamily: Family = {
+  name: 'process',
+  exit: {
+    CallExpression(node, ctx) {
+      onCall(node, ctx);
+    },
+  },
+};

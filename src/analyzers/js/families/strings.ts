@@ -1,0 +1,99 @@
+import { type AstNode, callArguments, identifierName, stringValue } from '../ast.js';
+import type { WalkContext } from '../context.js';
+import { constantString } from '../modules.js';
+import { SIGNAL_PREFILTER, STRING_SIGNALS, shannonEntropy, WALLET_REGEX_SOURCE } from '../string-signals.js';
+import type { Family } from '../walker.js';
+
+/** Strings longer than this are only read up to it for signals: payloads hide in the first bytes too. */
+const SIGNAL_WINDOW = 8 * 1024;
+/** A literal is "long" (tracked for hidden-code checks, measured for entropy) from this length. */
+const LONG_LITERAL = 150;
+const ENTROPY_MIN_LENGTH = 200;
+const ENTROPY_THRESHOLD = 5.2;
+/** Win32 functions for injecting code into another process. */
+const INJECTION_APIS = new Set([
+  'WriteProcessMemory',
+  'CreateRemoteThread',
+  'LoadLibraryA',
+  'VirtualAllocEx',
+  'NtCreateThreadEx',
+]);
+
+export function inspectString(value: string, node: AstNode, ctx: WalkContext): void {
+  ctx.stringLiterals++;
+  if (value.length < 3) return;
+  if (value.length >= LONG_LITERAL) ctx.longLiteralSpans.push([node.start, node.end]);
+  const window = value.length > SIGNAL_WINDOW ? value.slice(0, SIGNAL_WINDOW) : value;
+  if (SIGNAL_PREFILTER.test(window)) {
+    for (const signal of STRING_SIGNALS)
+      if (signal.pattern.test(window)) ctx.emit(signal.capability, node, signal.detail);
+  }
+  if (window.includes('{40}') || window.includes('bc1[') || window.includes('{32,44}')) {
+    if (WALLET_REGEX_SOURCE.test(window)) ctx.emit('crypto.wallet-address', node, 'wallet address pattern');
+  }
+  if (value.length >= ENTROPY_MIN_LENGTH && !value.startsWith('data:') && isHighEntropy(window)) {
+    ctx.highEntropyStrings++;
+    ctx.emit('obfuscation.high-entropy-string', node, `${value.length} chars`);
+  }
+}
+
+/** Near-random text without spaces: base64/hex blobs, encrypted payloads (data: URIs are excluded above). */
+function isHighEntropy(text: string): boolean {
+  let spaces = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 32) spaces++;
+  if (spaces / text.length > 0.02) return false;
+  return shannonEntropy(text) >= ENTROPY_THRESHOLD;
+}
+
+/** A call with an executable as its first argument and a library later: `inject('app.exe ...', 'x.dll')`. */
+function onCall(node: AstNode, ctx: WalkContext): void {
+  const args = callArguments(node);
+  if (args.length < 2) return;
+  const first = constantString(args[0], ctx);
+  if (first === undefined || !/\.exe\b|\/bin\//i.test(first)) return;
+  for (let i = 1; i < args.length; i++) {
+    const later = constantString(args[i], ctx);
+    if (later !== undefined && /\.(dll|so)\b/i.test(later)) {
+      ctx.emit('process.dll-load', node, 'executable started with a library argument');
+      return;
+    }
+  }
+}
+
+/** Signals carried by string, template and regex literals, plus injection API names. */
+export const stringsFamily: Family = {
+  name: 'strings',
+  enter: {
+    Literal(node, ctx) {
+      if (typeof node.value === 'string') {
+        inspectString(node.value, node, ctx);
+        return;
+      }
+      const regex = node.regex as { pattern?: string } | undefined;
+      if (regex?.pattern && WALLET_REGEX_SOURCE.test(regex.pattern))
+        ctx.emit('crypto.wallet-address', node, 'wallet address regex');
+    },
+    TemplateLiteral(node, ctx) {
+      const whole = stringValue(node);
+      if (whole !== undefined) {
+        inspectString(whole, node, ctx);
+        return;
+      }
+      if (node.end - node.start >= LONG_LITERAL) ctx.longLiteralSpans.push([node.start, node.end]);
+    },
+    TemplateElement(node, ctx) {
+      const parent = ctx.parent();
+      // Whole constant templates were read as one string above.
+      if (parent?.type === 'TemplateLiteral' && (parent.expressions as unknown[]).length === 0) return;
+      const value = node.value as { cooked?: string | null; raw?: string } | undefined;
+      const text = value?.cooked ?? value?.raw;
+      if (text) inspectString(text, node, ctx);
+    },
+    Identifier(node, ctx) {
+      const name = identifierName(node);
+      if (name !== undefined && name.length > 10 && INJECTION_APIS.has(name))
+        ctx.emit('process.dll-load', node, `${name} (process injection API)`);
+    },
+    CallExpression: onCall,
+  },
+};

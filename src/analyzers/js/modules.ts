@@ -1,0 +1,70 @@
+import {
+  type AstNode,
+  callArguments,
+  callee,
+  child,
+  identifierName,
+  memberName,
+  stringValue,
+  unwrap,
+} from './ast.js';
+import type { ModuleRef, WalkContext } from './context.js';
+
+/** `node:fs/promises` -> `fs`, `fs-extra` and `graceful-fs` -> `fs`: one name per capability. */
+export function normalizeModule(specifier: string): string {
+  let name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+  if (name.endsWith('/promises')) name = name.slice(0, -9);
+  if (name === 'fs-extra' || name === 'graceful-fs' || name === 'original-fs') return 'fs';
+  return name;
+}
+
+/** The module of `require('x')`, `import('x')` or `await import('x')` with a constant specifier. */
+export function requiredModule(node: AstNode | undefined, ctx: WalkContext): string | undefined {
+  const inner = unwrap(node);
+  if (!inner) return undefined;
+  if (inner.type === 'ImportExpression') {
+    const spec = constantString(child(inner, 'source'), ctx);
+    return spec === undefined ? undefined : normalizeModule(spec);
+  }
+  if (inner.type !== 'CallExpression') return undefined;
+  const fn = callee(inner);
+  const isRequire =
+    identifierName(fn) === 'require' ||
+    (fn?.type === 'MemberExpression' &&
+      identifierName(child(fn, 'object')) === 'module' &&
+      memberName(fn) === 'require');
+  if (!isRequire) return undefined;
+  const spec = constantString(callArguments(inner)[0], ctx);
+  return spec === undefined ? undefined : normalizeModule(spec);
+}
+
+/** A string literal, or a name bound to one. */
+export function constantString(node: AstNode | undefined, ctx: WalkContext): string | undefined {
+  const literal = stringValue(node);
+  if (literal !== undefined) return literal;
+  const name = identifierName(node);
+  return name === undefined ? undefined : ctx.lookup(name)?.constant;
+}
+
+/**
+ * What module (and member) an expression denotes: `cp`, `require('child_process')`,
+ * `require('child_process').exec`, `fs.promises.writeFile`, `cp['exec']`.
+ */
+export function resolveModule(node: AstNode | undefined, ctx: WalkContext): ModuleRef | undefined {
+  const inner = unwrap(node);
+  if (!inner) return undefined;
+  if (inner.type === 'Identifier') return ctx.lookup(inner.name as string)?.module;
+  if (inner.type === 'MemberExpression') {
+    const base = resolveModule(child(inner, 'object'), ctx);
+    if (!base) return undefined;
+    const name =
+      memberName(inner) ?? (inner.computed ? constantString(child(inner, 'property'), ctx) : undefined);
+    if (name === undefined) return undefined;
+    if (base.member === undefined) return { module: base.module, member: name };
+    // fs.promises.writeFile, fs.default.writeFile
+    if (base.member === 'promises' || base.member === 'default') return { module: base.module, member: name };
+    return undefined;
+  }
+  const required = requiredModule(inner, ctx);
+  return required === undefined ? undefined : { module: required };
+}

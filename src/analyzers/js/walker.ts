@@ -1,0 +1,111 @@
+import { visitorKeys } from 'oxc-parser';
+import { type AstNode, child, identifierName, isNode } from './ast.js';
+import type { Marks, WalkContext } from './context.js';
+
+export type Handler = (node: AstNode, ctx: WalkContext) => void;
+
+/** One capability family: handlers by node type, called on the way in and on the way out. */
+export interface Family {
+  readonly name: string;
+  readonly enter?: Readonly<Record<string, Handler>>;
+  readonly exit?: Readonly<Record<string, Handler>>;
+}
+
+/** Node types whose handlers may ask what happened inside them (`ctx` marks). */
+const MARKED_TYPES: ReadonlySet<string> = new Set([
+  'VariableDeclarator',
+  'AssignmentExpression',
+  'CallExpression',
+  'NewExpression',
+  'Property',
+  'FunctionDeclaration',
+  'IfStatement',
+  'ConditionalExpression',
+]);
+
+const SCOPE_TYPES: ReadonlySet<string> = new Set(['FunctionDeclaration', 'FunctionExpression']);
+
+/**
+ * Compiled dispatch: all families' handlers grouped by node type, so a walk calls only the
+ * handlers that care about each node. Built once, reused for every file.
+ */
+export class Dispatcher {
+  private readonly enterByType = new Map<string, Handler[]>();
+  private readonly exitByType = new Map<string, Handler[]>();
+
+  constructor(families: readonly Family[]) {
+    for (const family of families) {
+      for (const [type, handler] of Object.entries(family.enter ?? {})) add(this.enterByType, type, handler);
+      for (const [type, handler] of Object.entries(family.exit ?? {})) add(this.exitByType, type, handler);
+    }
+  }
+
+  /**
+   * One iterative depth-first walk (no recursion: a hostile file nested 100k deep must not
+   * overflow the stack). Function scopes open after a function's enter handlers and close before
+   * its exit handlers, so handlers on a function node see the scope that contains it.
+   */
+  walk(root: AstNode, ctx: WalkContext, marks: Marks[]): void {
+    const nodes: AstNode[] = [root];
+    const phases: number[] = [0];
+    while (nodes.length > 0) {
+      const top = nodes.length - 1;
+      const node = nodes[top]!;
+      if (phases[top] === 0) {
+        phases[top] = 1;
+        if (MARKED_TYPES.has(node.type))
+          marks.push({
+            taint: ctx.taintEvents,
+            network: ctx.networkEvents,
+            charCode: ctx.charCodeEvents,
+            code: ctx.codeEvents,
+          });
+        const enter = this.enterByType.get(node.type);
+        if (enter) for (const handler of enter) handler(node, ctx);
+        if (SCOPE_TYPES.has(node.type)) ctx.pushScope(node, functionName(node, ctx));
+        ctx.ancestors.push(node);
+        const keys = (visitorKeys as Record<string, readonly string[]>)[node.type];
+        if (!keys) continue;
+        for (let k = keys.length - 1; k >= 0; k--) {
+          const value = node[keys[k]!];
+          if (Array.isArray(value)) {
+            for (let i = value.length - 1; i >= 0; i--) {
+              const item = value[i];
+              if (isNode(item)) {
+                nodes.push(item);
+                phases.push(0);
+              }
+            }
+          } else if (isNode(value)) {
+            nodes.push(value);
+            phases.push(0);
+          }
+        }
+      } else {
+        nodes.pop();
+        phases.pop();
+        ctx.ancestors.pop();
+        if (SCOPE_TYPES.has(node.type)) ctx.popScope();
+        if (MARKED_TYPES.has(node.type)) ctx.mark = marks.pop();
+        const exit = this.exitByType.get(node.type);
+        if (exit) for (const handler of exit) handler(node, ctx);
+      }
+    }
+  }
+}
+
+function add(map: Map<string, Handler[]>, type: string, handler: Handler): void {
+  const list = map.get(type);
+  if (list) list.push(handler);
+  else map.set(type, [handler]);
+}
+
+/** `function f(){}`, `const f = function(){}`, `f = function(){}`: the name a function is bound to. */
+function functionName(node: AstNode, ctx: WalkContext): string | undefined {
+  const own = identifierName(child(node, 'id'));
+  if (own) return own;
+  const parent = ctx.ancestors[ctx.ancestors.length - 1];
+  if (parent?.type === 'VariableDeclarator') return identifierName(child(parent, 'id'));
+  if (parent?.type === 'AssignmentExpression') return identifierName(child(parent, 'left'));
+  return undefined;
+}
