@@ -49,8 +49,11 @@ export function walkFromImporters(
   // Pass 2: which importers reach each node, whatever the edge kind.
   const importers = new Map<string, Set<string>>();
   const byImporter = new Map<string, string[]>();
-  for (const root of roots)
-    byImporter.set(root.importer, [...(byImporter.get(root.importer) ?? []), root.to]);
+  for (const root of roots) {
+    const starts = byImporter.get(root.importer);
+    if (starts === undefined) byImporter.set(root.importer, [root.to]);
+    else starts.push(root.to);
+  }
   for (const [importer, starts] of byImporter) {
     const stack = [...starts];
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {

@@ -167,6 +167,15 @@ describe('when the YAML is broken', () => {
     expect(error.message).toContain('line 21');
   });
 
+  it('names a duplicated package key and its line', () => {
+    const text =
+      "lockfileVersion: '9.0'\npackages:\n  ms@2.1.3:\n    resolution: {integrity: sha512-A}\n  ms@2.1.3:\n    resolution: {integrity: sha512-B}\n";
+    const error = errorOf(() => parsePnpmLockfile(text));
+    expect(error.code).toBe('E_LOCKFILE_MALFORMED');
+    expect(error.details?.line).toBe(5);
+    expect(error.message).toContain('ms@2.1.3');
+  });
+
   it('stops an alias bomb instead of expanding it', () => {
     const rows = ['lockfileVersion: "9.0"', 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 12; i++)

@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { type Document, isMap, isScalar, parseAllDocuments } from 'yaml';
 import { CountersignError } from '../../core/errors.js';
 import {
   combineKinds,
@@ -180,7 +180,9 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
   const variants = new Map<string, string[]>();
   for (const node of Object.keys(graph)) {
     const group = stripPeers(node, layout);
-    variants.set(group, [...(variants.get(group) ?? []), node]);
+    const nodes = variants.get(group);
+    if (nodes === undefined) variants.set(group, [node]);
+    else nodes.push(node);
   }
   const locked: LockedPackage[] = [];
   const seen = new Set<string>();
@@ -231,7 +233,9 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
 }
 
 export function parsePnpmLockfile(text: string): ParsedLockfile {
-  const documents = parseAllDocuments(text);
+  // yaml's own duplicate-key check is quadratic in a map's size (minutes on a 3 MB lockfile);
+  // duplicates are found below in one pass instead.
+  const documents = parseAllDocuments(text, { uniqueKeys: false });
   if (!Array.isArray(documents) || documents.length === 0) {
     throw new CountersignError('E_LOCKFILE_MALFORMED', 'pnpm-lock.yaml: no YAML document', {
       details: { line: 1 },
@@ -246,6 +250,15 @@ export function parsePnpmLockfile(text: string): ParsedLockfile {
         'E_LOCKFILE_MALFORMED',
         `pnpm-lock.yaml: YAML error${line === undefined ? '' : ` at line ${line}`}: ${error.message.split('\n')[0]}`,
         { details: { ...(line === undefined ? {} : { line }), document: index + 1, yamlCode: error.code } },
+      );
+    }
+    const duplicate = findDuplicateKey(document);
+    if (duplicate !== undefined) {
+      const line = duplicate.offset === undefined ? undefined : lineAt(text, duplicate.offset);
+      throw new CountersignError(
+        'E_LOCKFILE_MALFORMED',
+        `pnpm-lock.yaml: duplicate key ${JSON.stringify(duplicate.key)}${line === undefined ? '' : ` at line ${line}`}`,
+        { details: { ...(line === undefined ? {} : { line }), document: index + 1 } },
       );
     }
     let root: unknown;
@@ -281,4 +294,26 @@ export function parsePnpmLockfile(text: string): ParsedLockfile {
     packages: results.flatMap((result) => result.packages),
     skipped: results.flatMap((result) => result.skipped),
   };
+}
+
+/** The maps where a repeated key would hide an entry: the top level and the sections under it. */
+const CHECKED_SECTIONS = new Set(['importers', 'packages', 'snapshots']);
+
+function findDuplicateKey(document: Document): { key: string; offset: number | undefined } | undefined {
+  const top = document.contents;
+  if (!isMap(top)) return undefined;
+  const maps = [top];
+  for (const item of top.items) {
+    if (isScalar(item.key) && CHECKED_SECTIONS.has(String(item.key.value)) && isMap(item.value))
+      maps.push(item.value);
+  }
+  for (const map of maps) {
+    const seen = new Set<string>();
+    for (const item of map.items) {
+      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+      if (seen.has(key)) return { key, offset: isScalar(item.key) ? item.key.range?.[0] : undefined };
+      seen.add(key);
+    }
+  }
+  return undefined;
 }
