@@ -1,5 +1,5 @@
 import { isRecord } from '../json-shape.js';
-import type { OsvRecord } from './types.js';
+import { type OsvRecord, PACKAGE_LIST_KEY } from './types.js';
 
 export const OSV_RECORD_CLASSES = ['malicious-package', 'vulnerability'] as const;
 /** A malicious package must be blocked outright; a vulnerability is weighed (`intel.*` findings). */
@@ -25,6 +25,10 @@ export function classifyOsvRecord(record: OsvRecord): OsvClassification {
   if (malAlias !== undefined) reasons.push(`alias ${malAlias} is a MAL- (malicious package) id`);
   if (record.databaseSpecific !== undefined && 'malicious-packages-origins' in record.databaseSpecific) {
     reasons.push('database_specific names malicious-packages origins');
+  }
+  const listed = record.databaseSpecific?.[PACKAGE_LIST_KEY];
+  if (isRecord(listed) && listed.malicious === true) {
+    reasons.push(`listed as compromised in package list ${String(listed.source)}`);
   }
   const cweSources = [record.databaseSpecific, ...record.affected.map((a) => a.databaseSpecific)];
   if (cweSources.some(mentionsMaliciousCwe)) reasons.push(`${MALICIOUS_CWE} (Embedded Malicious Code)`);

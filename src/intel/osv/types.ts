@@ -75,3 +75,6 @@ export interface OsvRecord {
   /** Where the record was read from (file, or `dump.zip!/ID.json`), for evidence. */
   readonly origin: string;
 }
+
+/** The `database_specific` key that marks a record made from a compromised-package list. */
+export const PACKAGE_LIST_KEY = 'countersign-package-list';
