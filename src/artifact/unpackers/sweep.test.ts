@@ -114,3 +114,35 @@ describe('when an unpacker is fed random bytes behind its magic number (property
     });
   }
 });
+
+/** Rewrites the checksum of the ustar header at `offset`, so that damage reaches the fields behind it. */
+function fixTarChecksum(bytes: Uint8Array, offset: number): void {
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (bytes[offset + i] ?? 0);
+  const field = `${sum.toString(8).padStart(6, '0')}\0 `;
+  for (let i = 0; i < 8; i++) bytes[offset + 148 + i] = field.charCodeAt(i);
+}
+
+describe('when several bytes of a fixture are rewritten at random (property)', () => {
+  it('every unpacker still gives entries or typed errors', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fixtures.filter((name) => name !== 'ratio.zip')),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        async (name, writes, cut) => {
+          const original = fixtureBytes(name);
+          const unpacker = unpackerFor(name, original);
+          const bytes = original.slice(0, cut === undefined ? original.length : cut % (original.length + 1));
+          for (const [at, value] of writes) if (bytes.length > 0) bytes[at % bytes.length] = value;
+          // For a bare tar, keep the damaged headers' checksums valid so the damage gets parsed.
+          if (name.endsWith('.tar'))
+            for (let at = 0; at + 512 <= bytes.length; at += 512) fixTarChecksum(bytes, at);
+          const outcome = await drive(unpacker, bytes, `${name}~random`);
+          expect(untypedError(outcome)).toBeUndefined();
+        },
+      ),
+      { numRuns: 400, interruptAfterTimeLimit: 30_000 },
+    );
+  });
+});
