@@ -39,6 +39,8 @@ export interface PeHeaderFact {
   readonly sizeOfImage: number;
   readonly sizeOfHeaders: number;
   readonly checkSum: number;
+  /** The checksum computed over the file; differs from `checkSum` when the file was changed after linking (or 0 was declared). */
+  readonly computedCheckSum: number;
   readonly entryPoint?: {
     readonly rva: number;
     readonly section?: string;
@@ -221,7 +223,8 @@ export function peFacts(pe: PeFile, bytes: Uint8Array): Fact[] {
     imageBase: `0x${pe.optional.imageBase.toString(16)}`,
     sizeOfImage: pe.optional.sizeOfImage,
     sizeOfHeaders: pe.optional.sizeOfHeaders,
-    checkSum: pe.optional.checkSum,
+    checkSum: pe.checksum.declared,
+    computedCheckSum: pe.checksum.computed,
     ...(pe.entryPoint ? { entryPoint: pe.entryPoint } : {}),
     dataDirectories: pe.dataDirectories
       .filter((d) => d.address !== 0 || d.size !== 0)

@@ -1,5 +1,6 @@
 import { CountersignError } from '../../core/errors.js';
 import { type PeCertificateTable, parseCertificateTable } from './certificates.js';
+import { computePeChecksum } from './checksum.js';
 import { type PeClr, parseClr } from './clr.js';
 import { type PeDebugEntry, parseDebug } from './debug.js';
 import { shannonEntropy } from './entropy.js';
@@ -53,6 +54,8 @@ export interface PeFile {
   readonly isDotNet: boolean;
   readonly coff: CoffHeader;
   readonly optional: OptionalHeader;
+  /** The checksum as declared in the optional header and as computed over the file. */
+  readonly checksum: { readonly declared: number; readonly computed: number };
   readonly characteristics: readonly string[];
   readonly dllCharacteristics: readonly string[];
   readonly dataDirectories: readonly DataDirectory[];
@@ -153,6 +156,10 @@ export function parsePe(bytes: Uint8Array, options: ParsePeOptions = {}): PeFile
     isDotNet: clr !== undefined,
     coff: headers.coff,
     optional: headers.optional,
+    checksum: {
+      declared: headers.optional.checkSum,
+      computed: computePeChecksum(bytes, headers.checksumOffset),
+    },
     characteristics: flagNames(headers.coff.characteristics, FILE_CHARACTERISTICS),
     dllCharacteristics: flagNames(headers.optional.dllCharacteristics, DLL_CHARACTERISTICS),
     dataDirectories: headers.dataDirectories,

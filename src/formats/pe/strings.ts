@@ -57,25 +57,35 @@ export function extractStrings(bytes: Uint8Array, options: StringScanOptions = {
   let truncated = false;
   const seen = new Set<string>();
 
+  let isListFull = false;
+  let isIndicatorListFull = false;
+  /** Records one string; returns false once nothing more can be recorded (both lists full). */
   const emit = (offset: number, encoding: PeStringEncoding, value: string): boolean => {
-    if (items.length >= maxStrings || charsLeft < value.length) {
+    if (!isListFull && (items.length >= maxStrings || charsLeft < value.length)) {
+      isListFull = true;
       truncated = true;
-      return false;
     }
-    charsLeft -= value.length;
-    items.push({ offset, encoding, value });
-    for (const found of classifyString(value)) {
-      const key = `${found.kind}\u0000${found.value}`;
-      const at = offset + found.index * (encoding === 'utf16le' ? 2 : 1);
-      if (seen.has(key)) continue;
-      if (indicators.length >= maxIndicators) {
-        truncated = true;
-        break;
+    if (!isListFull) {
+      items.push({ offset, encoding, value });
+      charsLeft -= value.length;
+    }
+    // Indicators are still looked for after the string list is full: a URL at the end of a large
+    // file matters as much as one at the start.
+    if (!isIndicatorListFull && MAY_HOLD_INDICATOR.test(value)) {
+      for (const found of classifyString(value)) {
+        const key = `${found.kind}\u0000${found.value}`;
+        if (seen.has(key)) continue;
+        if (indicators.length >= maxIndicators) {
+          isIndicatorListFull = true;
+          truncated = true;
+          break;
+        }
+        seen.add(key);
+        const at = offset + found.index * (encoding === 'utf16le' ? 2 : 1);
+        indicators.push({ kind: found.kind, value: found.value, offset: at, encoding });
       }
-      seen.add(key);
-      indicators.push({ kind: found.kind, value: found.value, offset: at, encoding });
     }
-    return true;
+    return !(isListFull && isIndicatorListFull);
   };
 
   // ASCII runs.
@@ -93,7 +103,7 @@ export function extractStrings(bytes: Uint8Array, options: StringScanOptions = {
     start = -1;
   }
   // UTF-16LE runs: printable ASCII code units (low byte printable, high byte zero), at either parity.
-  if (!truncated) {
+  if (!(isListFull && isIndicatorListFull)) {
     for (const parity of [0, 1]) {
       let runStart = -1;
       let i = parity;
@@ -110,7 +120,7 @@ export function extractStrings(bytes: Uint8Array, options: StringScanOptions = {
         }
         runStart = -1;
       }
-      if (truncated) break;
+      if (isListFull && isIndicatorListFull) break;
     }
   }
   return { items, indicators, truncated };
@@ -120,6 +130,8 @@ export function extractStrings(bytes: Uint8Array, options: StringScanOptions = {
 // `kernel32.dll` and `msvcrt.lib` from reading as host names.
 const TLDS =
   'com|net|org|io|info|biz|xyz|top|online|site|club|app|dev|cloud|me|co|cc|tv|ws|su|ru|cn|de|uk|fr|nl|jp|kr|in|br|it|es|pl|ir|kp|ua|us|eu|ca|au|ch|se|no|fi|be|at|cz|tk|ml|ga|cf|gq|pw|onion|invalid|test|example|local|gov|edu|mil|int|live|store|shop|tech|space|website|link|click|download|zip|mov';
+/** Every indicator kind needs one of these characters: a cheap test before the regular expressions. */
+const MAY_HOLD_INDICATOR = /[.:%\\]/;
 const URL_PATTERN = /\b(?:https?|ftps?|wss?):\/\/[^\s"'<>`]{3,}/gi;
 const DOMAIN_PATTERN = new RegExp(
   String.raw`(?<![\w.@-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:${TLDS})(?![\w-])(?!\.[a-z])`,
