@@ -1,3 +1,4 @@
+import * as asn1js from 'asn1js';
 import { CountersignError } from '../../core/errors.js';
 import { readDerHeader } from './der.js';
 
@@ -38,8 +39,10 @@ export interface WinCertificateEntry {
 
 export interface CertificateTable {
   readonly entries: readonly WinCertificateEntry[];
-  /** Bytes at the end of the table that hold no entry (too short for a header). */
+  /** Bytes at the end of the table that hold no entry: padding, appended data, or a broken entry. */
   readonly unusedTail: { readonly offset: number; readonly length: number; readonly isAllZero: boolean };
+  /** Why parsing stopped before the end of the table, when the rest was not zero padding. */
+  readonly problem?: CountersignError;
 }
 
 function isAllZero(bytes: Uint8Array): boolean {
@@ -49,43 +52,61 @@ function isAllZero(bytes: Uint8Array): boolean {
 
 const align8 = (value: number): number => Math.ceil(value / 8) * 8;
 
+/** The length of the BER element at the start of `content`, for indefinite-length encodings. */
+function berLength(content: Uint8Array): number | undefined {
+  const parsed = asn1js.fromBER(content);
+  return parsed.offset === -1 ? undefined : parsed.offset;
+}
+
 /**
  * Parses the WIN_CERTIFICATE entries of an Authenticode certificate table (the bytes the
- * security directory points at). Entries follow each other on 8-byte boundaries.
+ * security directory points at). Entries follow each other on 8-byte boundaries. Parsing stops
+ * at the first header that cannot be an entry (zero padding, appended data, a length past the
+ * table): the entries before it are kept, the rest is `unusedTail`, and `problem` says why when
+ * the rest was not plain zero padding.
  */
 export function parseCertificateTable(table: Uint8Array): CertificateTable {
   const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const entries: WinCertificateEntry[] = [];
   let offset = 0;
+  let problem: CountersignError | undefined;
   while (offset + WIN_CERTIFICATE_HEADER <= table.length) {
     if (entries.length === MAX_CERTIFICATE_ENTRIES) {
-      throw new CountersignError(
+      problem = new CountersignError(
         'E_FORMAT_MALFORMED',
         `more than ${MAX_CERTIFICATE_ENTRIES} certificate entries`,
       );
+      break;
     }
     const length = view.getUint32(offset, true);
     const revision = view.getUint16(offset + 4, true);
     const certificateType = view.getUint16(offset + 6, true);
     if (length < WIN_CERTIFICATE_HEADER) {
-      throw new CountersignError('E_FORMAT_MALFORMED', `WIN_CERTIFICATE dwLength ${length} is below 8`, {
-        details: { offset, length },
-      });
+      if (!isAllZero(table.subarray(offset))) {
+        problem = new CountersignError(
+          'E_FORMAT_MALFORMED',
+          `WIN_CERTIFICATE at ${offset}: dwLength ${length} is below 8`,
+          {
+            details: { offset, length },
+          },
+        );
+      }
+      break;
     }
     if (offset + length > table.length) {
-      throw new CountersignError(
+      problem = new CountersignError(
         'E_FORMAT_TRUNCATED',
         `WIN_CERTIFICATE at ${offset} declares ${length} bytes; the table has ${table.length - offset} left`,
         { details: { offset, length } },
       );
+      break;
     }
     const content = table.subarray(offset + WIN_CERTIFICATE_HEADER, offset + length);
     let derLength: number | undefined;
     try {
       const header = readDerHeader(content);
-      if (header.contentLength !== undefined) {
-        derLength = header.headerLength + header.contentLength;
-      }
+      derLength =
+        header.contentLength === undefined ? berLength(content) : header.headerLength + header.contentLength;
     } catch {
       derLength = undefined; // judged later, when the signature is parsed
     }
@@ -106,5 +127,9 @@ export function parseCertificateTable(table: Uint8Array): CertificateTable {
     offset = slackEnd;
   }
   const tail = table.subarray(offset);
-  return { entries, unusedTail: { offset, length: tail.length, isAllZero: isAllZero(tail) } };
+  return {
+    entries,
+    unusedTail: { offset, length: tail.length, isAllZero: isAllZero(tail) },
+    ...(problem ? { problem } : {}),
+  };
 }

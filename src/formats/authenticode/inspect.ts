@@ -90,12 +90,13 @@ export async function inspectAuthenticode(
   const after = bytes.subarray(declared.offset + declared.size);
   const signatures: SignatureReport[] = [];
   const entries: CertificateEntryLayout[] = [];
-  let parsedTable: ReturnType<typeof parseCertificateTable> | undefined;
-  try {
-    parsedTable = parseCertificateTable(tableBytes);
-  } catch (error) {
-    const typed = toCountersignError(error, 'E_FORMAT_MALFORMED', 'certificate table');
-    malformed.push({ entryIndex: undefined, code: typed.code, message: typed.message });
+  const parsedTable = parseCertificateTable(tableBytes);
+  if (parsedTable.problem) {
+    malformed.push({
+      entryIndex: undefined,
+      code: parsedTable.problem.code,
+      message: parsedTable.problem.message,
+    });
   }
   const cache = new Map<string, string>();
   const computeImageDigest = (algorithm: Parameters<typeof computeAuthenticodeDigest>[2]): string => {
@@ -106,7 +107,7 @@ export async function inspectAuthenticode(
     }
     return digest;
   };
-  for (const entry of parsedTable?.entries ?? []) {
+  for (const entry of parsedTable.entries) {
     const derEndInTable =
       entry.derLength === undefined
         ? undefined
@@ -164,8 +165,8 @@ export async function inspectAuthenticode(
       malformed.push({ entryIndex: entry.index, code: typed.code, message: typed.message });
     }
   }
-  if (parsedTable && parsedTable.unusedTail.length > 0 && entries.length > 0) {
-    // A few bytes after the last entry that hold no header: count them as that entry's slack.
+  if (parsedTable.unusedTail.length > 0 && entries.length > 0) {
+    // Bytes after the last entry that are no entry: they follow that entry's signature.
     const last = entries[entries.length - 1]!;
     entries[entries.length - 1] = {
       ...last,
