@@ -52,7 +52,7 @@ class NodeRandomAccessReader extends yauzl.RandomAccessReader {
   ): void {
     this.node.read({ offset: position, length }).then(
       (bytes) => {
-        buffer.set(bytes, offset);
+        buffer.set(bytes.subarray(0, length), offset);
         callback(null, bytes.length);
       },
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
@@ -209,13 +209,18 @@ async function readSmallEntry(node: ContentView, entry: Entry, name: string): Pr
 /** The content of an entry as a typed stream, checked against its declared size (yauzl) and CRC-32 (here). */
 async function openContent(
   zipfile: ZipFile,
+  node: ContentView,
   entry: Entry,
   name: string,
-  node?: ContentView,
 ): Promise<Readable> {
   const context = `zip entry ${name}`;
-  if (node && entry.compressedSize <= SMALL_ENTRY_BYTES && entry.uncompressedSize <= SMALL_ENTRY_BYTES) {
-    const data = await readSmallEntry(node, entry, name);
+  if (entry.compressedSize <= SMALL_ENTRY_BYTES && entry.uncompressedSize <= SMALL_ENTRY_BYTES) {
+    let data: Buffer;
+    try {
+      data = await readSmallEntry(node, entry, name);
+    } catch (error) {
+      throw toArchiveError(error, context);
+    }
     return Readable.from(data.length > 0 ? [data] : [], { objectMode: false });
   }
   let raw: Readable;
@@ -234,14 +239,19 @@ async function openContent(
 }
 
 /** Reads a symlink entry's target (its content), never more than MAX_LINK_TARGET_BYTES. */
-async function readLinkTarget(zipfile: ZipFile, entry: Entry, name: string): Promise<string> {
+async function readLinkTarget(
+  zipfile: ZipFile,
+  node: ContentView,
+  entry: Entry,
+  name: string,
+): Promise<string> {
   if (entry.uncompressedSize > MAX_LINK_TARGET_BYTES) {
     throw new CountersignError(
       'E_ARCHIVE_CORRUPT',
       `zip symlink ${name} declares a ${entry.uncompressedSize}-byte target (limit ${MAX_LINK_TARGET_BYTES})`,
     );
   }
-  const stream = await openContent(zipfile, entry, name);
+  const stream = await openContent(zipfile, node, entry, name);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -301,12 +311,12 @@ async function toArchiveEntry(
   if (kind === 'directory') return base;
   if (kind === 'symlink') {
     try {
-      return { ...base, linkTarget: await readLinkTarget(zipfile, entry, name) };
+      return { ...base, linkTarget: await readLinkTarget(zipfile, node, entry, name) };
     } catch (error) {
       return { ...base, problem: toArchiveError(error, `zip symlink ${name}`) };
     }
   }
-  return { ...base, open: () => openContent(zipfile, entry, name, node) };
+  return { ...base, open: () => openContent(zipfile, node, entry, name) };
 }
 
 /**
