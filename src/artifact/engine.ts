@@ -71,6 +71,14 @@ interface MutableNode {
   unpackedBy?: string;
   facts: Fact[];
   head: Uint8Array;
+  /** The expansion budget of the input this node came from (shared by the whole subtree). */
+  budget: RootBudget;
+}
+
+/** Bytes unpacked under one input, against its size on disk: nested bombs expand by fan-out. */
+interface RootBudget {
+  readonly size: number;
+  unpacked: number;
 }
 
 /** Most background jobs (hashing, analysis) in flight before the walk waits for some to finish. */
@@ -152,7 +160,7 @@ class TreeBuilder {
     this.emitProgress('', true);
     return {
       subjects: roots.map((root) => this.subjectOf(root)),
-      nodes: this.nodes.map(({ head: _head, ...node }) => node),
+      nodes: this.nodes.map(({ head: _head, budget: _budget, ...node }) => node),
       gaps: this.gaps,
     };
   }
@@ -161,13 +169,9 @@ class TreeBuilder {
   private subjectOf(root: { input: string; path: NodePath; isDirectory: boolean }): ScanSubject {
     if (!root.isDirectory) {
       const node = this.nodes.find((candidate) => candidate.path === root.path && candidate.depth === 0);
-      return {
-        path: root.input,
-        name: root.path,
-        size: node?.size ?? 0,
-        digests: node?.digests ?? { sha256: '' },
-        type: node?.type ?? 'binary',
-      };
+      // An input that could be listed but not read is the user's error, not a gap to scan past.
+      if (!node?.digests) throw new CountersignError('E_INPUT_UNREADABLE', `cannot read ${root.input}`);
+      return { path: root.input, name: root.path, size: node.size, digests: node.digests, type: node.type };
     }
     const prefix = `${root.path}/`;
     const members = this.nodes.filter((node) => node.depth === 0 && node.path.startsWith(prefix));
@@ -256,6 +260,7 @@ class TreeBuilder {
       flags: [],
       facts: [],
       head,
+      budget: { size, unpacked: 0 },
     });
     const source: ContentSource = { kind: 'file', path: filePath, offset: 0, length: size };
     const digest = this.pool.digestFile(filePath, 0, size);
@@ -383,6 +388,7 @@ class TreeBuilder {
     const base = {
       path,
       parent: container.path,
+      budget: container.budget,
       depth,
       name: entry.name,
       entryKind: 'file' as const,
@@ -403,7 +409,7 @@ class TreeBuilder {
       );
       return;
     }
-    const precheck = this.checkDeclaredSize(entry);
+    const precheck = this.checkDeclaredSize(entry, container.budget);
     if (precheck) {
       recordUnread(precheck.code, precheck.message);
       return;
@@ -464,8 +470,9 @@ class TreeBuilder {
         const chunk: Uint8Array = typeof raw === 'string' ? Buffer.from(raw) : raw;
         size += chunk.length;
         this.unpackedBytes += chunk.length;
+        container.budget.unpacked += chunk.length;
         this.bytesSeen += chunk.length;
-        const limit = this.checkGrowth(entry, size);
+        const limit = this.checkGrowth(entry, size, container.budget);
         if (limit) throw limit;
         if (head === undefined) {
           chunks.push(chunk);
@@ -557,6 +564,7 @@ class TreeBuilder {
     const base = {
       path,
       parent: container.path,
+      budget: container.budget,
       depth: container.depth + 1,
       name: entry.name,
       entryKind: 'file' as const,
@@ -576,13 +584,14 @@ class TreeBuilder {
       );
       return;
     }
-    const precheck = this.checkDeclaredSize({ ...entry, declaredSize: range.length });
+    const precheck = this.checkDeclaredSize({ ...entry, declaredSize: range.length }, container.budget);
     if (precheck) {
       this.addNode({ ...base, size: range.length, type: 'binary', head: new Uint8Array(0) });
       this.addGap(path, precheck.code, 'limit', precheck.message, unpackerId);
       return;
     }
     this.unpackedBytes += range.length;
+    container.budget.unpacked += range.length;
     this.bytesSeen += range.length;
     const source: ContentSource =
       containerSource.kind === 'file'
@@ -610,7 +619,10 @@ class TreeBuilder {
     await this.processContent(node, source, digest);
   }
 
-  private checkDeclaredSize(entry: ArchiveEntry): { code: ErrorCode; message: string } | undefined {
+  private checkDeclaredSize(
+    entry: ArchiveEntry,
+    budget: RootBudget,
+  ): { code: ErrorCode; message: string } | undefined {
     const limits = this.options.limits;
     const declared = entry.declaredSize;
     if (declared === undefined) return undefined;
@@ -625,6 +637,13 @@ class TreeBuilder {
       return {
         code: 'E_ARTIFACT_RATIO_EXCEEDED',
         message: `not unpacked: compression ratio ${ratio.toFixed(0)}:1 exceeds the limit of ${limits.maxCompressionRatio}:1`,
+      };
+    }
+    const overall = this.overallRatioOf(budget, budget.unpacked + declared);
+    if (overall !== undefined) {
+      return {
+        code: 'E_ARTIFACT_RATIO_EXCEEDED',
+        message: `not unpacked: its input would expand ${overall.toFixed(0)}:1 overall, over the limit of ${limits.maxCompressionRatio}:1 (nested bomb?)`,
       };
     }
     if (this.unpackedBytes + declared > limits.maxTotalBytes) {
@@ -644,7 +663,15 @@ class TreeBuilder {
     return ratio > limits.maxCompressionRatio ? ratio : undefined;
   }
 
-  private checkGrowth(entry: ArchiveEntry, size: number): LimitReached | undefined {
+  /** The expansion of a whole input when it is over the ratio limit, else undefined. */
+  private overallRatioOf(budget: RootBudget, unpacked: number): number | undefined {
+    const limits = this.options.limits;
+    if (unpacked < limits.ratioFloorBytes) return undefined;
+    const ratio = unpacked / Math.max(1, budget.size);
+    return ratio > limits.maxCompressionRatio ? ratio : undefined;
+  }
+
+  private checkGrowth(entry: ArchiveEntry, size: number, budget: RootBudget): LimitReached | undefined {
     const limits = this.options.limits;
     if (size > limits.maxFileBytes) {
       return new LimitReached(
@@ -657,6 +684,13 @@ class TreeBuilder {
       return new LimitReached(
         'E_ARTIFACT_RATIO_EXCEEDED',
         `stopped at ${size} bytes: compression ratio ${ratio.toFixed(0)}:1 exceeds the limit of ${limits.maxCompressionRatio}:1`,
+      );
+    }
+    const overall = this.overallRatioOf(budget, budget.unpacked);
+    if (overall !== undefined) {
+      return new LimitReached(
+        'E_ARTIFACT_RATIO_EXCEEDED',
+        `stopped at ${size} bytes: its input expands ${overall.toFixed(0)}:1 overall, over the limit of ${limits.maxCompressionRatio}:1 (nested bomb?)`,
       );
     }
     if (this.unpackedBytes > limits.maxTotalBytes) {
@@ -713,6 +747,7 @@ class TreeBuilder {
       linkTarget: target,
       facts: [],
       head: new Uint8Array(0),
+      budget: { size: 0, unpacked: 0 },
     });
   }
 

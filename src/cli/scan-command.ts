@@ -50,7 +50,7 @@ export function registerScanCommand(program: Command): void {
     .option('--max-file-bytes <size>', 'largest unpacked entry (default 4G)', parseSize)
     .option(
       '--max-ratio <n>',
-      'largest compression ratio of an entry over 1 MiB (default 200)',
+      'largest expansion ratio of an entry or a whole input, past 1 MiB (default 200)',
       parsePositiveInt,
     )
     .option('--scratch-dir <dir>', 'where large unpacked entries are kept during the scan (default: OS temp)')

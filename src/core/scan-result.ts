@@ -63,6 +63,7 @@ export interface ScanStats {
   readonly nodes: number;
   readonly files: number;
   readonly containers: number;
+  /** Content bytes read and hashed (entries refused by a limit are not counted). */
   readonly bytes: number;
   readonly gaps: number;
   readonly durationMs: number;

@@ -61,7 +61,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
     nodes: tree.nodes.length,
     files: files.length,
     containers: tree.nodes.filter((node) => node.unpackedBy !== undefined).length,
-    bytes: files.reduce((total, node) => total + node.size, 0),
+    // Bytes actually read: an entry refused by a limit keeps its declared size but adds nothing here.
+    bytes: files.reduce((total, node) => total + (node.digests ? node.size : 0), 0),
     gaps: gaps.length,
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
