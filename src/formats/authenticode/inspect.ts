@@ -154,7 +154,10 @@ export async function inspectAuthenticode(
           ...verification,
           entryIndex: entry.index,
           digestAlgorithmNames: names,
-          isWeakDigestOnly: names.every((name) => WEAK_DIGESTS.has(name as never)),
+          isWeakDigestOnly: verification.digestAlgorithms.every((oid) => {
+            const digest = digestFromOid(oid);
+            return digest !== undefined && WEAK_DIGESTS.has(digest);
+          }),
         });
         for (const problem of signature.problems) {
           malformed.push({ entryIndex: entry.index, code: 'E_FORMAT_MALFORMED', message: problem });

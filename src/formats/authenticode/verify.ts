@@ -61,7 +61,7 @@ export interface SignatureVerification {
   readonly certificates: readonly CertificateSummary[];
   readonly digestAlgorithm: AuthenticodeDigest | undefined;
   readonly digestAlgorithmOid: string;
-  /** Every digest algorithm named anywhere in this signature (SignedData set, signer, image, timestamps). */
+  /** Every digest algorithm this signature relies on (SignedData set, signer, image digest), as OIDs. */
   readonly digestAlgorithms: readonly string[];
   readonly imageDigest: {
     readonly algorithm: AuthenticodeDigest | undefined;
