@@ -24,6 +24,9 @@ const USAGE = `usage: npm run bench -- [options]   (or: node bench/run.mjs [opti
   --runs <n>         timed runs per command; the median is reported (default: 3)
   --sha256sum        also time sha256sum once, for context (it is not the floor)
   --clean            delete bench/.work/extracted/ afterwards (the artifacts stay cached)
+  --idle-wait <s>    before each timed run, wait up to s seconds for idle CPUs (default 60; 0: never;
+                     after one wait in vain, later runs do not wait again)
+  --min-idle <share> the idle share of all CPUs to wait for, 0..1 (default 0.9)
   --only <id>        run only the benchmark with this id (e.g. scan)
   --cli <path>       the countersign CLI to run (default: dist/cli/main.js)
   --scan-arg <arg>   an extra argument for \`countersign scan\` (repeatable)
@@ -38,6 +41,8 @@ function parseOptions(argv) {
     only: undefined,
     cli: undefined,
     scanArgs: [],
+    idleWaitSeconds: 60,
+    minIdle: 0.9,
     workDir: process.env.COUNTERSIGN_BENCH_WORK ?? join(benchDir, '.work'),
   };
   let isBig = process.env.COUNTERSIGN_BENCH_BIG === '1';
@@ -54,6 +59,8 @@ function parseOptions(argv) {
     else if (arg === '--sha256sum') options.sha256sum = true;
     else if (arg === '--clean') options.clean = true;
     else if (arg === '--only') options.only = value();
+    else if (arg === '--idle-wait') options.idleWaitSeconds = Number(value());
+    else if (arg === '--min-idle') options.minIdle = Number(value());
     else if (arg === '--cli') options.cli = resolve(value());
     else if (arg === '--scan-arg') options.scanArgs.push(value());
     else if (arg === '--work') options.workDir = resolve(value());

@@ -13,7 +13,7 @@ import { ensureArtifact } from './lib/generate.mjs';
 import { measure } from './lib/measure.mjs';
 import { analyseReport, parseOpensslDigests } from './lib/scan-report.mjs';
 import { formatMB, formatSeconds, MB, median, verdict } from './lib/stats.mjs';
-import { GiB } from './lib/sys.mjs';
+import { GiB, waitForIdle } from './lib/sys.mjs';
 
 export const id = 'scan';
 export const title = '`countersign scan` vs `openssl dgst -sha256` over the same bytes';
@@ -114,13 +114,24 @@ async function benchVariant(ctx, variant) {
   // the bench weighs on both sides of the ratio alike.
   const openssl = [];
   const scans = [];
+  const idleBeforeRuns = [];
+  // Once a wait has timed out the machine is busy for good: later runs only record the idle share.
+  let waitMs = options.idleWaitSeconds * 1000;
+  const settle = async () => {
+    if (options.idleWaitSeconds <= 0) return;
+    const idle = await waitForIdle({ minIdle: options.minIdle, timeoutMs: waitMs, log });
+    if (idle < options.minIdle) waitMs = 0;
+    idleBeforeRuns.push(Number(idle.toFixed(2)));
+  };
   for (let i = 0; i < options.runs; i++) {
+    await settle();
     const reference = await hashWithOpenssl();
     if (reference.exitCode !== 0) throw new Error(`openssl reference failed: ${reference.stderrTail}`);
     logRun(log, `openssl run ${i + 1}/${options.runs}`, reference);
     openssl.push(reference);
     if (!hasCli) continue;
     await rm(reportPath(i), { force: true });
+    await settle();
     const scan = await measure(process.execPath, scanArgs(i), { cwd: repoRoot });
     logRun(log, `scan    run ${i + 1}/${options.runs}`, scan);
     scans.push(scan);
@@ -136,6 +147,8 @@ async function benchVariant(ctx, variant) {
   const result = {
     variant,
     loadAverage: { before: loadBefore, after: loadAfter },
+    // The idle share of the CPUs just before each timed run (openssl, scan, openssl, ...).
+    idleBeforeRuns,
     artifact: {
       path: manifest.artifact,
       bytes: manifest.artifactBytes,
@@ -257,6 +270,12 @@ export function summarise(result) {
   }
   rows.push(['openssl runs', reference.openssl.runsMs.map((ms) => formatSeconds(ms)).join(', ')]);
   rows.push(['load average before / after', `${result.loadAverage.before} / ${result.loadAverage.after}`]);
+  if (result.idleBeforeRuns.length > 0) {
+    rows.push([
+      'idle CPU before each run',
+      result.idleBeforeRuns.map((x) => `${Math.round(x * 100)}%`).join(', '),
+    ]);
+  }
   if (scan?.skipped) rows.push(['countersign scan', `SKIPPED: ${scan.skipped}`]);
   else if (scan) {
     rows.push(

@@ -1,6 +1,6 @@
 // Small process and machine helpers shared by the benchmarks.
 import { spawn, spawnSync } from 'node:child_process';
-import { statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 
 /** Runs a command to completion; rejects with its stderr when it fails. `input` goes to stdin. */
@@ -60,3 +60,38 @@ export function machineInfo() {
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
+
+async function cpuTimes() {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3] + (fields[4] ?? 0); // idle + iowait
+  return { idle, total: fields.reduce((a, b) => a + b, 0) };
+}
+
+/** The share of all CPUs left idle over `windowMs` (0..1), from /proc/stat. */
+export async function idleShare(windowMs = 2000) {
+  const before = await cpuTimes();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  const after = await cpuTimes();
+  const total = after.total - before.total;
+  return total > 0 ? (after.idle - before.idle) / total : 1;
+}
+
+/**
+ * Waits until other work leaves at least `minIdle` of the CPUs idle, or `timeoutMs` passes; the
+ * machine may be shared, and a timing taken while it is busy says more about the neighbours.
+ * Resolves the last idle share seen.
+ */
+export async function waitForIdle({ minIdle, timeoutMs, log }) {
+  const deadline = Date.now() + timeoutMs;
+  let idle = await idleShare();
+  let hasWaited = false;
+  while (idle < minIdle && Date.now() < deadline) {
+    if (!hasWaited)
+      log?.(`  waiting for idle CPUs (${(idle * 100).toFixed(0)}% idle, want ${minIdle * 100}%) ...`);
+    hasWaited = true;
+    idle = await idleShare(5000);
+  }
+  if (idle < minIdle) log?.(`  gave up waiting: ${(idle * 100).toFixed(0)}% idle; this run will be noisy`);
+  return idle;
+}
