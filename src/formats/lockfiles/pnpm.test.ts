@@ -50,6 +50,14 @@ describe.each([
     }
   });
 
+  it('names the alias under which the real package is installed', () => {
+    expect(
+      parsed.packages
+        .filter((pkg) => pkg.alias !== undefined)
+        .map((pkg) => [pkg.alias, pkg.name, pkg.version]),
+    ).toEqual([['old-ms', 'ms', '2.0.0']]);
+  });
+
   it('keeps an sha512 integrity and a registry purl for every package', () => {
     for (const pkg of parsed.packages) {
       expect(pkg.integrity).toMatch(/^sha512-[A-Za-z0-9+/]+=*$/);

@@ -132,6 +132,13 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
           : [`${name}@${ref}`, ref];
     return candidates.find((candidate) => Object.hasOwn(graph, candidate));
   };
+  // The names each node is installed under: an npm alias (`old-ms: npm:ms@2.0.0`) differs from the real name.
+  const installedAs = new Map<string, Set<string>>();
+  const noteName = (node: string, name: string): void => {
+    const names = installedAs.get(node);
+    if (names === undefined) installedAs.set(node, new Set([name]));
+    else names.add(name);
+  };
   const edgesCache = new Map<string, GraphEdge[]>();
   const edgesOf = (node: string): GraphEdge[] => {
     const cached = edgesCache.get(node);
@@ -146,8 +153,10 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
         for (const [name, value] of Object.entries(recordField(entry, field) ?? {})) {
           const ref = refOf(value);
           const to = ref === undefined ? undefined : findNode(name, ref);
-          if (to !== undefined) edges.push({ to, optional });
-          else if (ref !== undefined && !ref.startsWith('link:'))
+          if (to !== undefined) {
+            edges.push({ to, optional });
+            noteName(to, name);
+          } else if (ref !== undefined && !ref.startsWith('link:'))
             skipped.push({ key: `${node} -> ${name}@${ref}`, reason: 'the dependency has no entry' });
         }
       }
@@ -165,8 +174,10 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
       for (const [name, value] of Object.entries(recordField(record, field) ?? {})) {
         const ref = refOf(value);
         const to = ref === undefined ? undefined : findNode(name, ref);
-        if (to !== undefined) roots.push({ importer, edge, to });
-        else if (ref !== undefined && !ref.startsWith('link:'))
+        if (to !== undefined) {
+          roots.push({ importer, edge, to });
+          noteName(to, name);
+        } else if (ref !== undefined && !ref.startsWith('link:'))
           skipped.push({
             key: `importers/${importer} -> ${name}@${ref}`,
             reason: 'the dependency has no entry',
@@ -211,9 +222,13 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
     const kinds: DependencyKind[] = nodes.map((node) => reach.kindOf(node));
     const importerSet = new Set(nodes.flatMap((node) => [...reach.importersOf(node)]));
     const { resolved, integrity, source } = resolution;
+    const aliases = [...new Set(nodes.flatMap((node) => [...(installedAs.get(node) ?? [])]))]
+      .filter((installName) => installName !== name)
+      .sort();
     locked.push({
       name,
       version,
+      ...(aliases[0] !== undefined ? { alias: aliases[0] } : {}),
       ...(integrity !== undefined ? { integrity } : {}),
       ...(resolved !== undefined ? { resolved } : {}),
       source,

@@ -25,7 +25,10 @@ export interface LockedPackage {
   readonly name: string;
   /** The resolved version; for sources without one (a git commit) the spec as written. */
   readonly version: string;
-  /** The name the package is installed under, when it differs from `name` (npm aliases). */
+  /**
+   * The name the package is installed under, when it differs from `name` (npm aliases). pnpm
+   * shares one entry between all the names a package is installed under: the first alias is given.
+   */
   readonly alias?: string;
   /** Subresource-integrity string(s) as written (`sha512-...`), when the format records one. */
   readonly integrity?: string;

@@ -178,6 +178,21 @@ describe('when some entries cannot be read', () => {
   });
 });
 
+describe.each([
+  ['yarn/v1/yarn.lock', 'is-number@^3.0.0:'],
+  ['yarn/berry/yarn.lock', '"is-number@npm:^3.0.0":'],
+])('when %s is cut cleanly between two entries', (fixture, firstLost) => {
+  it('reports the dependencies left pointing at nothing, so the listing is not taken as complete', () => {
+    const text = readFixtureText(fixture);
+    const parsed = parseYarnLockfile(text.slice(0, text.indexOf(firstLost)));
+    expect(parsed.skipped.length).toBeGreaterThan(0);
+    expect(parsed.skipped.every((entry) => entry.reason === 'the dependency has no entry')).toBe(true);
+    expect(parsed.skipped.map((entry) => entry.key)).toContainEqual(
+      expect.stringMatching(/-> is-odd@(npm:)?\^0\.1\.2$/),
+    );
+  });
+});
+
 describe.each(['yarn/v1/yarn.lock', 'yarn/berry/yarn.lock'])('when %s is truncated', (fixture) => {
   it('gives a result or a typed error at every offset', () => {
     const text = readFixtureText(fixture);

@@ -76,6 +76,30 @@ function groupEntries(
   return [...byEntry].map(([entry, descriptors]) => ({ descriptors, entry }));
 }
 
+/**
+ * Dependencies that point at no entry. yarn writes an entry for every descriptor it resolved,
+ * so a dangling one means the file was cut or edited: the listing is incomplete.
+ */
+function findDangling(
+  groups: readonly { descriptors: string[]; entry: UnknownRecord }[],
+  resolves: (name: string, range: string) => boolean,
+): SkippedEntry[] {
+  const dangling: SkippedEntry[] = [];
+  for (const { descriptors, entry } of groups) {
+    for (const field of ['dependencies', 'optionalDependencies']) {
+      for (const [name, range] of stringMap(recordField(entry, field))) {
+        if (!resolves(name, range)) {
+          dangling.push({
+            key: `${descriptors.join(', ')} -> ${name}@${range}`,
+            reason: 'the dependency has no entry',
+          });
+        }
+      }
+    }
+  }
+  return dangling;
+}
+
 export function parseYarnLockfile(text: string): ParsedLockfile {
   const document = parse(text);
   const metadata = recordField(document, '__metadata');
@@ -93,7 +117,10 @@ export function parseYarnLockfile(text: string): ParsedLockfile {
 function readClassic(document: UnknownRecord): ParsedLockfile {
   const skipped: SkippedEntry[] = [];
   const packages: LockedPackage[] = [];
-  for (const { descriptors, entry } of groupEntries(document, skipped)) {
+  const groups = groupEntries(document, skipped);
+  const known = new Set(groups.flatMap((group) => group.descriptors));
+  skipped.push(...findDangling(groups, (name, range) => known.has(`${name}@${range}`)));
+  for (const { descriptors, entry } of groups) {
     const key = descriptors.join(', ');
     const first = splitDescriptor(descriptors[0] ?? '');
     const version = stringField(entry, 'version');
@@ -173,6 +200,8 @@ function readBerry(document: UnknownRecord, metadata: UnknownRecord): ParsedLock
     }
     return edges;
   };
+
+  skipped.push(...findDangling(groups, (name, range) => lookup(name, range) !== undefined));
 
   const importers: string[] = [];
   const roots: ImporterRoot[] = [];
