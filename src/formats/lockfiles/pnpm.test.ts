@@ -165,6 +165,38 @@ snapshots:
   });
 });
 
+describe('when a pnpm 7 (v5.4) lockfile has peer variants and underscores in names (hand-written)', () => {
+  const text = `lockfileVersion: 5.4
+importers:
+  .:
+    specifiers:
+      my_pkg: ^1.0.0
+      react: ^18.0.0
+    dependencies:
+      my_pkg: 1.0.0_react@18.2.0
+      react: 18.2.0
+packages:
+  /my_pkg/1.0.0_react@18.2.0:
+    resolution: {integrity: sha512-AAAA}
+    peerDependencies:
+      react: '*'
+    dependencies:
+      react: 18.2.0
+    dev: false
+  /react/18.2.0:
+    resolution: {integrity: sha512-BBBB}
+    dev: false
+`;
+  it('keeps the underscore of the name and cuts only the peer suffix of the version', () => {
+    const parsed = parsePnpmLockfile(text);
+    expect(parsed.packages.map((pkg) => [pkg.name, pkg.version, pkg.path, pkg.kind])).toEqual([
+      ['my_pkg', '1.0.0', '/my_pkg/1.0.0', 'prod'],
+      ['react', '18.2.0', '/react/18.2.0', 'prod'],
+    ]);
+    expect(parsed.skipped).toEqual([]);
+  });
+});
+
 describe('when the YAML is broken', () => {
   it('gives E_LOCKFILE_MALFORMED with the line of the fault', () => {
     const lines = readFixtureText('pnpm/v9/pnpm-lock.yaml').split('\n');

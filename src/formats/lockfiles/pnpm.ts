@@ -57,6 +57,16 @@ function stripPeers(text: string, layout: Layout): string {
   return paren === -1 ? text : text.slice(0, paren);
 }
 
+/**
+ * The key without its peer suffix: one package for all its peer variants. In v5 the suffix
+ * starts with `_`, which package names may also contain, so only the version part is cut.
+ */
+function groupKeyOf(key: string, layout: Layout): string {
+  if (layout !== 'v5') return stripPeers(key, layout);
+  const split = splitKey(key, layout);
+  return split === undefined ? key : `/${split.name}/${split.version}`;
+}
+
 /** `/@scope/name/1.0.0_peer` (v5), `/name@1.0.0(peer@1)` (v6), `name@1.0.0(peer@1)` (v9). */
 function splitKey(key: string, layout: Layout): { name: string; version: string } | undefined {
   if (layout === 'v5') {
@@ -190,7 +200,7 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
   // Graph nodes grouped by the package they are (peer variants share one package entry).
   const variants = new Map<string, string[]>();
   for (const node of Object.keys(graph)) {
-    const group = stripPeers(node, layout);
+    const group = groupKeyOf(node, layout);
     const nodes = variants.get(group);
     if (nodes === undefined) variants.set(group, [node]);
     else nodes.push(node);
