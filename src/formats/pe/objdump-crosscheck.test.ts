@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mingwFixtureNames, PE_FIXTURE_DIR, peFixture } from '../../../test/fixtures/pe/fixtures.js';
 import { parsePe } from './pe.js';
@@ -53,6 +54,18 @@ function objdumpExports(text: string): { names: string[]; forwarders: string[] }
   return { names, forwarders };
 }
 
+function objdumpResourceLeaves(text: string): string[] {
+  return [...text.matchAll(/Leaf: Addr: 0x([0-9a-f]+), Size: 0x([0-9a-f]+)/g)]
+    .map((m) => `${Number.parseInt(m[1]!, 16)}+${Number.parseInt(m[2]!, 16)}`)
+    .sort();
+}
+
+function ourImports(pe: ReturnType<typeof parsePe>): string[] {
+  return pe.imports
+    .flatMap((m) => m.functions.map((f) => `${m.dll.toLowerCase()}!${f.name ?? `#${f.ordinal}`}`))
+    .sort();
+}
+
 describe.skipIf(!objdump).each(mingwFixtureNames())('when objdump reads %s too', (name) => {
   const text = objdump
     ? execFileSync(objdump, ['-p', `${PE_FIXTURE_DIR}bin/${name}`], { encoding: 'utf8' })
@@ -60,9 +73,7 @@ describe.skipIf(!objdump).each(mingwFixtureNames())('when objdump reads %s too',
   const pe = parsePe(peFixture(name));
 
   it('lists the same imported functions per DLL', () => {
-    const ours = pe.imports
-      .flatMap((m) => m.functions.map((f) => `${m.dll.toLowerCase()}!${f.name ?? `#${f.ordinal}`}`))
-      .sort();
+    const ours = ourImports(pe);
     const theirs = objdumpImports(text);
     expect(theirs.length).toBeGreaterThan(0);
     expect(ours).toEqual(theirs);
@@ -76,4 +87,54 @@ describe.skipIf(!objdump).each(mingwFixtureNames())('when objdump reads %s too',
       theirs.forwarders,
     );
   });
+
+  it('finds the same resource leaves (RVA and size)', () => {
+    expect(pe.resources.map((r) => `${r.rva}+${r.size}`).sort()).toEqual(objdumpResourceLeaves(text));
+  });
 });
+
+/**
+ * Optional: the same comparison over a folder of real-world PE files (for example the MSVC-built
+ * launchers that pip and setuptools ship). Files objdump cannot read (ARM64 here) are left out.
+ */
+const corpusDir = process.env.COUNTERSIGN_PE_CORPUS_DIR;
+if (!corpusDir || !existsSync(corpusDir)) {
+  console.log(
+    '[pe objdump cross-check] real-world corpus not run: set COUNTERSIGN_PE_CORPUS_DIR to a folder of PE files',
+  );
+}
+
+describe.skipIf(!objdump || !corpusDir || !existsSync(corpusDir))(
+  'when objdump reads a folder of real PE files',
+  () => {
+    it('lists the same imports, exports and resources for every file both can read', () => {
+      let compared = 0;
+      const mismatches: string[] = [];
+      for (const name of readdirSync(corpusDir!).sort()) {
+        const path = `${corpusDir}/${name}`;
+        if (!statSync(path).isFile()) continue;
+        let text: string;
+        try {
+          text = execFileSync(objdump!, ['-p', path], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+            maxBuffer: 1 << 28,
+          });
+        } catch {
+          continue;
+        }
+        const pe = parsePe(new Uint8Array(readFileSync(path)));
+        compared++;
+        const same =
+          JSON.stringify(ourImports(pe)) === JSON.stringify(objdumpImports(text)) &&
+          JSON.stringify((pe.exports?.entries ?? []).flatMap((e) => (e.name ? [e.name] : [])).sort()) ===
+            JSON.stringify(objdumpExports(text).names) &&
+          JSON.stringify(pe.resources.map((r) => `${r.rva}+${r.size}`).sort()) ===
+            JSON.stringify(objdumpResourceLeaves(text));
+        if (!same) mismatches.push(name);
+      }
+      console.log(`[pe objdump cross-check] ${compared} real PE files compared, ${mismatches.length} differ`);
+      expect(mismatches).toEqual([]);
+    });
+  },
+);
