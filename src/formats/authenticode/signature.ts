@@ -87,8 +87,13 @@ function decode(bytes: Uint8Array, what: string): asn1js.AsnType {
   return parsed.result;
 }
 
-function rawOf(block: asn1js.AsnType): Uint8Array {
-  return new Uint8Array(block.valueBeforeDecodeView);
+/** The key identifier of a `[0] SubjectKeyIdentifier` SignerIdentifier (primitive, or wrapping an OCTET STRING). */
+function keyIdentifierOf(sid: asn1js.Constructed | asn1js.Primitive): Uint8Array {
+  if (sid instanceof asn1js.Constructed) {
+    const inner = sid.valueBlock.value[0];
+    return inner instanceof asn1js.OctetString ? new Uint8Array(inner.getValue()) : new Uint8Array(0);
+  }
+  return new Uint8Array(sid.valueBlock.valueHexView);
 }
 
 function attribute(attributes: pkijs.SignedAndUnsignedAttributes | undefined, type: string): unknown[] {
@@ -100,10 +105,8 @@ function parseSigner(info: pkijs.SignerInfo): ParsedSigner {
   const identity =
     sid instanceof pkijs.IssuerAndSerialNumber
       ? { issuer: formatName(sid.issuer), serialNumber: serialHex(sid.serialNumber) }
-      : sid instanceof asn1js.Constructed ||
-          sid instanceof asn1js.Primitive ||
-          sid instanceof asn1js.OctetString
-        ? { subjectKeyIdentifier: toHex(rawOf(sid)) }
+      : sid instanceof asn1js.Constructed || sid instanceof asn1js.Primitive
+        ? { subjectKeyIdentifier: toHex(keyIdentifierOf(sid)) }
         : {};
   const messageDigest = attribute(info.signedAttrs, OID.messageDigest)[0];
   const signingTime = attribute(info.signedAttrs, OID.signingTime)[0];

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { type AuthenticodeDigest, webCryptoDigestName } from './algorithms.js';
 import {
@@ -118,6 +119,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
+/** The certificate's subjectKeyIdentifier extension (an OCTET STRING inside extnValue), as hex. */
+function subjectKeyIdentifierOf(certificate: pkijs.Certificate): string | undefined {
+  const extension = certificate.extensions?.find((entry) => entry.extnID === '2.5.29.14');
+  if (!extension) return undefined;
+  const inner = asn1js.fromBER(extension.extnValue.getValue());
+  return inner.offset !== -1 && inner.result instanceof asn1js.OctetString
+    ? toHex(inner.result.getValue())
+    : undefined;
+}
+
 function findSignerCertificate(signer: ParsedSigner, certificates: readonly pkijs.Certificate[]) {
   return certificates.find((certificate) => {
     if (signer.serialNumber !== undefined) {
@@ -126,11 +137,9 @@ function findSignerCertificate(signer: ParsedSigner, certificates: readonly pkij
         formatName(certificate.issuer) === signer.issuer
       );
     }
-    const keyId = certificate.extensions?.find((extension) => extension.extnID === '2.5.29.14');
     return (
-      keyId !== undefined &&
       signer.subjectKeyIdentifier !== undefined &&
-      toHex(keyId.extnValue.getValue()).endsWith(signer.subjectKeyIdentifier)
+      subjectKeyIdentifierOf(certificate) === signer.subjectKeyIdentifier
     );
   });
 }
