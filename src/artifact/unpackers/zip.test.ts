@@ -304,3 +304,22 @@ describe('when two central-directory records share the bytes of one entry (overl
     expect(result.entries[1]?.entry.problem?.details).toMatchObject({ overlaps: 'kernel.bin' });
   });
 });
+
+describe('when a directory entry carries data', () => {
+  it('reports the hidden bytes as a problem instead of dropping them', async () => {
+    // yazl refuses such a name: write 'looks-like-a-dir_' and turn the '_' into '/' in both headers.
+    const bytes = await makeZip([{ name: 'looks-like-a-dir_', data: Buffer.from('hidden payload bytes') }]);
+    for (
+      let at = bytes.indexOf('looks-like-a-dir_');
+      at !== -1;
+      at = bytes.indexOf('looks-like-a-dir_', at + 1)
+    ) {
+      bytes.write('/', at + 16, 'latin1');
+    }
+    const result = await collect(zipUnpacker, memoryNode(new Uint8Array(bytes), { name: 'dir.zip' }));
+    const entry = result.entries[0]?.entry;
+    expect(entry?.kind).toBe('directory');
+    expect(entry?.problem?.code).toBe('E_ARCHIVE_CORRUPT');
+    expect(entry?.declaredSize).toBe(20);
+  });
+});

@@ -308,7 +308,18 @@ async function toArchiveEntry(
   }
   const problem = problemOf(entry, name);
   if (problem) return { ...base, problem };
-  if (kind === 'directory') return base;
+  if (kind === 'directory') {
+    if (entry.uncompressedSize === 0 && entry.compressedSize === 0) return base;
+    // Unzip tools skip a directory's data: a place to hide bytes, so it is reported, not dropped.
+    return {
+      ...base,
+      problem: new CountersignError(
+        'E_ARCHIVE_CORRUPT',
+        `zip directory entry ${name} carries ${entry.compressedSize} bytes of data`,
+        { details: { compressedSize: entry.compressedSize, declaredSize: entry.uncompressedSize } },
+      ),
+    };
+  }
   if (kind === 'symlink') {
     try {
       return { ...base, linkTarget: await readLinkTarget(zipfile, node, entry, name) };
