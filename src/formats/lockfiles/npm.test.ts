@@ -144,6 +144,18 @@ describe('when a git dependency is locked (hand-written v3 entry in npm 11 shape
   });
 });
 
+describe('when a link entry has no node_modules in its key (hand-written, npm 7 shape)', () => {
+  it('is neither a package nor an importer', () => {
+    const lock = {
+      lockfileVersion: 2,
+      packages: { '': {}, 'node_modules/wrappy': { version: '1.0.2', dev: true }, wrappy: { link: true } },
+    };
+    const parsed = parseNpmLockfile(JSON.stringify(lock));
+    expect(parsed.importers).toEqual(['.']);
+    expect(parsed.packages.map((pkg) => [pkg.name, pkg.kind])).toEqual([['wrappy', 'dev']]);
+  });
+});
+
 describe('when the JSON is broken', () => {
   it('gives E_LOCKFILE_MALFORMED with the line of the fault', () => {
     const lines = readFixtureText('npm/v3/package-lock.json').split('\n');

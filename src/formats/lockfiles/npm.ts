@@ -128,6 +128,8 @@ function readPackagesMap(packages: UnknownRecord, lockfileVersion: string): Pars
       importers.push('.');
       continue;
     }
+    // A link points at a folder that has its own key (a workspace): nothing is resolved here.
+    if (isFlagSet(entry, 'link')) continue;
     if (!key.includes(NODE_MODULES)) {
       // A workspace or linked folder of the project itself: an importer, not a resolved package.
       importers.push(key);
@@ -138,8 +140,6 @@ function readPackagesMap(packages: UnknownRecord, lockfileVersion: string): Pars
       skipped.push({ key, reason: 'the key does not end in node_modules/<name>' });
       continue;
     }
-    // A link points at a folder that has its own key (a workspace): nothing is resolved here.
-    if (isFlagSet(entry, 'link')) continue;
     const version = stringField(entry, 'version');
     if (version === undefined || version === '') {
       skipped.push({ key, reason: 'no version' });

@@ -197,6 +197,35 @@ packages:
   });
 });
 
+describe('when packages come from another registry or from git (hand-written, pnpm 7 shape)', () => {
+  const text = `lockfileVersion: 5.3
+specifiers:
+  foo: ^1.1.0
+dependencies:
+  foo: registry.example.invalid/foo/1.1.0
+  '@s/bar': registry.example.invalid/@s/bar/2.0.0_baz@1.0.0
+  is-positive: github.com/kevva/is-positive/97edff6
+packages:
+  registry.example.invalid/foo/1.1.0:
+    resolution: {integrity: sha512-AAAA, tarball: https://registry.example.invalid/foo/-/foo-1.1.0.tgz}
+  registry.example.invalid/@s/bar/2.0.0_baz@1.0.0:
+    resolution: {integrity: sha512-BBBB, tarball: https://registry.example.invalid/@s/bar/-/bar-2.0.0.tgz}
+  github.com/kevva/is-positive/97edff6:
+    resolution: {tarball: https://codeload.github.com/kevva/is-positive/tar.gz/97edff6}
+    name: is-positive
+    version: 3.1.0
+`;
+  it('drops the registry host from the key, and takes a git package name from its entry', () => {
+    const parsed = parsePnpmLockfile(text);
+    expect(parsed.packages.map((pkg) => [pkg.name, pkg.version, pkg.source, pkg.kind])).toEqual([
+      ['foo', '1.1.0', 'tarball', 'prod'],
+      ['@s/bar', '2.0.0', 'tarball', 'prod'],
+      ['is-positive', '3.1.0', 'git', 'prod'],
+    ]);
+    expect(parsed.skipped).toEqual([]);
+  });
+});
+
 describe('when the YAML is broken', () => {
   it('gives E_LOCKFILE_MALFORMED with the line of the fault', () => {
     const lines = readFixtureText('pnpm/v9/pnpm-lock.yaml').split('\n');

@@ -63,21 +63,40 @@ function stripPeers(text: string, layout: Layout): string {
  */
 function groupKeyOf(key: string, layout: Layout): string {
   if (layout !== 'v5') return stripPeers(key, layout);
-  const split = splitKey(key, layout);
-  return split === undefined ? key : `/${split.name}/${split.version}`;
+  // Peer suffixes hold no `/` (pnpm writes `@types+node`): the suffix is in the last segment.
+  const lastSlash = key.lastIndexOf('/');
+  const underscore = key.indexOf('_', lastSlash);
+  const isVersion = /^\d/.test(key.slice(lastSlash + 1));
+  return underscore === -1 || !isVersion ? key : key.slice(0, underscore);
+}
+
+/**
+ * Packages from a registry other than the default carry its host first
+ * (`registry.example.com/foo/1.1.0` in v5, `registry.example.com/@s/foo@1.1.0` in v6): drop it.
+ * A host is a first path segment with a dot, ahead of any `@` that would start a version.
+ */
+function withoutRegistryHost(key: string): string {
+  if (key.startsWith('/') || key.startsWith('@')) return key;
+  const slash = key.indexOf('/');
+  const at = key.indexOf('@', 1);
+  if (slash <= 0 || (at !== -1 && at < slash) || !key.slice(0, slash).includes('.')) return key;
+  return key.slice(slash);
 }
 
 /** `/@scope/name/1.0.0_peer` (v5), `/name@1.0.0(peer@1)` (v6), `name@1.0.0(peer@1)` (v9). */
-function splitKey(key: string, layout: Layout): { name: string; version: string } | undefined {
+function splitKey(rawKey: string, layout: Layout): { name: string; version: string } | undefined {
+  const key = withoutRegistryHost(rawKey);
   if (layout === 'v5') {
     if (!key.startsWith('/')) return undefined;
     const parts = key.slice(1).split('/');
     const nameParts = parts[0]?.startsWith('@') ? 2 : 1;
     const name = parts.slice(0, nameParts).join('/');
     const version = stripPeers(parts.slice(nameParts).join('/'), layout);
+    // A host-prefixed key without a version (`github.com/user/repo`) names its package in the entry.
+    if (key !== rawKey && !/^\d+\.\d+\.\d+/.test(version)) return undefined;
     return name !== '' && version !== '' ? { name, version } : undefined;
   }
-  const bare = layout === 'v6' && key.startsWith('/') ? key.slice(1) : key;
+  const bare = key.startsWith('/') ? key.slice(1) : key;
   const at = bare.indexOf('@', 1);
   if (at <= 0) return undefined;
   const version = stripPeers(bare.slice(at + 1), layout);

@@ -8,6 +8,10 @@ import type { PackageSource } from './types.js';
 export function classifySpec(spec: string): PackageSource {
   if (/^(git\+|git:|github:|gitlab:|bitbucket:|gist:)/i.test(spec)) return 'git';
   if (/^https?:\/\/codeload\.github\.com\//i.test(spec)) return 'git';
+  // A repository URL (`https://host/org/repo.git#commit`, `https://github.com/org/repo#ref`) is git, not a tarball.
+  if (/^https?:\/\/[^#]+\.git(#.*)?$/i.test(spec)) return 'git';
+  if (/^https?:\/\/(github\.com|gitlab\.com|bitbucket\.org)\/[^/]+\/[^/#]+\/?(#.*)?$/i.test(spec))
+    return 'git';
   if (/^https?:\/\//i.test(spec)) return 'tarball';
   if (/^file:.*\.(tgz|tar\.gz|tar)$/i.test(spec)) return 'file';
   if (/^(file:|link:|portal:|workspace:)/i.test(spec)) return 'directory';

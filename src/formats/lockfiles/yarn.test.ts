@@ -110,6 +110,57 @@ describe('when a yarn 4 (berry) lockfile is parsed', () => {
   });
 });
 
+describe('when yarn 1 locked a git dependency by its https URL (hand-written, yarn 1 shape)', () => {
+  it('is a git source whose vcs_url keeps the commit', () => {
+    const text = `# yarn lockfile v1
+
+"widget@https://example.invalid/acme/widget.git#0123abc":
+  version "2.1.6+git"
+  resolved "git+ssh://git@example.invalid/acme/widget.git#0123abc"
+`;
+    const [pkg] = parseYarnLockfile(text).packages;
+    expect(pkg).toMatchObject({ name: 'widget', version: '2.1.6+git', source: 'git' });
+    expect(pkg?.purl).toBe(
+      `pkg:npm/widget@2.1.6%2Bgit?vcs_url=${encodeURIComponent('git+ssh://git@example.invalid/acme/widget.git#0123abc')}`,
+    );
+  });
+});
+
+describe('when a berry alias points at a scoped package (hand-written, yarn 4 shape)', () => {
+  it('names the scoped package and keeps the alias, reached from the workspace', () => {
+    const text = `__metadata:
+  version: 8
+  cacheKey: 10c0
+
+"hvi@npm:@babel/helper-validator-identifier@^7.0.0":
+  version: 7.22.20
+  resolution: "@babel/helper-validator-identifier@npm:7.22.20"
+  checksum: 10c0/00
+  languageName: node
+  linkType: hard
+
+"app@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "app@workspace:."
+  dependencies:
+    hvi: "npm:@babel/helper-validator-identifier@^7.0.0"
+  languageName: unknown
+  linkType: soft
+`;
+    const parsed = parseYarnLockfile(text);
+    expect(parsed.packages).toEqual([
+      expect.objectContaining({
+        name: '@babel/helper-validator-identifier',
+        alias: 'hvi',
+        version: '7.22.20',
+        importers: ['.'],
+        purl: 'pkg:npm/%40babel/helper-validator-identifier@7.22.20',
+      }),
+    ]);
+    expect(parsed.skipped).toEqual([]);
+  });
+});
+
 describe('when a berry lockfile uses the patch protocol (hand-written, yarn 4 shape)', () => {
   it('reads the patched package as its registry package', () => {
     const text = `__metadata:
@@ -188,7 +239,7 @@ describe.each([
     expect(parsed.skipped.length).toBeGreaterThan(0);
     expect(parsed.skipped.every((entry) => entry.reason === 'the dependency has no entry')).toBe(true);
     expect(parsed.skipped.map((entry) => entry.key)).toContainEqual(
-      expect.stringMatching(/-> is-odd@(npm:)?\^0\.1\.2$/),
+      expect.stringMatching(/-> is-odd@(npm:)?\^0.1.2$/),
     );
   });
 });

@@ -141,7 +141,11 @@ function readClassic(document: UnknownRecord): ParsedLockfile {
     }
     const resolved = stringField(entry, 'resolved');
     const rangeSource = classifySpec(range);
-    const source: PackageSource = rangeSource === 'registry' ? 'registry' : rangeSource;
+    // yarn 1 may write a git dependency's range as an https URL; its `resolved` then says git.
+    const source: PackageSource =
+      rangeSource === 'tarball' && resolved !== undefined && classifySpec(resolved) === 'git'
+        ? 'git'
+        : rangeSource;
     const integrity = stringField(entry, 'integrity');
     packages.push({
       name,
@@ -152,8 +156,12 @@ function readClassic(document: UnknownRecord): ParsedLockfile {
       source,
       kind: 'unknown',
       path: key,
-      // The `#<sha1>` fragment is yarn's checksum, not part of where the tarball is.
-      purl: npmPurl(name, version, qualifiersFor(source, resolved?.replace(/#.*$/, ''))),
+      // A tarball's `#<sha1>` fragment is yarn's checksum, not part of where it is; a git one is the commit.
+      purl: npmPurl(
+        name,
+        version,
+        qualifiersFor(source, source === 'tarball' ? resolved?.replace(/#.*$/, '') : resolved),
+      ),
     });
   }
   return { format: 'yarn-classic', lockfileVersion: 'v1', importers: [], packages, skipped };
