@@ -73,7 +73,7 @@ export interface JsCapabilityFact {
   readonly snippet: string;
   /** What exactly: `child_process.exec`, `https.request`, `.ssh`, `base64`... */
   readonly detail?: string;
-  /** The enclosing (non-arrow) function, 0 for top-level code: rules pair facts within one scope. */
+  /** The enclosing function (arrows included), 0 for top-level code: rules pair facts within one scope. */
   readonly scope: number;
   /** Found by the fallback string scan (the file did not parse), not from the syntax tree. */
   readonly fallback?: boolean;

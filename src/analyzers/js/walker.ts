@@ -23,7 +23,12 @@ const MARKED_TYPES: ReadonlySet<string> = new Set([
   'ConditionalExpression',
 ]);
 
-const SCOPE_TYPES: ReadonlySet<string> = new Set(['FunctionDeclaration', 'FunctionExpression']);
+/** Functions, arrows included: in bundles most code lives in arrows, and pairing facts across them would join unrelated code. */
+const SCOPE_TYPES: ReadonlySet<string> = new Set([
+  'FunctionDeclaration',
+  'FunctionExpression',
+  'ArrowFunctionExpression',
+]);
 
 /**
  * Compiled dispatch: all families' handlers grouped by node type, so a walk calls only the

@@ -57,6 +57,10 @@ function onMember(node: AstNode, ctx: WalkContext): void {
   if (property.type === 'Literal' && typeof property.value === 'number') return;
   const constant = constantString(property, ctx);
   if (property.type === 'Identifier' && constant === undefined) return;
+  // Private slots (`fs['___graceful-fs.queue']`, `fs[Symbol.for(...)]`) are state, not hidden functions.
+  if (constant !== undefined && !/^[A-Za-z_$][\w$]*$/.test(constant)) return;
+  if (property.type === 'CallExpression' && /^Symbol(\.for)?$/.test(dottedPath(callee(property)) ?? ''))
+    return;
   ctx.emit('obfuscation.api', node, `${module}[${constant === undefined ? property.type : `'${constant}'`}]`);
 }
 

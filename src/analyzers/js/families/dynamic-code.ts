@@ -57,7 +57,10 @@ function decoderKind(node: AstNode, ctx: WalkContext): string | undefined {
   if (ref?.module === 'zlib' && ref.member !== undefined && INFLATES.has(ref.member)) return 'inflate';
   if (ref && /steg|stegan/i.test(ref.module)) return 'steganography';
   const name = identifierName(fn);
-  if (name !== undefined && ctx.lookup(name)?.isDecoder) return 'custom decoder';
+  // A home-made char-code function is a decoder only when applied to a constant (`g('7265...')`):
+  // escaping helpers use fromCharCode on variable input all the time.
+  if (name !== undefined && ctx.lookup(name)?.isDecoder && constantString(args[0], ctx) !== undefined)
+    return 'custom decoder';
   return undefined;
 }
 

@@ -93,6 +93,11 @@ export const environmentFamily: Family = {
     CallExpression(node, ctx) {
       const ref = resolveModule(callee(node), ctx);
       if (ref?.module === 'os' && ref.member !== undefined && SYSTEM_INFO.has(ref.member)) {
+        // `userInfo().uid` builds socket paths and permission checks: not identity.
+        const parent = ctx.parent();
+        const field =
+          parent?.type === 'MemberExpression' && parent.object === node ? memberName(parent) : undefined;
+        if (field === 'uid' || field === 'gid' || field === 'shell') return;
         ctx.emit('system.info', node, `os.${ref.member}`);
       }
     },

@@ -49,6 +49,10 @@ const NON_CONNECTING = new Set([
   'isCancel',
   'isAxiosError',
   'default',
+  // Servers listen rather than connect out.
+  'createServer',
+  'createSecureServer',
+  'Server',
 ]);
 /** What a network client or request object does that sends data. */
 const CLIENT_SENDS = new Set([
@@ -94,7 +98,6 @@ function onCall(node: AstNode, ctx: WalkContext, isNew: boolean): void {
   const ref = resolveModule(fn, ctx);
   if (ref) {
     if (CORE_NETWORK.has(ref.module) && ref.member !== undefined && !NON_CONNECTING.has(ref.member)) {
-      // createServer listens rather than connects: still network, kept apart by its detail.
       ctx.emit('network.outbound', node, `${ref.module}.${ref.member}`);
     } else if (DNS.has(ref.module) && ref.member !== undefined) {
       ctx.emit('network.dns', node, `dns.${ref.member}`);

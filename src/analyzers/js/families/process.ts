@@ -22,6 +22,8 @@ const CHILD_PROCESS_RUNS = new Set([
   'spawnSync',
   'fork',
 ]);
+/** Names that, called bare with a command string, almost always are child_process's. */
+const UNRESOLVED_RUNNERS = new Set(['spawn', 'spawnSync', 'execSync', 'execFileSync', 'execFile']);
 /** Libraries whose only job is running commands. */
 const SPAWN_LIBRARIES = new Set([
   'execa',
@@ -62,6 +64,13 @@ function onCall(node: AstNode, ctx: WalkContext): void {
     runs = `child_process.${ref.member}`;
   } else if (ref && SPAWN_LIBRARIES.has(ref.module)) {
     runs = ref.member ? `${ref.module}.${ref.member}` : ref.module;
+  } else if (
+    fn?.type === 'Identifier' &&
+    UNRESOLVED_RUNNERS.has(fn.name as string) &&
+    stringValue(callArguments(node)[0]) !== undefined
+  ) {
+    // `spawn('/usr/bin/x', ...)` where spawn's import is not visible (bundled, injected): still a process.
+    runs = `${fn.name as string} (unresolved)`;
   } else {
     const path = dottedPath(fn);
     if (path === 'process.binding' || path === 'process._linkedBinding') {
