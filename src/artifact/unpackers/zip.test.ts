@@ -323,3 +323,17 @@ describe('when a directory entry carries data', () => {
     expect(entry?.declaredSize).toBe(20);
   });
 });
+
+describe('when an entry uses PKWARE strong encryption (flag bit 6)', () => {
+  it('keeps the entries before it and stops with E_ARCHIVE_ENCRYPTED (yauzl cannot list past it)', async () => {
+    const bytes = Buffer.from(fixtureBytes('encrypted.zip'));
+    const second = bytes.indexOf(
+      Buffer.from([0x50, 0x4b, 0x01, 0x02]),
+      bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 4,
+    );
+    bytes.writeUInt16LE(bytes.readUInt16LE(second + 8) | 0x40, second + 8);
+    const result = await collect(zipUnpacker, memoryNode(new Uint8Array(bytes), { name: 'strong.zip' }));
+    expect(result.entries.map((item) => item.entry.name)).toEqual(['app/index.js']);
+    expect(isCountersignError(result.error) && result.error.code).toBe('E_ARCHIVE_ENCRYPTED');
+  });
+});
