@@ -107,6 +107,24 @@ describe('when an osv.dev all.zip dump is imported', () => {
   });
 });
 
+describe('when a zip entry does not match its directory record', () => {
+  it('fails on a CRC-32 mismatch, stored or deflated', async () => {
+    const text = readOsvFixture('records/MAL-2025-46969.json');
+    for (const compress of [false, true]) {
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(Buffer.from(text), 'A.json', { compress });
+      zip.end();
+      const chunks: Buffer[] = [];
+      for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      // Flip one byte in the middle of the entry's data (after the 30-byte local header and name).
+      const at = 30 + 'A.json'.length + 40;
+      bytes[at] = bytes[at]! ^ 0x01;
+      await expect(importOsvZip(bytes, 'flipped.zip')).rejects.toMatchObject({ code: 'E_ARCHIVE_CORRUPT' });
+    }
+  });
+});
+
 describe('when a single file is imported', () => {
   it('reads one record, or an array of records (osv.dev query output)', async () => {
     const path = join(scratch, 'batch.json');

@@ -1,5 +1,6 @@
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { CountersignError, isCountersignError, toCountersignError } from '../../core/errors.js';
 import { parseJsonText } from '../json-shape.js';
@@ -250,21 +251,32 @@ async function readOsvZip(
           fail(error);
           return;
         }
-        zip.openReadStream(entry, (error, stream) => {
+        // Records are small: take the raw bytes and inflate them in one synchronous call rather
+        // than set up a zlib stream per entry (a dump holds 200k+ records); size and CRC checked.
+        const readOptions = entry.isCompressed() ? { decompress: false as const } : {};
+        // yauzl throws synchronously for some option/entry combinations: never let that escape.
+        try {
+          zip.openReadStream(entry, readOptions, onStream);
+        } catch (error) {
+          fail(error);
+        }
+        function onStream(error: Error | null, stream: NodeJS.ReadableStream) {
           if (error) return fail(error);
           const chunks: Buffer[] = [];
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
           stream.on('error', fail);
           stream.on('end', () => {
             try {
-              const text = Buffer.concat(chunks).toString('utf8');
-              sink.accept(() => parseOsvRecord(parseJsonText(text, entryOrigin), entryOrigin));
+              const bytes = inflateEntry(entry, Buffer.concat(chunks), entryOrigin, maxRecordBytes);
+              sink.accept(() =>
+                parseOsvRecord(parseJsonText(bytes.toString('utf8'), entryOrigin), entryOrigin),
+              );
               zip.readEntry();
             } catch (failure) {
               fail(failure);
             }
           });
-        });
+        }
       });
       zip.readEntry();
     });
@@ -272,6 +284,37 @@ async function readOsvZip(
     closeOnce();
   }
   return sink.result();
+}
+
+/** Stored or deflated entry bytes → content, checked against the declared size and CRC-32. */
+function inflateEntry(entry: yauzl.Entry, raw: Buffer, origin: string, limit: number): Buffer {
+  let content: Buffer;
+  if (entry.compressionMethod === 0) content = raw;
+  else if (entry.compressionMethod === 8) {
+    try {
+      content = inflateRawSync(raw, { maxOutputLength: limit });
+    } catch (error) {
+      throw new CountersignError(
+        'E_ARCHIVE_CORRUPT',
+        `${origin}: cannot inflate: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  } else {
+    throw new CountersignError(
+      'E_ARCHIVE_UNSUPPORTED',
+      `${origin}: compression method ${entry.compressionMethod}`,
+    );
+  }
+  if (content.length !== entry.uncompressedSize || crc32(content) !== entry.crc32) {
+    throw new CountersignError(
+      'E_ARCHIVE_CORRUPT',
+      `${origin}: size or CRC-32 does not match the zip directory`,
+    );
+  }
+  return content;
 }
 
 function newSink(options: OsvImportOptions): Sink {
