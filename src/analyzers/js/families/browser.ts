@@ -29,7 +29,8 @@ function onAssignment(node: AstNode, ctx: WalkContext): void {
     ctx.emit('browser.fetch-override', node, `${path} =`);
   } else if (
     name === 'XMLHttpRequest' ||
-    (name.startsWith('XMLHttpRequest.prototype.') && XHR_METHODS.has(name.slice(24)))
+    (name.startsWith('XMLHttpRequest.prototype.') &&
+      XHR_METHODS.has(name.slice('XMLHttpRequest.prototype.'.length)))
   ) {
     ctx.emit('browser.xhr-hook', node, `${path} =`);
   } else if (name === 'ethereum' || name.startsWith('ethereum.')) {
