@@ -74,3 +74,25 @@ describe('when the 3CX-style payload sits inside the certificate table', () => {
     expect(range && range.offset + range.length).toBe(bytes.length);
   });
 });
+
+describe('when the image digest could not be computed for a signature', () => {
+  it('reports a malformed signature with the reason', async () => {
+    const input = await factsOf('signed-sha256', ['root.pem']);
+    const facts = input.facts.map((fact) =>
+      fact.kind === 'pe.authenticode.signature'
+        ? {
+            ...fact,
+            imageDigest: { ...fact.imageDigest, computed: undefined, matches: false },
+            problems: [
+              'image digest not computable: the certificate table overlaps the headers or a section',
+            ],
+          }
+        : fact,
+    );
+    const rule = AUTHENTICODE_RULES.find((r) => r.id === 'pe.authenticode.malformed-signature')!;
+    const hits = [...rule.evaluate({ path: input.path, facts })];
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.message).toMatch(/overlaps the headers or a section/);
+    expect([...rule.evaluate(input)]).toEqual([]);
+  });
+});

@@ -126,7 +126,7 @@ export const malformedSignature: AuthenticodeRule = {
   confidence: 'high',
   scope: 'node',
   rationale:
-    'A signature that does not parse, whose messageDigest does not match its content, or whose signature over the authenticated attributes does not verify, proves nothing and is often a sign of tampering or of a parser-confusion attempt.',
+    'A signature that does not parse, covers a layout its image digest cannot be computed over (a certificate table overlapping a section, an unknown digest), whose messageDigest does not match its content, or whose signature over the authenticated attributes does not verify, proves nothing and is often a sign of tampering or of a parser-confusion attempt.',
   references: [AUTHENTICODE_PE_SPEC, RL_CATALOGUE],
   *evaluate(input: NodeFactsInput): Iterable<Hit> {
     for (const malformed of factsOfKind(input.facts, 'pe.authenticode.malformed')) {
@@ -142,6 +142,12 @@ export const malformedSignature: AuthenticodeRule = {
     }
     for (const signature of signatures(input)) {
       const broken = [
+        ...(signature.imageDigest.computed === undefined
+          ? [
+              signature.problems.find((problem) => problem.startsWith('image digest')) ??
+                'its image digest could not be computed',
+            ]
+          : []),
         ...(signature.messageDigestMatches
           ? []
           : ['its messageDigest attribute does not match the signed content']),
