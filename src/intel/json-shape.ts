@@ -27,10 +27,11 @@ export function child(at: JsonLocation, key: string | number): JsonLocation {
   return { file: at.file, path: `${at.path}${step}` };
 }
 
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -38,17 +39,17 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export function expectObject(value: unknown, at: JsonLocation): Record<string, unknown> {
-  if (!isRecord(value)) throw malformed(at, `expected an object, found ${describe(value)}`);
+  if (!isRecord(value)) throw malformed(at, `expected an object, found ${describeValue(value)}`);
   return value;
 }
 
 export function expectArray(value: unknown, at: JsonLocation): readonly unknown[] {
-  if (!Array.isArray(value)) throw malformed(at, `expected an array, found ${describe(value)}`);
+  if (!Array.isArray(value)) throw malformed(at, `expected an array, found ${describeValue(value)}`);
   return value;
 }
 
 export function expectString(value: unknown, at: JsonLocation): string {
-  if (typeof value !== 'string') throw malformed(at, `expected a string, found ${describe(value)}`);
+  if (typeof value !== 'string') throw malformed(at, `expected a string, found ${describeValue(value)}`);
   return value;
 }
 

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { evaluateAffected, evaluateRange } from './evaluate.js';
-import type { OsvEvent, OsvEventKind, OsvRange, OsvRangeType } from './types.js';
+import {
+  OSV_EVENT_KINDS,
+  OSV_RANGE_TYPES,
+  type OsvEvent,
+  type OsvEventKind,
+  type OsvRange,
+  type OsvRangeType,
+} from './types.js';
 
 function range(type: OsvRangeType, ...events: [OsvEventKind, string][]): OsvRange {
   return { type, events: events.map(([kind, version]): OsvEvent => ({ kind, version })) };
@@ -201,6 +208,29 @@ describe('when ranges are random introduced/fixed pairs', () => {
         expect(evaluateRange(r, 'npm', v).status === 'affected').toBe(expected);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('when events are arbitrary', () => {
+  it('always returns a verdict, whatever the kinds, versions and ecosystem', () => {
+    const version = fc.oneof(
+      fc.constantFrom('0', '*', '1.0.0', '1.0.0-rc.1', 'v2.0.0', '', 'latest'),
+      fc.string({ maxLength: 8 }),
+    );
+    const event = fc.record({ kind: fc.constantFrom(...OSV_EVENT_KINDS), version });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...OSV_RANGE_TYPES),
+        fc.array(event, { maxLength: 8 }),
+        fc.constantFrom('npm', 'PyPI', 'Go', undefined),
+        version,
+        (type, events, ecosystem, v) => {
+          const verdict = evaluateRange({ type, events }, ecosystem, v);
+          expect(['affected', 'not-affected', 'unknown']).toContain(verdict.status);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });

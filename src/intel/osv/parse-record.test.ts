@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CountersignError } from '../../core/errors.js';
 import { readOsvFixture } from './fixtures.test-helper.js';
@@ -54,7 +55,7 @@ describe('when an OSV record is malformed', () => {
   it.each([
     ['malformed/two-kinds-in-one-event.json', '$.affected[0].ranges[0].events[0]', 'only one of'],
     ['malformed/unknown-range-type.json', '$.affected[0].ranges[1].type', 'CALVER'],
-    ['malformed/missing-id.json', '$.id', 'expected a string, found a undefined'],
+    ['malformed/missing-id.json', '$.id', 'expected a string, found nothing (the field is missing)'],
     ['malformed/no-introduced.json', '$.affected[0].ranges[0].events', 'at least one "introduced"'],
   ])('%s fails with E_INTEL_MALFORMED naming the file and %s', (file, path, words) => {
     const error = errorOf(() => parseFixture(file));
@@ -100,5 +101,30 @@ describe('when an OSV record is malformed', () => {
       ],
     };
     expect(errorOf(() => parseOsvRecord(mixed, 'b.json')).message).toContain('not both');
+  });
+});
+
+describe('when arbitrary JSON is parsed as a record', () => {
+  it('gives a record or E_INTEL_MALFORMED, never another error', () => {
+    const recordish = fc.record(
+      {
+        id: fc.oneof(fc.string(), fc.integer()),
+        modified: fc.string(),
+        withdrawn: fc.oneof(fc.string(), fc.constant('2024-01-01T00:00:00Z')),
+        affected: fc.array(fc.jsonValue(), { maxLength: 3 }),
+        aliases: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), recordish), (value) => {
+        try {
+          parseOsvRecord(value, 'fuzz.json');
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'E_INTEL_MALFORMED' });
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
