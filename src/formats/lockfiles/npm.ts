@@ -63,10 +63,15 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * npm's flags: `dev` = reached only from dev dependencies; `optional` = only through optional
+ * edges; both = an optional dependency of a dev dependency (still dev-only: `dev`);
+ * `devOptional` = not needed in production, but reached both from dev and through optional edges.
+ */
 function kindOf(entry: UnknownRecord): DependencyKind {
   const dev = isFlagSet(entry, 'dev');
   const optional = isFlagSet(entry, 'optional');
-  if (isFlagSet(entry, 'devOptional') || (dev && optional)) return 'dev-optional';
+  if (isFlagSet(entry, 'devOptional')) return 'dev-optional';
   if (dev) return 'dev';
   if (optional) return 'optional';
   return 'prod';

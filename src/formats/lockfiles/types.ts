@@ -8,10 +8,11 @@ export type LockfileFormat = (typeof LOCKFILE_FORMATS)[number];
 
 /**
  * How a package is reached from the project's importers, in npm's vocabulary:
- * `prod` is needed at run time; `optional` only through optional dependencies; `dev` only
- * through dev dependencies; `dev-optional` only through dev or optional ones (npm's
- * `devOptional`); `config` only as a pnpm config dependency; `unknown` when the format does not
- * tell (yarn) or nothing reaches the package.
+ * `prod` is needed at run time; `optional` is reached from production dependencies only
+ * through optional edges; `dev` only from dev dependencies (optional ones included);
+ * `dev-optional` from both dev dependencies and optional production edges, never required in
+ * production (npm's `devOptional`); `config` only as a pnpm config dependency; `unknown` when
+ * the format does not tell (yarn) or nothing reaches the package.
  */
 export const DEPENDENCY_KINDS = ['prod', 'dev', 'optional', 'dev-optional', 'config', 'unknown'] as const;
 export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];
