@@ -147,7 +147,8 @@ function signedDataOf(schema: asn1js.AsnType, what: string): pkijs.SignedData {
   return signedData;
 }
 
-function parseRfc3161(value: unknown): ParsedTimestamp {
+/** `outer`: the countersigned signature's certificates, where some TSAs leave their chain. */
+function parseRfc3161(value: unknown, outer: readonly pkijs.Certificate[]): ParsedTimestamp {
   const signedData = signedDataOf(value as asn1js.AsnType, 'RFC 3161 timestamp');
   const content = signedData.encapContentInfo;
   if (content.eContentType !== OID.tstInfo || !(content.eContent instanceof asn1js.OctetString)) {
@@ -159,7 +160,7 @@ function parseRfc3161(value: unknown): ParsedTimestamp {
   return {
     kind: 'rfc3161',
     signer: parseSigner(signedData.signerInfos[0]!),
-    certificates: certificatesOf(signedData),
+    certificates: [...certificatesOf(signedData), ...outer],
     content: tstDer,
     genTime: tstInfo.genTime,
     imprintAlgorithmOid: imprintOid,
@@ -199,7 +200,7 @@ function parseSignedData(schema: asn1js.AsnType, depth: number): AuthenticodeSig
           const info = guard('countersignature', () => new pkijs.SignerInfo({ schema: value }));
           timestamps.push({ kind: 'legacy', signer: parseSigner(info), certificates });
         } else if (entry.type === OID.rfc3161Timestamp) {
-          timestamps.push(parseRfc3161(value));
+          timestamps.push(parseRfc3161(value, certificates));
         } else if (entry.type === OID.nestedSignature) {
           if (depth + 1 > MAX_NESTING_DEPTH)
             throw malformed(`signatures nested deeper than ${MAX_NESTING_DEPTH}`);
