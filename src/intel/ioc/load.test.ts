@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { INTEL_FIXTURES } from './fixtures.test-helper.js';
 import { detectIocFormat, importIocFile } from './load.js';
+import { INTEL_FIXTURES } from './test-fixtures.js';
 
 describe('when IOC files are imported from disk', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readIntelFixture } from './fixtures.test-helper.js';
 import { parseIocCsv } from './parse-csv.js';
+import { readIntelFixture } from './test-fixtures.js';
 
 const COLUMNS = {
   value: 'indicator',

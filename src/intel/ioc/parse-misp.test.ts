@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readIntelFixture } from './fixtures.test-helper.js';
 import { parseMispEvent } from './parse-misp.js';
+import { readIntelFixture } from './test-fixtures.js';
 
 describe('when a real MISP feed event is imported', () => {
   const text = readIntelFixture('misp/001af28a-1aaa-48bc-8245-ccd1fd88dea7.json');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CountersignError } from '../../core/errors.js';
-import { readIntelFixture } from './fixtures.test-helper.js';
 import { parseIocText } from './parse-text.js';
+import { readIntelFixture } from './test-fixtures.js';
 
 describe('when a plain indicator list with defanged values is imported', () => {
   const result = parseIocText(readIntelFixture('text/mixed-defanged.txt'), {

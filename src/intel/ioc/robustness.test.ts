@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CountersignError } from '../../core/errors.js';
-import { readIntelFixture } from './fixtures.test-helper.js';
 import { compileIocIndex } from './match.js';
 import { inferIndicator, normaliseIndicator } from './normalize.js';
 import { parseIocCsv } from './parse-csv.js';
@@ -9,6 +8,7 @@ import { parseMispEvent } from './parse-misp.js';
 import { parseStixBundle } from './parse-stix.js';
 import { parseIocText } from './parse-text.js';
 import { parseStixPattern } from './stix-pattern.js';
+import { readIntelFixture } from './test-fixtures.js';
 import { IOC_TYPES } from './types.js';
 
 /** Every cut of `text` gives a result or a CountersignError, never another exception. */

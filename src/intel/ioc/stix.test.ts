@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readIntelFixture } from './fixtures.test-helper.js';
 import { parseStixBundle } from './parse-stix.js';
 import { parseStixPattern } from './stix-pattern.js';
+import { readIntelFixture } from './test-fixtures.js';
 
 describe('when STIX patterns are parsed', () => {
   it('reads single comparisons and OR lists, inside and between observations', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyOsvRecord, isWithdrawn } from './classify.js';
-import { readOsvFixture } from './fixtures.test-helper.js';
 import { parseOsvJson } from './parse-record.js';
+import { readOsvFixture } from './test-fixtures.js';
 
 const load = (name: string) => parseOsvJson(readOsvFixture(`records/${name}`), name);
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { CountersignError } from '../../core/errors.js';
-import { OSV_FIXTURES, readOsvFixture } from './fixtures.test-helper.js';
 import { importOsv, importOsvZip } from './load.js';
+import { OSV_FIXTURES, readOsvFixture } from './test-fixtures.js';
 
 function makeZip(entries: Record<string, string>): Promise<Buffer> {
   const zip = new yazl.ZipFile();

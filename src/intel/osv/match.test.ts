@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readOsvFixture } from './fixtures.test-helper.js';
 import { buildOsvIndex } from './match.js';
 import { parseOsvJson } from './parse-record.js';
+import { readOsvFixture } from './test-fixtures.js';
 
 const FILES = [
   'MAL-2025-46969.json',

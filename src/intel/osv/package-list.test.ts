@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyOsvRecord } from './classify.js';
-import { readOsvFixture } from './fixtures.test-helper.js';
 import { buildOsvIndex } from './match.js';
 import { osvRecordsFromPackageList } from './package-list.js';
+import { readOsvFixture } from './test-fixtures.js';
 
 describe('when a compromised-package list is imported', () => {
   const result = osvRecordsFromPackageList(readOsvFixture('package-list.csv'), { source: 'incident-list' });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CountersignError } from '../../core/errors.js';
-import { readOsvFixture } from './fixtures.test-helper.js';
 import { parseOsvJson, parseOsvRecord } from './parse-record.js';
+import { readOsvFixture } from './test-fixtures.js';
 
 function parseFixture(name: string) {
   return parseOsvJson(readOsvFixture(name), name);
