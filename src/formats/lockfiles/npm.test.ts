@@ -156,6 +156,22 @@ describe('when a link entry has no node_modules in its key (hand-written, npm 7 
   });
 });
 
+describe('when an entry was removed from a real lockfile', () => {
+  it('reports each dependency left without an entry, so the listing is not taken as complete', () => {
+    const lock = JSON.parse(readFixtureText('npm/v3/package-lock.json')) as {
+      packages: Record<string, unknown>;
+    };
+    delete lock.packages['node_modules/kind-of'];
+    delete lock.packages['node_modules/ms'];
+    const parsed = parseNpmLockfile(JSON.stringify(lock));
+    expect(parsed.skipped.map((entry) => entry.key).sort()).toEqual([
+      '(root) -> ms',
+      'node_modules/is-even/node_modules/is-number -> kind-of',
+      'packages/tool -> ms',
+    ]);
+  });
+});
+
 describe('when the JSON is broken', () => {
   it('gives E_LOCKFILE_MALFORMED with the line of the fault', () => {
     const lines = readFixtureText('npm/v3/package-lock.json').split('\n');

@@ -164,7 +164,41 @@ function readPackagesMap(packages: UnknownRecord, lockfileVersion: string): Pars
       }),
     );
   }
+  skipped.push(...findUnresolvedDependencies(packages));
   return { format: 'npm', lockfileVersion, importers, packages: locked, skipped };
+}
+
+/** Where Node would find `name` from the folder `from` (`''` is the root): each enclosing node_modules, innermost first. */
+function lookupPaths(from: string, name: string): string[] {
+  const paths: string[] = [];
+  let folder = from;
+  for (;;) {
+    paths.push(folder === '' ? `${NODE_MODULES}${name}` : `${folder}/${NODE_MODULES}${name}`);
+    if (folder === '') return paths;
+    const index = folder.lastIndexOf(`/${NODE_MODULES}`);
+    folder = index === -1 ? '' : folder.slice(0, index);
+  }
+}
+
+/**
+ * Required dependencies that resolve to no entry. npm writes an entry for every package it
+ * placed (optional ones included), so a miss means an edited or damaged lockfile: the listing
+ * would be incomplete without saying so. Optional and peer dependencies may legitimately be absent.
+ */
+function findUnresolvedDependencies(packages: UnknownRecord): SkippedEntry[] {
+  const unresolved: SkippedEntry[] = [];
+  for (const [key, entry] of Object.entries(packages)) {
+    if (!isRecord(entry) || isFlagSet(entry, 'link')) continue;
+    const fields =
+      key === '' || !key.includes(NODE_MODULES) ? ['dependencies', 'devDependencies'] : ['dependencies'];
+    for (const field of fields) {
+      for (const name of Object.keys(recordField(entry, field) ?? {})) {
+        if (lookupPaths(key, name).some((path) => Object.hasOwn(packages, path))) continue;
+        unresolved.push({ key: `${key || '(root)'} -> ${name}`, reason: 'the dependency has no entry' });
+      }
+    }
+  }
+  return unresolved;
 }
 
 /** v1 writes what was asked for in `version`: `npm:real@1.0.0`, a tarball URL, a git URL, `file:...`. */
