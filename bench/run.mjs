@@ -148,8 +148,13 @@ async function main() {
     targets: targets.map(({ label, measured, status }) => ({ label, measured, status })),
     sections: sections.map(({ title, result, checks }) => ({ title, checks, result })),
   };
-  await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results: ${resultsPath}`);
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  await writeFile(resultsPath, json);
+  // results.json is the latest run; earlier ones stay in history/ for comparison.
+  const historyDir = join(options.workDir, 'history');
+  await mkdir(historyDir, { recursive: true });
+  await writeFile(join(historyDir, `results-${startedAt.replace(/[:.]/g, '-')}.json`), json);
+  console.log(`results: ${resultsPath} (and a copy in ${historyDir})`);
   const failures = sections.map((s) => s.failure).filter(Boolean);
   if (failures.length > 0) {
     console.error(`\nbench: a measured command crashed:\n${failures.join('\n')}`);
