@@ -73,13 +73,39 @@ describe('detectCapabilities', () => {
   });
 
   describe('when the EXE calls IsDebuggerPresent (hello32.exe)', () => {
-    it('finds anti-debugging from the import', () => {
+    it('finds anti-debugging from the import, weak because runtimes import it too', () => {
       const anti = capabilitiesOf(peFixture('hello32.exe')).get('anti-debugging')!;
       expect(anti.evidence).toContainEqual({
         source: 'import',
         dll: 'kernel32.dll',
         function: 'IsDebuggerPresent',
       });
+      expect(anti.strength).toBe('weak');
+    });
+  });
+
+  describe('when a deliberate anti-debugging API is named', () => {
+    it('calls anti-debugging strong', () => {
+      const text = new TextEncoder().encode('\0CheckRemoteDebuggerPresent\0');
+      const found = capabilitiesOf(buildTestPe({ sections: [{ name: '.rdata', data: text }] }).bytes);
+      expect(found.get('anti-debugging')?.strength).toBe('strong');
+    });
+  });
+
+  describe('when bare file names include system DLLs and a stray-byte prefix', () => {
+    const text = new TextEncoder().encode(
+      '\0GetModuleFileNameW\0CreateFileW\0shell32.dll\0WUSER32.DLL\0payload.dat\0',
+    );
+    const sibling = capabilitiesOf(buildTestPe({ sections: [{ name: '.rdata', data: text }] }).bytes).get(
+      'reads-sibling-file',
+    )!;
+    const names = sibling.evidence.flatMap((e) =>
+      e.source === 'string' && e.value?.includes('.') ? [e.value] : [],
+    );
+
+    it('keeps only the name that could be a sibling file', () => {
+      expect(names).toEqual(['payload.dat']);
+      expect(sibling.strength).toBe('strong');
     });
   });
 

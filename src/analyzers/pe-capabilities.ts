@@ -166,14 +166,14 @@ const API = {
     'SHSetValue',
     'SHRegSetUSValue',
   ],
+  /** The MSVC and mingw runtimes import these two themselves (failure reporting): weak alone. */
+  antiDebugCommon: ['IsDebuggerPresent', 'OutputDebugString'],
   antiDebug: [
-    'IsDebuggerPresent',
     'CheckRemoteDebuggerPresent',
     'NtQueryInformationProcess',
     'ZwQueryInformationProcess',
     'NtSetInformationThread',
     'ZwSetInformationThread',
-    'OutputDebugString',
     'DebugActiveProcess',
     'NtQuerySystemInformation',
     'BlockInput',
@@ -222,10 +222,19 @@ const PERSISTENCE_KEY =
 /** A bare file name that a module could open from its own folder. */
 const SIBLING_NAME = /^[\w.-]{1,64}\.(?:dll|exe|dat|bin|ico|tmp|db|cfg)$/i;
 
-/** Runtime and system DLL names that appear as strings in ordinary binaries. */
+/** Runtime and System32 DLL names that appear as strings in ordinary binaries (loaded from System32, not from beside the file). */
 const ORDINARY_NAMES = new Set([
   'kernel32.dll',
   'ntdll.dll',
+  'advapi32.dll',
+  'shell32.dll',
+  'ole32.dll',
+  'oleaut32.dll',
+  'gdi32.dll',
+  'comctl32.dll',
+  'ws2_32.dll',
+  'version.dll',
+  'dbghelp.dll',
   'user32.dll',
   'msvcrt.dll',
   'mscoree.dll',
@@ -344,18 +353,28 @@ export function detectCapabilities(pe: PeFile): PeCapabilityFact[] {
     [...registryWrites, ...persistenceKeys],
   );
 
-  add('anti-debugging', 'capability.evasion.anti-debug', 'strong', api(API.antiDebug));
+  const deliberateAntiDebug = api(API.antiDebug);
+  add('anti-debugging', 'capability.evasion.anti-debug', deliberateAntiDebug.length > 0 ? 'strong' : 'weak', [
+    ...deliberateAntiDebug,
+    ...api(API.antiDebugCommon),
+  ]);
 
   // Reading a file next to itself (3CX's ffmpeg.dll read d3dcompiler_47.dll from its own folder).
   const locate = api(API.locateSelf);
   const open = api(API.openFile);
-  const ownName = pe.exports?.dllName?.toLowerCase();
+  // Names the file gives itself (export name, version resource) and the DLLs it imports are not siblings.
+  const known = new Set([...importedDlls.keys(), ...ORDINARY_NAMES]);
+  for (const own of [
+    pe.exports?.dllName,
+    pe.versionInfo?.strings.OriginalFilename,
+    pe.versionInfo?.strings.InternalName,
+  ]) {
+    if (own) known.add(own.toLowerCase());
+  }
+  // A string run often starts with one stray printable byte before the name (`WUSER32.DLL`).
+  const isKnown = (lower: string) => known.has(lower) || known.has(lower.slice(1));
   const siblings = pe.strings.items
-    .filter((s) => SIBLING_NAME.test(s.value))
-    .filter((s) => {
-      const lower = s.value.toLowerCase();
-      return !importedDlls.has(lower) && !ORDINARY_NAMES.has(lower) && lower !== ownName;
-    })
+    .filter((s) => SIBLING_NAME.test(s.value) && !isKnown(s.value.toLowerCase()))
     .map(
       (s): PeCapabilityEvidence => ({
         source: 'string',
