@@ -52,6 +52,12 @@ describe('when compared with JavaScript RegExp on random inputs', () => {
       '\\d+z',
       '^(?:ba|a)*$',
       'c{2}',
+      // literal runs exercise the substring prefilter
+      'ab\\.c',
+      '^abc$',
+      'x(ab)?cd',
+      'abc|de',
+      'a^bc',
     ];
     fc.assert(
       fc.property(

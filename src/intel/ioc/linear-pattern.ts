@@ -22,7 +22,7 @@ const MAX_REPEAT = 1000;
 
 type CharTest = (ch: string) => boolean;
 type Node =
-  | { readonly kind: 'char'; readonly test: CharTest }
+  | { readonly kind: 'char'; readonly test: CharTest; readonly literal?: string }
   | { readonly kind: 'bol' | 'eol' }
   | { readonly kind: 'concat' | 'alt'; readonly items: readonly Node[] }
   | { readonly kind: 'repeat'; readonly item: Node; readonly min: number; readonly max: number };
@@ -38,7 +38,13 @@ export function compileLinearPattern(source: string): CompileResult {
     if (!parser.atEnd()) throw new PatternError(`unbalanced ")" at offset ${parser.offset}`);
     const nfa = new Nfa();
     const start = nfa.compile(ast, nfa.add({ kind: 'match' }));
-    return { ok: true, pattern: { source, test: (input) => nfa.run(start, input) } };
+    const required = requiredLiteral(ast);
+    // Most inputs lack the pattern's literal part: a substring check rules them out cheaply.
+    const test =
+      required.length < 2
+        ? (input: string) => nfa.run(start, input)
+        : (input: string) => input.toLowerCase().includes(required) && nfa.run(start, input);
+    return { ok: true, pattern: { source, test } };
   } catch (error) {
     if (error instanceof PatternError)
       return { ok: false, reason: `unsupported or invalid pattern: ${error.message}` };
@@ -54,6 +60,27 @@ export function mustCompileLinearPattern(source: string): LinearPattern {
 }
 
 const lower = (ch: string): string => ch.toLowerCase();
+
+/**
+ * The longest run of literal characters every match must contain: consecutive literal nodes of
+ * the top-level sequence (a top-level `|`, or anything else, breaks the run).
+ */
+function requiredLiteral(node: Node): string {
+  if (node.kind !== 'concat') return node.kind === 'char' && node.literal !== undefined ? node.literal : '';
+  let best = '';
+  let run = '';
+  for (const item of node.items) {
+    if (item.kind === 'char' && item.literal !== undefined) {
+      run += item.literal;
+      if (run.length > best.length) best = run;
+    } else if (item.kind === 'bol' || item.kind === 'eol') {
+      // Anchors take no characters: the run continues across them.
+    } else {
+      run = '';
+    }
+  }
+  return best;
+}
 const literal = (ch: string): CharTest => {
   const l = lower(ch);
   return (c) => c === l;
@@ -155,15 +182,23 @@ class Parser {
       case '$':
         return { kind: 'eol' };
       case '\\':
-        return { kind: 'char', test: this.parseEscape(at) };
+        return this.escapeNode(at);
       case '*':
       case '+':
       case '?':
       case ')':
         throw new PatternError(`"${ch}" with nothing to repeat at offset ${at}`);
       default:
-        return { kind: 'char', test: literal(ch) };
+        return { kind: 'char', test: literal(ch), literal: ch.toLowerCase() };
     }
+  }
+
+  /** An escape as a node, keeping escaped literals (`\\.`) usable for the literal prefilter. */
+  private escapeNode(at: number): Node {
+    const escaped = this.source[this.offset];
+    const test = this.parseEscape(at);
+    const isLiteral = escaped !== undefined && !/[A-Za-z0-9]/.test(escaped);
+    return isLiteral ? { kind: 'char', test, literal: escaped.toLowerCase() } : { kind: 'char', test };
   }
 
   private parseEscape(at: number): CharTest {
