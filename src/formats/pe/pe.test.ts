@@ -199,6 +199,38 @@ describe('parsePe', () => {
     });
   });
 
+  describe.each([
+    ['RVAs (attribute 1)', 1],
+    ['virtual addresses (VC6 style, attribute 0)', 0],
+  ] as const)('when a delay-import descriptor holds %s', (_label, attributes) => {
+    const data = new Uint8Array(0x200);
+    const sections = [{ name: '.didat', data }];
+    const rva = testSectionRva(sections, 0);
+    const base = attributes === 1 ? 0 : 0x400000; // the builder's PE32 image base
+    const view = new DataView(data.buffer);
+    view.setUint32(0, attributes, true);
+    view.setUint32(4, base + rva + 0x100, true); // DLL name
+    view.setUint32(16, base + rva + 0x80, true); // import name table
+    view.setUint32(0x80, base + rva + 0x140, true); // by name: hint/name entry
+    view.setUint32(0x84, 0x80000000 | 12, true); // by ordinal 12
+    data.set(new TextEncoder().encode('late.dll'), 0x100);
+    data.set(new TextEncoder().encode('LateFunction'), 0x142);
+    const built = buildTestPe({ sections, directories: { 'delay-import': { address: rva, size: 64 } } });
+
+    it('lists the DLL with its named and ordinal functions', () => {
+      const pe = parsePe(built.bytes);
+      expect(pe.delayImports).toEqual([
+        {
+          dll: 'late.dll',
+          delayLoad: true,
+          functions: [{ name: 'LateFunction', hint: 0 }, { ordinal: 12 }],
+          truncated: false,
+        },
+      ]);
+      expect(pe.problems).toEqual([]);
+    });
+  });
+
   describe('when a resource directory is its own child', () => {
     const data = new Uint8Array(0x40);
     const view = new DataView(data.buffer);
