@@ -1,3 +1,5 @@
+import { CountersignError } from '../../core/errors.js';
+
 /**
  * Regular expressions from intel (signature-base file-name IOCs such as `\\Library\\Graphics\\Quartz$`)
  * run against names we did not choose, so a backtracking engine could be made to hang on them.
@@ -52,10 +54,12 @@ export function compileLinearPattern(source: string): CompileResult {
   }
 }
 
-/** Like `compileLinearPattern` but throws; for patterns already validated at import. */
+/** Like `compileLinearPattern` but throws `E_INTEL_MALFORMED`; for patterns validated at import. */
 export function mustCompileLinearPattern(source: string): LinearPattern {
   const result = compileLinearPattern(source);
-  if (!result.ok) throw new Error(result.reason);
+  if (!result.ok) {
+    throw new CountersignError('E_INTEL_MALFORMED', `pattern ${JSON.stringify(source)}: ${result.reason}`);
+  }
   return result.pattern;
 }
 

@@ -94,3 +94,16 @@ describe('when indicators expire', () => {
     expect(compileIocIndex([indicator!, live], { at: new Date('2026-01-01T00:00:00Z') }).expired).toBe(1);
   });
 });
+
+describe('when an indicator built by hand holds a pattern we cannot run', () => {
+  it('fails the index build with E_INTEL_MALFORMED instead of a bare Error', () => {
+    const bad: Indicator = {
+      type: 'path-pattern',
+      value: '(a)\\1',
+      original: '(a)\\1',
+      source: { name: 'hand' },
+      tags: [],
+    };
+    expect(() => compileIocIndex([bad])).toThrow(expect.objectContaining({ code: 'E_INTEL_MALFORMED' }));
+  });
+});
