@@ -72,6 +72,14 @@ export class WalkContext {
   highEntropyStrings = 0;
   /** Offsets of long literals and template strings, so whitespace inside them is not read as hidden code. */
   readonly longLiteralSpans: Array<readonly [number, number]> = [];
+  /**
+   * Per-call memo for the callee's dotted path and module: a dozen handlers ask about the same call
+   * one after another. Keyed by node identity; children visited in between simply overwrite it.
+   */
+  memoNode: AstNode | undefined;
+  memoPath: string | undefined;
+  memoModule: ModuleRef | undefined;
+  memoHasModule = false;
   private readonly scopes: ScopeRecord[] = [];
   private nextScopeId = 0;
   private readonly symbols = new Map<string, Array<{ scope: number; info: SymbolInfo }>>();

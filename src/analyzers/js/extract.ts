@@ -2,7 +2,7 @@ import { parseSync } from 'oxc-parser';
 import type { AstNode } from './ast.js';
 import { type ExtractLimits, type Marks, WalkContext } from './context.js';
 import type { JsCapabilityFact, JsFileFact } from './facts.js';
-import { fallbackScan } from './fallback.js';
+import { fallbackScan, scanStrings } from './fallback.js';
 import { apiObfuscationFamily } from './families/api-obfuscation.js';
 import { bindingsFamily } from './families/bindings.js';
 import { browserFamily } from './families/browser.js';
@@ -17,6 +17,7 @@ import { timeBombFamily } from './families/time-bomb.js';
 import { findHiddenCode } from './hidden-code.js';
 import { buildLineIndex, type LineIndex } from './line-index.js';
 import { estimateNesting, isSafeToParse } from './nesting.js';
+import { needsSyntaxTree } from './prefilter.js';
 import { Dispatcher } from './walker.js';
 
 export type JsLang = 'js' | 'jsx' | 'ts' | 'tsx';
@@ -26,6 +27,8 @@ export interface ExtractOptions {
   readonly filename: string;
   readonly lang?: JsLang;
   readonly limits?: Partial<ExtractLimits>;
+  /** Parse even when the prefilter finds nothing that needs the tree (for equivalence checks). */
+  readonly alwaysParse?: boolean;
 }
 
 export interface SyntaxProblem {
@@ -86,6 +89,12 @@ export function extractJsCapabilities(source: string, options: ExtractOptions): 
   const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
   const lines = buildLineIndex(source);
   const lang = options.lang ?? langFor(options.filename);
+  if (!options.alwaysParse && !needsSyntaxTree(source)) {
+    // Nothing in this file needs the tree: its string literals are all there is to read.
+    const ctx = new WalkContext(source, lines, limits);
+    scanStrings(ctx);
+    return { facts: ctx.facts, file: fileFact(source, lines, ctx, 'strings-only', 0), syntaxErrors: [] };
+  }
   const nesting = estimateNesting(source);
   if (!isSafeToParse(nesting)) {
     const reason = `too deeply nested to parse safely (depth ~${nesting.depth}, longest expression ~${nesting.run} tokens)`;

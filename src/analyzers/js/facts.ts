@@ -86,7 +86,12 @@ export interface JsFileFact {
   readonly longestLine: number;
   /** Long lines with ordinary identifiers: the shape of a bundler's or minifier's output. */
   readonly minified: boolean;
-  readonly parsed: 'full' | 'partial' | 'fallback' | 'skipped';
+  /**
+   * `full`/`partial` (recoverable errors): walked; `strings-only`: nothing needed the tree, string
+   * literals scanned; `fallback`: did not parse (or too deep to parse safely), lexical scan;
+   * `skipped`: over the size limit, lexical scan of its head.
+   */
+  readonly parsed: 'full' | 'partial' | 'strings-only' | 'fallback' | 'skipped';
   readonly syntaxErrors: number;
   readonly identifiers: number;
   readonly mangledIdentifiers: number;

@@ -71,7 +71,7 @@ export function fallbackScan(ctx: WalkContext): void {
 }
 
 /** Quoted strings on one line, with escapes; a linear scan with no backtracking. */
-function scanStrings(ctx: WalkContext): void {
+export function scanStrings(ctx: WalkContext): void {
   const source = ctx.source;
   const length = source.length;
   for (let i = 0; i < length; i++) {

@@ -3,6 +3,7 @@ import {
   callArguments,
   callee,
   child,
+  dottedPath,
   identifierName,
   memberName,
   stringValue,
@@ -67,4 +68,28 @@ export function resolveModule(node: AstNode | undefined, ctx: WalkContext): Modu
   }
   const required = requiredModule(inner, ctx);
   return required === undefined ? undefined : { module: required };
+}
+
+function memo(node: AstNode, ctx: WalkContext): void {
+  if (ctx.memoNode === node) return;
+  ctx.memoNode = node;
+  ctx.memoPath = dottedPath(callee(node));
+  ctx.memoHasModule = false;
+  ctx.memoModule = undefined;
+}
+
+/** `dottedPath(callee(node))`, computed once per call node however many handlers ask. */
+export function calleePath(node: AstNode, ctx: WalkContext): string | undefined {
+  memo(node, ctx);
+  return ctx.memoPath;
+}
+
+/** `resolveModule(callee(node))`, computed once per call node however many handlers ask. */
+export function calleeModule(node: AstNode, ctx: WalkContext): ModuleRef | undefined {
+  memo(node, ctx);
+  if (!ctx.memoHasModule) {
+    ctx.memoModule = resolveModule(callee(node), ctx);
+    ctx.memoHasModule = true;
+  }
+  return ctx.memoModule;
 }

@@ -1,5 +1,5 @@
 import { visitorKeys } from 'oxc-parser';
-import { type AstNode, child, identifierName, isNode } from './ast.js';
+import { type AstNode, child, identifierName } from './ast.js';
 import type { Marks, WalkContext } from './context.js';
 
 export type Handler = (node: AstNode, ctx: WalkContext) => void;
@@ -24,6 +24,8 @@ const MARKED_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Functions, arrows included: in bundles most code lives in arrows, and pairing facts across them would join unrelated code. */
+const KEYS = visitorKeys as Record<string, readonly string[] | undefined>;
+
 const SCOPE_TYPES: ReadonlySet<string> = new Set([
   'FunctionDeclaration',
   'FunctionExpression',
@@ -69,20 +71,23 @@ export class Dispatcher {
         if (enter) for (const handler of enter) handler(node, ctx);
         if (SCOPE_TYPES.has(node.type)) ctx.pushScope(node, functionName(node, ctx));
         ctx.ancestors.push(node);
-        const keys = (visitorKeys as Record<string, readonly string[]>)[node.type];
+        const keys = KEYS[node.type];
         if (!keys) continue;
+        // Children are nodes, arrays of nodes (with holes), or null: `typeof` is enough here and
+        // keeps this loop cheap on oxc's many object shapes.
         for (let k = keys.length - 1; k >= 0; k--) {
           const value = node[keys[k]!];
+          if (value === null || typeof value !== 'object') continue;
           if (Array.isArray(value)) {
             for (let i = value.length - 1; i >= 0; i--) {
               const item = value[i];
-              if (isNode(item)) {
-                nodes.push(item);
+              if (item !== null && typeof item === 'object') {
+                nodes.push(item as AstNode);
                 phases.push(0);
               }
             }
-          } else if (isNode(value)) {
-            nodes.push(value);
+          } else {
+            nodes.push(value as AstNode);
             phases.push(0);
           }
         }

@@ -9,7 +9,7 @@ import {
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { constantString } from '../modules.js';
+import { calleePath, constantString } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Modules whose functions malware hides behind computed names. */
@@ -66,7 +66,7 @@ function onMember(node: AstNode, ctx: WalkContext): void {
 
 /** `Reflect.get(cp, 'spawn')`, `Object.getOwnPropertyDescriptor(os, 'hostname').value`, `Object.entries(cp).find(...)`. */
 function onCall(node: AstNode, ctx: WalkContext): void {
-  const path = dottedPath(callee(node));
+  const path = calleePath(node, ctx);
   if (path === undefined) return;
   const args = callArguments(node);
   if (path === 'Reflect.get' || path === 'Reflect.apply' || path === 'Object.getOwnPropertyDescriptor') {

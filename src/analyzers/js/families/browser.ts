@@ -1,13 +1,6 @@
-import {
-  type AstNode,
-  callArguments,
-  callee,
-  child,
-  dottedPath,
-  identifierName,
-  stringValue,
-} from '../ast.js';
+import { type AstNode, callArguments, child, dottedPath, identifierName, stringValue } from '../ast.js';
 import type { WalkContext } from '../context.js';
+import { calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
 
 const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
@@ -47,7 +40,7 @@ function onMember(node: AstNode, ctx: WalkContext): void {
 
 /** `Object.defineProperty(window, 'fetch' | 'ethereum', ...)`: the same hooks, spelled reflectively. */
 function onCall(node: AstNode, ctx: WalkContext): void {
-  if (dottedPath(callee(node)) !== 'Object.defineProperty') return;
+  if (calleePath(node, ctx) !== 'Object.defineProperty') return;
   const [target, key] = callArguments(node);
   const base = identifierName(target) ?? dottedPath(target);
   const name = stringValue(key);

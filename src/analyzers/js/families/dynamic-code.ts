@@ -10,7 +10,7 @@ import {
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { constantString, requiredModule, resolveModule } from '../modules.js';
+import { calleeModule, calleePath, constantString, requiredModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
 const BINARY_ENCODINGS = new Set(['base64', 'base64url', 'hex']);
@@ -39,7 +39,7 @@ const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 /** What kind of decoder a call is, if it is one: base64/hex buffers, atob, char codes, decipher, inflate. */
 function decoderKind(node: AstNode, ctx: WalkContext): string | undefined {
   const fn = callee(node);
-  const path = dottedPath(fn);
+  const path = calleePath(node, ctx);
   const args = callArguments(node);
   if (path === 'atob' || path === 'window.atob' || path === 'globalThis.atob') return 'base64';
   if (path === 'Buffer.from' || path === 'Buffer' || path === 'Buffer.alloc') {
@@ -51,7 +51,7 @@ function decoderKind(node: AstNode, ctx: WalkContext): string | undefined {
   }
   if (path === 'String.fromCharCode' || path === 'String.fromCodePoint') return 'char codes';
   if (path === 'String.fromCharCode.apply' || path === 'String.fromCharCode.call') return 'char codes';
-  const ref = resolveModule(fn, ctx);
+  const ref = calleeModule(node, ctx);
   if (ref?.module === 'crypto' && (ref.member === 'createDecipheriv' || ref.member === 'createDecipher'))
     return 'decipher';
   if (ref?.module === 'zlib' && ref.member !== undefined && INFLATES.has(ref.member)) return 'inflate';
@@ -105,7 +105,7 @@ function sinkKind(
     if (member === '_compile')
       return { capability: 'code.module-compile', detail: `${dottedPath(fn) ?? '?'}` };
   }
-  const ref = resolveModule(fn, ctx);
+  const ref = calleeModule(node, ctx);
   if (ref?.module === 'vm' && ref.member !== undefined && VM_RUNS.has(ref.member))
     return { capability: 'code.vm', detail: `vm.${ref.member}` };
   return undefined;

@@ -9,7 +9,7 @@ import {
   stringValue,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { resolveModule } from '../modules.js';
+import { calleeModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Environment variables that hold registry, CI or cloud credentials. */
@@ -91,7 +91,7 @@ export const environmentFamily: Family = {
       if (isProcessEnv(node, ctx)) onProcessEnv(node, ctx);
     },
     CallExpression(node, ctx) {
-      const ref = resolveModule(callee(node), ctx);
+      const ref = calleeModule(node, ctx);
       if (ref?.module === 'os' && ref.member !== undefined && SYSTEM_INFO.has(ref.member)) {
         // `userInfo().uid` builds socket paths and permission checks: not identity.
         const parent = ctx.parent();

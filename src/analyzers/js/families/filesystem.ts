@@ -1,6 +1,6 @@
-import { type AstNode, callArguments, callee } from '../ast.js';
+import { type AstNode, callArguments } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { constantString, resolveModule } from '../modules.js';
+import { calleeModule, constantString } from '../modules.js';
 import type { Family } from '../walker.js';
 
 const WRITES = new Set([
@@ -47,7 +47,7 @@ const DELETE_LIBRARIES = new Set(['rimraf', 'del', 'trash']);
 const LIBRARY_FILE = /\.(dll|so|dylib)(\.\d+)*$/i;
 
 function onCall(node: AstNode, ctx: WalkContext): void {
-  const ref = resolveModule(callee(node), ctx);
+  const ref = calleeModule(node, ctx);
   if (!ref) return;
   if (DELETE_LIBRARIES.has(ref.module)) {
     ctx.emit('filesystem.delete', node, ref.member ? `${ref.module}.${ref.member}` : ref.module);

@@ -1,6 +1,6 @@
 import { type AstNode, callee, child, dottedPath, identifierName, memberName, unwrap } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { resolveModule } from '../modules.js';
+import { calleeModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Node's own network modules: any call of theirs may open a connection. */
@@ -95,7 +95,7 @@ function onCall(node: AstNode, ctx: WalkContext, isNew: boolean): void {
     ctx.emit('network.outbound', node, browser);
     return;
   }
-  const ref = resolveModule(fn, ctx);
+  const ref = calleeModule(node, ctx);
   if (ref) {
     if (CORE_NETWORK.has(ref.module) && ref.member !== undefined && !NON_CONNECTING.has(ref.member)) {
       ctx.emit('network.outbound', node, `${ref.module}.${ref.member}`);

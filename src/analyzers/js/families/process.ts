@@ -4,13 +4,12 @@ import {
   callee,
   child,
   children,
-  dottedPath,
   identifierName,
   stringValue,
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { resolveModule } from '../modules.js';
+import { calleeModule, calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
 
 const CHILD_PROCESS_RUNS = new Set([
@@ -58,7 +57,7 @@ function isSilentOptions(options: AstNode | undefined): boolean {
 
 function onCall(node: AstNode, ctx: WalkContext): void {
   const fn = callee(node);
-  const ref = resolveModule(fn, ctx);
+  const ref = calleeModule(node, ctx);
   let runs: string | undefined;
   if (ref?.module === 'child_process' && ref.member !== undefined && CHILD_PROCESS_RUNS.has(ref.member)) {
     runs = `child_process.${ref.member}`;
@@ -72,7 +71,7 @@ function onCall(node: AstNode, ctx: WalkContext): void {
     // `spawn('/usr/bin/x', ...)` where spawn's import is not visible (bundled, injected): still a process.
     runs = `${fn.name as string} (unresolved)`;
   } else {
-    const path = dottedPath(fn);
+    const path = calleePath(node, ctx);
     if (path === 'process.binding' || path === 'process._linkedBinding') {
       const binding = stringValue(callArguments(node)[0]);
       if (binding === 'spawn_sync' || binding === 'process_wrap') runs = `process.binding('${binding}')`;
