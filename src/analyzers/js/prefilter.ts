@@ -11,7 +11,7 @@
 const NEEDS_TREE = new RegExp(
   [
     // modules whose calls are capabilities, as quoted specifiers
-    String.raw`(['"\x60])(node:)?(child_process|https?|http2|net|tls|dgram|dns|fs|fs-extra|graceful-fs|original-fs|os|vm|crypto|zlib|rimraf|del|trash|axios|node-fetch|cross-fetch|isomorphic-fetch|got|request|superagent|undici|needle|phin|ky|firebase|ws|socket\.io-client|bent|make-fetch-happen|minipass-fetch|ftp|ssh2|nodemailer|execa|cross-spawn|shelljs|zx|node-pty|child-process-promise|spawn-sync|[\w@/.-]*steg[\w.-]*)(\/promises)?\1`,
+    String.raw`(['"\x60])(node:)?(child_process|https?|http2|net|tls|dgram|dns|fs|fs-extra|graceful-fs|original-fs|os|vm|crypto|zlib|rimraf|del|trash|axios|node-fetch|cross-fetch|isomorphic-fetch|got|request|superagent|undici|needle|phin|ky|firebase|ws|socket\.io-client|bent|make-fetch-happen|minipass-fetch|ftp|ssh2|nodemailer|execa|cross-spawn|shelljs|zx|node-pty|child-process-promise|spawn-sync|[\w@/.-]*steg[\w.-]*|octokit|@octokit\/[\w.-]+)(\/promises)?\1`,
     String.raw`\b(require|import)\s*\(\s*([^'"\x60\s)]|\x60[^\x60]*\$\{)`,
     String.raw`\b(fetch|XMLHttpRequest|WebSocket|EventSource|ethereum|defineProperty|eval|atob|Buffer|fromCharCode|fromCodePoint|createDecipheriv?|_compile|Reflect|getOwnPropertyDescriptor|WriteProcessMemory|CreateRemoteThread|LoadLibraryA|VirtualAllocEx|NtCreateThreadEx|setTimeout|setInterval|spawn|spawnSync|execSync|execFile|execFileSync)\b`,
     String.raw`\bprocess\s*(\.\s*(env|binding|_linkedBinding)\b|\[)`,
@@ -23,6 +23,7 @@ const NEEDS_TREE = new RegExp(
     String.raw`=\s*function\s*\(\s*\)\s*\{\s*return\s+[\w$]+\s*;?\s*\}`,
     String.raw`[ \t]{150}`,
     String.raw`\.(dll|so|exe)\b`,
+    String.raw`\.push\s*\(\s*[\w$]+\s*\.\s*shift\b`,
   ].join('|'),
 );
 

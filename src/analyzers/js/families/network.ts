@@ -96,6 +96,10 @@ function onCall(node: AstNode, ctx: WalkContext, isNew: boolean): void {
     return;
   }
   const ref = calleeModule(node, ctx);
+  if (ref && (ref.module === 'octokit' || ref.module.startsWith('@octokit/'))) {
+    ctx.emit('network.github-api', node, ref.member ? `${ref.module}.${ref.member}` : ref.module);
+    return;
+  }
   if (ref) {
     if (CORE_NETWORK.has(ref.module) && ref.member !== undefined && !NON_CONNECTING.has(ref.member)) {
       ctx.emit('network.outbound', node, `${ref.module}.${ref.member}`);

@@ -6,6 +6,7 @@ import {
   children,
   dottedPath,
   identifierName,
+  memberName,
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
@@ -63,6 +64,20 @@ function onUnary(node: AstNode, ctx: WalkContext): void {
 function onCall(node: AstNode, ctx: WalkContext): void {
   const fn = callee(node);
   const name = identifierName(fn);
+  // The rotation loop of the string array: `arr.push(arr.shift())` (or `arr['push'](arr['shift']())`).
+  if (fn?.type === 'MemberExpression' && memberName(fn) === 'push') {
+    const argument = unwrap(callArguments(node)[0]);
+    const inner = argument?.type === 'CallExpression' ? callee(argument) : undefined;
+    const array = identifierName(child(fn, 'object'));
+    if (
+      array !== undefined &&
+      inner?.type === 'MemberExpression' &&
+      memberName(inner) === 'shift' &&
+      identifierName(child(inner, 'object')) === array
+    ) {
+      ctx.emitOncePerLine('obfuscation.string-array', node, `${array}.push(${array}.shift()) rotation`);
+    }
+  }
   // Dean Edwards' packer: eval(function(p,a,c,k,e,d){...}(...)).
   if (name === 'eval') {
     const packed = unwrap(callArguments(node)[0]);

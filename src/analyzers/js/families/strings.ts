@@ -10,6 +10,7 @@ const SIGNAL_WINDOW = 8 * 1024;
 const LONG_LITERAL = 150;
 const ENTROPY_MIN_LENGTH = 200;
 const ENTROPY_THRESHOLD = 5.2;
+const HEX_BLOB = /^[0-9a-fA-F]+$/;
 /** Win32 functions for injecting code into another process. */
 const INJECTION_APIS = new Set([
   'WriteProcessMemory',
@@ -31,9 +32,13 @@ export function inspectString(value: string, node: AstNode, ctx: WalkContext): v
   if (window.includes('{40}') || window.includes('bc1[') || window.includes('{32,44}')) {
     if (WALLET_REGEX_SOURCE.test(window)) ctx.emit('crypto.wallet-address', node, 'wallet address pattern');
   }
-  if (value.length >= ENTROPY_MIN_LENGTH && !value.startsWith('data:') && isHighEntropy(window)) {
-    ctx.highEntropyStrings++;
-    ctx.emit('obfuscation.high-entropy-string', node, `${value.length} chars`);
+  if (value.length >= ENTROPY_MIN_LENGTH && !value.startsWith('data:')) {
+    // Hex tops out at 4 bits per character, so a long pure-hex run is judged by its alphabet.
+    const kind = HEX_BLOB.test(window) ? 'hex' : isHighEntropy(window) ? 'near-random' : undefined;
+    if (kind !== undefined) {
+      ctx.highEntropyStrings++;
+      ctx.emit('obfuscation.high-entropy-string', node, `${value.length} chars, ${kind}`);
+    }
   }
 }
 
