@@ -1,7 +1,22 @@
 import type { Analyzer } from '../core/plugin.js';
+import { createAuthenticodeAnalyzer } from './authenticode.js';
+import { createJsCapabilitiesAnalyzer } from './js/analyzer.js';
+import { lockfileAnalyzer } from './lockfile.js';
 import { npmManifestAnalyzer } from './npm-manifest.js';
+import { peAnalyzer } from './pe.js';
 
-/** The analyzers a scan runs by default, in order. Later issues add PE, Authenticode, JS... */
-export function defaultAnalyzers(): Analyzer[] {
-  return [npmManifestAnalyzer];
+export interface AnalyzerSettings {
+  /** DER certificates that Authenticode chains must end in (empty: every chain is "untrusted root"). */
+  readonly trustAnchors?: readonly Uint8Array[];
+}
+
+/** The analyzers a scan runs, in order. Each accepts nodes by type, so order only affects fact order. */
+export function defaultAnalyzers(settings: AnalyzerSettings = {}): Analyzer[] {
+  return [
+    npmManifestAnalyzer,
+    lockfileAnalyzer,
+    peAnalyzer,
+    createAuthenticodeAnalyzer({ trustAnchors: settings.trustAnchors ?? [] }),
+    createJsCapabilitiesAnalyzer(),
+  ];
 }

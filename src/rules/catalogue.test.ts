@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../pipeline/scan.js';
@@ -20,9 +21,22 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
   'archive.link.points-outside': { positive: ['traversal.tar'], negative: ['basic.tar', 'basic.zip'] },
 };
 
+/** Rule families whose positive and negative samples are proven by their own catalogue test. */
+const FAMILY_CATALOGUES: Record<string, string> = {
+  'pe.authenticode.': 'src/rules/authenticode.test.ts',
+  'js.': 'src/rules/js/catalogue.test.ts',
+};
+
 describe('the rule catalogue', () => {
   it('has positive and negative samples for every rule', () => {
     for (const rule of scanRules()) {
+      const family = Object.keys(FAMILY_CATALOGUES).find((prefix) => rule.id.startsWith(prefix));
+      if (family) {
+        expect(existsSync(new URL(`../../${FAMILY_CATALOGUES[family]}`, import.meta.url)), rule.id).toBe(
+          true,
+        );
+        continue;
+      }
       const samples = SAMPLES[rule.id];
       expect(samples, `samples for ${rule.id}`).toBeDefined();
       expect(samples!.positive.length, `positive samples for ${rule.id}`).toBeGreaterThan(0);
@@ -48,6 +62,11 @@ describe('the rule catalogue', () => {
       });
     });
   }
+
+  it('has unique rule ids', () => {
+    const ids = scanRules().map((rule) => rule.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 
   it('gives the same fingerprints on a second run', async () => {
     const first = await scan([fixture('slip.zip')]);

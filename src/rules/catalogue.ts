@@ -1,7 +1,18 @@
 import { archiveRules } from './archive.js';
-import type { ScanRule } from './evaluate.js';
+import { AUTHENTICODE_RULES, type AuthenticodeRule } from './authenticode.js';
+import type { NodeRule, ScanRule } from './evaluate.js';
+import { jsRules } from './js/index.js';
+
+/** Rules written over `{ path, facts }` judge a scanned node the same way. */
+function overNodeFacts(rule: AuthenticodeRule): NodeRule {
+  return {
+    ...rule,
+    scope: 'node',
+    evaluate: ({ node }) => rule.evaluate({ path: node.path, facts: node.facts }),
+  };
+}
 
 /** Every rule a scan evaluates, in the order findings are reported. */
 export function scanRules(): ScanRule[] {
-  return [...archiveRules];
+  return [...archiveRules, ...AUTHENTICODE_RULES.map(overNodeFacts), ...jsRules()];
 }
