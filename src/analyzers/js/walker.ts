@@ -32,6 +32,15 @@ const SCOPE_TYPES: ReadonlySet<string> = new Set([
   'ArrowFunctionExpression',
 ]);
 
+/** Everything the walk needs to know about one node type, looked up once per node. */
+interface TypePlan {
+  readonly enter: readonly Handler[] | undefined;
+  readonly exit: readonly Handler[] | undefined;
+  readonly keys: readonly string[] | undefined;
+  readonly marked: boolean;
+  readonly scope: boolean;
+}
+
 /**
  * Compiled dispatch: all families' handlers grouped by node type, so a walk calls only the
  * handlers that care about each node. Built once, reused for every file.
@@ -39,12 +48,28 @@ const SCOPE_TYPES: ReadonlySet<string> = new Set([
 export class Dispatcher {
   private readonly enterByType = new Map<string, Handler[]>();
   private readonly exitByType = new Map<string, Handler[]>();
+  private readonly plans = new Map<string, TypePlan>();
 
   constructor(families: readonly Family[]) {
     for (const family of families) {
       for (const [type, handler] of Object.entries(family.enter ?? {})) add(this.enterByType, type, handler);
       for (const [type, handler] of Object.entries(family.exit ?? {})) add(this.exitByType, type, handler);
     }
+  }
+
+  private plan(type: string): TypePlan {
+    let plan = this.plans.get(type);
+    if (!plan) {
+      plan = {
+        enter: this.enterByType.get(type),
+        exit: this.exitByType.get(type),
+        keys: KEYS[type],
+        marked: MARKED_TYPES.has(type),
+        scope: SCOPE_TYPES.has(type),
+      };
+      this.plans.set(type, plan);
+    }
+    return plan;
   }
 
   /**
@@ -54,24 +79,26 @@ export class Dispatcher {
    */
   walk(root: AstNode, ctx: WalkContext, marks: Marks[]): void {
     const nodes: AstNode[] = [root];
-    const phases: number[] = [0];
+    // The plan of each node on the stack once entered (undefined: not entered yet).
+    const plans: Array<TypePlan | undefined> = [undefined];
     while (nodes.length > 0) {
       const top = nodes.length - 1;
       const node = nodes[top]!;
-      if (phases[top] === 0) {
-        phases[top] = 1;
-        if (MARKED_TYPES.has(node.type))
+      const entered = plans[top];
+      if (entered === undefined) {
+        const plan = this.plan(node.type);
+        plans[top] = plan;
+        if (plan.marked)
           marks.push({
             taint: ctx.taintEvents,
             network: ctx.networkEvents,
             charCode: ctx.charCodeEvents,
             code: ctx.codeEvents,
           });
-        const enter = this.enterByType.get(node.type);
-        if (enter) for (const handler of enter) handler(node, ctx);
-        if (SCOPE_TYPES.has(node.type)) ctx.pushScope(node, functionName(node, ctx));
+        if (plan.enter) for (const handler of plan.enter) handler(node, ctx);
+        if (plan.scope) ctx.pushScope(node, functionName(node, ctx));
         ctx.ancestors.push(node);
-        const keys = KEYS[node.type];
+        const keys = plan.keys;
         if (!keys) continue;
         // Children are nodes, arrays of nodes (with holes), or null: `typeof` is enough here and
         // keeps this loop cheap on oxc's many object shapes.
@@ -83,22 +110,21 @@ export class Dispatcher {
               const item = value[i];
               if (item !== null && typeof item === 'object') {
                 nodes.push(item as AstNode);
-                phases.push(0);
+                plans.push(undefined);
               }
             }
           } else {
             nodes.push(value as AstNode);
-            phases.push(0);
+            plans.push(undefined);
           }
         }
       } else {
         nodes.pop();
-        phases.pop();
+        plans.pop();
         ctx.ancestors.pop();
-        if (SCOPE_TYPES.has(node.type)) ctx.popScope();
-        if (MARKED_TYPES.has(node.type)) ctx.mark = marks.pop();
-        const exit = this.exitByType.get(node.type);
-        if (exit) for (const handler of exit) handler(node, ctx);
+        if (entered.scope) ctx.popScope();
+        if (entered.marked) ctx.mark = marks.pop();
+        if (entered.exit) for (const handler of entered.exit) handler(node, ctx);
       }
     }
   }
