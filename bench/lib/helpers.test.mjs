@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
+import { parseSync } from 'oxc-parser';
 import { measure } from './measure.mjs';
 import { createRng, keystream } from './prng.mjs';
 import { analyseReport, parseOpensslDigests } from './scan-report.mjs';
@@ -40,6 +41,21 @@ describe('when text-like content is made', () => {
       assert.equal(textBytes(createRng('t'), pool, length).length, length);
     }
     assert.deepEqual(textBytes(createRng('t'), pool, 10_000), textBytes(createRng('t'), pool, 10_000));
+  });
+
+  it('is valid JavaScript, as a module and as a script, at any length', () => {
+    const rng = createRng('js');
+    for (const length of [1, 2, 3, 4, 5, 99, 4096, 65_536]) {
+      const code = textBytes(rng, pool, length).toString('utf8');
+      for (const sourceType of ['module', 'script']) {
+        const { errors } = parseSync('generated.js', code, { sourceType });
+        assert.deepEqual(
+          errors.map((e) => e.message),
+          [],
+          `${length} bytes as a ${sourceType}`,
+        );
+      }
+    }
   });
 
   it('is printable ASCII text that deflates about as well as source code', () => {
