@@ -120,7 +120,8 @@ export const STRING_SIGNALS: readonly StringSignal[] = [
     capability: 'process.dll-load',
     detail: 'system binary proxy',
     pattern:
-      /\b(rundll32|regsvr32|regsvcs|regasm|InstallUtil|cmstp|odbcconf|mavinject|verclsid)(\.exe)?\s+\S+|\bcontrol(\.exe)?\s+\S+\.cpl\b/i,
+      // `rundll32 url.dll,FileProtocolHandler` (or shell32's) is how URL openers start a browser.
+      /\brundll32(\.exe)?\s+(?!(url|shell32|ieframe)\.dll,)\S+|\b(regsvr32|regsvcs|regasm|InstallUtil|cmstp|odbcconf|mavinject|verclsid)(\.exe)?\s+\S+|\bcontrol(\.exe)?\s+\S+\.cpl\b/i,
   },
   // local AI CLIs with their safety switched off
   {

@@ -36,6 +36,15 @@ const SPECS: readonly CapabilitySpec[] = [
     rationale: 'child_process (under any alias), spawn libraries or process.binding.',
   },
   {
+    id: 'js.capability.shell-command',
+    title: 'Names a download-and-run or reverse-shell command line',
+    identifies: 'capability.process.shell-command',
+    severity: 'low',
+    capabilities: ['process.shell-command'],
+    rationale:
+      '`curl … | sh`, PowerShell `-enc`, certutil downloads and similar inside strings (help text, or a payload).',
+  },
+  {
     id: 'js.capability.filesystem-write',
     title: 'Writes files or changes permissions',
     identifies: 'capability.filesystem.write',

@@ -304,16 +304,20 @@ export const shellDownloadRule = threatRule({
   confidence: 'medium',
   rationale:
     '`curl … | sh`, `wget … && chmod +x`, PowerShell `-enc` and download cradles, certutil/bitsadmin downloads, reverse shells: ' +
-    'a second stage fetched at run time, invisible in the package.',
+    'a second stage fetched at run time, invisible in the package. Only in files that also start processes: help text ' +
+    'that prints install instructions is not a payload.',
   references: [
     'https://github.com/DataDog/guarddog/blob/main/RULES.md',
     'https://attack.mitre.org/techniques/T1105/',
   ],
   judge(facts) {
     const hits = having(facts, set('process.shell-command'));
-    if (hits.length === 0) return undefined;
+    // Install instructions in a CLI's help text are not a payload: the file must also run processes.
+    const runners = having(facts, set('process.spawn'));
+    if (hits.length === 0 || runners.length === 0) return undefined;
     return {
       primary: hits,
+      supporting: runners,
       message: `${hits.length} download/exec command line(s): ${summarise(hits)} (lines ${lineList(hits)})`,
     };
   },
