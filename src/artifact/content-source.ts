@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ByteRange, ContentView, NodeHead, NodeView } from '../core/plugin.js';
@@ -14,6 +14,52 @@ export type ContentSource =
 
 export function sourceLength(source: ContentSource): number {
   return source.kind === 'file' ? source.length : source.bytes.length;
+}
+
+/** Reads up to this size are done synchronously on a cached descriptor: a zip's directory is many tiny reads. */
+const SYNC_READ_BYTES = 1024 * 1024;
+const MAX_OPEN_FILES = 64;
+
+/**
+ * Open descriptors of the files a scan reads, most recently used kept (at most 64), so that the
+ * thousands of small reads an archive's directory takes do not each open and close the file.
+ */
+export class OpenFiles {
+  private readonly descriptors = new Map<string, number>();
+
+  descriptor(path: string): number {
+    const cached = this.descriptors.get(path);
+    if (cached !== undefined) {
+      this.descriptors.delete(path);
+      this.descriptors.set(path, cached);
+      return cached;
+    }
+    const fd = openSync(path, 'r');
+    this.descriptors.set(path, fd);
+    if (this.descriptors.size > MAX_OPEN_FILES) {
+      const [oldestPath, oldest] = this.descriptors.entries().next().value as [string, number];
+      this.descriptors.delete(oldestPath);
+      closeSync(oldest);
+    }
+    return fd;
+  }
+
+  read(path: string, offset: number, length: number): Uint8Array {
+    const fd = this.descriptor(path);
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, buffer, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buffer.subarray(0, done);
+  }
+
+  closeAll(): void {
+    for (const fd of this.descriptors.values()) closeSync(fd);
+    this.descriptors.clear();
+  }
 }
 
 async function readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
@@ -32,9 +78,16 @@ async function readFileRange(path: string, offset: number, length: number): Prom
   }
 }
 
-export function readSource(source: ContentSource, range?: ByteRange): Promise<Uint8Array> {
+export function readSource(source: ContentSource, range?: ByteRange, files?: OpenFiles): Promise<Uint8Array> {
   const { start, end } = clampRange(sourceLength(source), range);
   if (source.kind === 'memory') return Promise.resolve(source.bytes.subarray(start, end));
+  if (files && end - start <= SYNC_READ_BYTES) {
+    try {
+      return Promise.resolve(files.read(source.path, source.offset + start, end - start));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return readFileRange(source.path, source.offset + start, end - start);
 }
 
@@ -52,14 +105,14 @@ export function streamSource(source: ContentSource, range?: ByteRange): Readable
   });
 }
 
-export function contentView(head: NodeHead, source: ContentSource): ContentView {
+export function contentView(head: NodeHead, source: ContentSource, files?: OpenFiles): ContentView {
   return {
     ...head,
-    read: (range) => readSource(source, range),
+    read: (range) => readSource(source, range, files),
     stream: (range) => streamSource(source, range),
   };
 }
 
-export function nodeView(head: NodeHead, source: ContentSource, sha256: string): NodeView {
-  return { ...contentView(head, source), sha256 };
+export function nodeView(head: NodeHead, source: ContentSource, sha256: string, files?: OpenFiles): NodeView {
+  return { ...contentView(head, source, files), sha256 };
 }

@@ -22,7 +22,14 @@ import type {
 import type { DigestAlgorithm, Digests, NodeFlag, ScanNode, ScanSubject } from '../core/scan-result.js';
 import { detectType, SNIFF_BYTES } from '../formats/magic.js';
 import { type ContentDigest, lineCount } from './content-digest.js';
-import { type ContentSource, contentView, nodeView, readSource, sourceLength } from './content-source.js';
+import {
+  type ContentSource,
+  contentView,
+  nodeView,
+  OpenFiles,
+  readSource,
+  sourceLength,
+} from './content-source.js';
 import { DigestPool, type StreamDigest } from './digest-pool.js';
 import { DuplicateNames, nameFlags } from './entry-names.js';
 
@@ -116,6 +123,7 @@ class TreeBuilder {
   private readonly gaps: CoverageGap[] = [];
   private readonly background = new Set<Promise<void>>();
   private readonly pool: DigestPool;
+  private readonly files = new OpenFiles();
   private readonly context: PluginContext;
   private scratchDir: string | undefined;
   private scratchCount = 0;
@@ -191,6 +199,7 @@ class TreeBuilder {
   async dispose(): Promise<void> {
     await Promise.allSettled(this.background);
     await this.pool.close();
+    this.files.closeAll();
     if (this.scratchDir) await rm(this.scratchDir, { recursive: true, force: true });
   }
 
@@ -282,7 +291,7 @@ class TreeBuilder {
       async (result) => {
         this.applyDigest(node, result);
         if (analyzers.length === 0) return;
-        const view = nodeView(head, source, result.digests.sha256);
+        const view = nodeView(head, source, result.digests.sha256, this.files);
         for (const analyzer of analyzers) {
           try {
             const { facts, gaps } = await analyzer.analyze(view, this.context);
@@ -337,7 +346,7 @@ class TreeBuilder {
     container.unpackedBy = unpacker.id;
     const names = new DuplicateNames();
     try {
-      for await (const entry of unpacker.unpack(contentView(container, source), this.context)) {
+      for await (const entry of unpacker.unpack(contentView(container, source, this.files), this.context)) {
         this.throwIfAborted();
         if (entry.kind === 'directory') continue;
         const unique = names.unique(entry.name);
@@ -605,7 +614,7 @@ class TreeBuilder {
             kind: 'memory',
             bytes: containerSource.bytes.subarray(range.offset, range.offset + range.length),
           };
-    const head = await readSource(source, { offset: 0, length: SNIFF_BYTES });
+    const head = await readSource(source, { offset: 0, length: SNIFF_BYTES }, this.files);
     const node = this.addNode({
       ...base,
       size: range.length,

@@ -52,7 +52,11 @@ function isPe(head: Uint8Array): boolean {
   return startsWith(head, [0x50, 0x45, 0, 0], peOffset);
 }
 
-function isLikelyText(head: Uint8Array): boolean {
+/** Text is judged on the first 8 KiB: enough to see binary bytes, cheap on many small files. */
+const TEXT_SAMPLE_BYTES = 8192;
+
+function isLikelyText(whole: Uint8Array): boolean {
+  const head = whole.subarray(0, TEXT_SAMPLE_BYTES);
   if (head.length === 0) return false;
   let control = 0;
   for (const byte of head) {
