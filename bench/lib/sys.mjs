@@ -88,10 +88,12 @@ export async function waitForIdle({ minIdle, timeoutMs, log }) {
   let hasWaited = false;
   while (idle < minIdle && Date.now() < deadline) {
     if (!hasWaited)
-      log?.(`  waiting for idle CPUs (${(idle * 100).toFixed(0)}% idle, want ${minIdle * 100}%) ...`);
+      log?.(`  waiting up to ${timeoutMs / 1000} s for idle CPUs (${(idle * 100).toFixed(0)}% idle) ...`);
     hasWaited = true;
     idle = await idleShare(5000);
   }
-  if (idle < minIdle) log?.(`  gave up waiting: ${(idle * 100).toFixed(0)}% idle; this run will be noisy`);
+  if (idle < minIdle) {
+    log?.(`  ${(idle * 100).toFixed(0)}% of the CPUs idle (want ${minIdle * 100}%): this run will be noisy`);
+  }
   return idle;
 }
