@@ -27,8 +27,18 @@ const SPLIT_BYTES = 16 * 1024 * 1024;
 const COST: Record<DigestAlgorithm, number> = { md5: 1.4, sha1: 0.55, sha256: 0.6 };
 const HISTOGRAM_COST = 1.2;
 
+/** Small contents are sent in batches of up to this many bytes: one message instead of hundreds. */
+const BATCH_BYTES = 1024 * 1024;
+const BATCH_COUNT = 512;
+
+interface BatchItem {
+  readonly bytes: Uint8Array;
+  resolve(result: ContentDigest): void;
+  reject(error: Error): void;
+}
+
 interface Pending {
-  resolve(result: PartialDigest): void;
+  resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
@@ -83,6 +93,9 @@ export class DigestPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private batch: BatchItem[] = [];
+  private batchBytes = 0;
+  private isFlushScheduled = false;
 
   private readonly algorithms: readonly DigestAlgorithm[];
 
@@ -155,14 +168,15 @@ export class DigestPool {
     entry.inFlightBytes += bytes;
   }
 
-  private request(
+  /** Posts a request; the worker answers a PartialDigest (a PartialDigest[] for a batch). */
+  private request<T = PartialDigest>(
     entry: PoolWorker,
     request: DigestRequest,
     transfer?: ArrayBuffer[],
-  ): Promise<PartialDigest> {
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new CountersignError('E_INTERNAL', 'digest pool is closed'));
-    return new Promise<PartialDigest>((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(request.id, { resolve: resolve as (result: unknown) => void, reject });
       entry.jobs++;
       entry.worker.postMessage(request, transfer ?? []);
     });
@@ -242,6 +256,21 @@ export class DigestPool {
   /** Hashes bytes (copied to the worker, so the caller may reuse them at once). */
   async digestBytes(bytes: Uint8Array): Promise<ContentDigest> {
     if (bytes.length <= INLINE_BYTES) return digestBytes(bytes, this.algorithms);
+    if (bytes.length < BATCH_BYTES) {
+      return new Promise<ContentDigest>((resolve, reject) => {
+        this.batch.push({ bytes, resolve, reject });
+        this.batchBytes += bytes.length;
+        if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_COUNT) this.flushBatch();
+        else if (!this.isFlushScheduled) {
+          // Whatever is batched when the walk next yields goes out then: no entry waits long.
+          this.isFlushScheduled = true;
+          setImmediate(() => {
+            this.isFlushScheduled = false;
+            this.flushBatch();
+          });
+        }
+      });
+    }
     const size = bytes.length;
     const entry = this.leastLoaded();
     await this.reserve(entry, bytes.length);
@@ -253,6 +282,44 @@ export class DigestPool {
       [copy.buffer],
     );
     return result.then((part) => combineDigests([part], size)).finally(() => this.release(entry, size));
+  }
+
+  /** Sends the batched small contents as one message (one copy into one buffer). */
+  private flushBatch(): void {
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    const total = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    const joined = new Uint8Array(total);
+    let offset = 0;
+    for (const item of items) {
+      joined.set(item.bytes, offset);
+      offset += item.bytes.length;
+    }
+    const entry = this.leastLoaded();
+    const send = async () => {
+      await this.reserve(entry, total);
+      try {
+        const parts = await this.request<PartialDigest[]>(
+          entry,
+          {
+            op: 'batch',
+            id: this.nextId++,
+            bytes: joined,
+            sizes: items.map((item) => item.bytes.length),
+            algorithms: [...this.algorithms],
+          },
+          [joined.buffer],
+        );
+        items.forEach((item, index) => item.resolve(combineDigests([parts[index]!], item.bytes.length)));
+      } finally {
+        this.release(entry, total);
+      }
+    };
+    send().catch((error: Error) => {
+      for (const item of items) item.reject(error);
+    });
   }
 
   /** Starts an incremental digest in one worker (chunks are copied to it). */

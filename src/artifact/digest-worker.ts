@@ -19,6 +19,8 @@ export type DigestRequest =
       histogram?: { offset: number; length: number };
     }
   | { op: 'bytes'; id: number; bytes: Uint8Array; algorithms: DigestAlgorithm[] }
+  /** Many small contents in one message: `bytes` is their concatenation, `sizes` their lengths. */
+  | { op: 'batch'; id: number; bytes: Uint8Array; sizes: number[]; algorithms: DigestAlgorithm[] }
   | { op: 'open'; id: number; algorithms: DigestAlgorithm[] }
   /** `count: false`: hash the bytes but leave them out of this share's histogram. */
   | { op: 'chunk'; id: number; bytes: Uint8Array; count?: boolean }
@@ -76,6 +78,16 @@ parentPort?.on('message', (request: DigestRequest) => {
       case 'bytes':
         parentPort?.postMessage({ id: request.id, result: whole(request.bytes, request.algorithms) });
         break;
+      case 'batch': {
+        const results: PartialDigest[] = [];
+        let offset = 0;
+        for (const size of request.sizes) {
+          results.push(whole(request.bytes.subarray(offset, offset + size), request.algorithms));
+          offset += size;
+        }
+        parentPort?.postMessage({ id: request.id, result: results });
+        break;
+      }
       case 'open':
         streams.set(request.id, new ContentDigester(request.algorithms));
         break;

@@ -88,6 +88,8 @@ interface RootBudget {
   unpacked: number;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /** Most background jobs (hashing, analysis) in flight before the walk waits for some to finish. */
 const MAX_BACKGROUND_JOBS = 256;
 
@@ -282,7 +284,17 @@ class TreeBuilder {
   // ---- one node's content: digest, analyzers, unpacker -----------------------------------------
 
   private async processContent(node: MutableNode, source: ContentSource, digest: Promise<ContentDigest>) {
-    const head: NodeHead = node;
+    // Plugins get a snapshot; the node record itself keeps no bytes (a tree of 200k nodes would
+    // otherwise hold 200k heads, and through them the content buffers they are slices of).
+    const head: NodeHead = {
+      path: node.path,
+      name: node.name,
+      size: node.size,
+      depth: node.depth,
+      type: node.type,
+      head: node.head,
+    };
+    node.head = NO_BYTES;
     const analyzers = this.options.analyzers.filter((analyzer) => safeAccepts(analyzer, head));
     const unpacker = this.options.unpackers.find((candidate) => safeAccepts(candidate, head));
 
@@ -406,7 +418,7 @@ class TreeBuilder {
       ...(entry.mtime && !Number.isNaN(entry.mtime.getTime()) ? { mtime: entry.mtime.toISOString() } : {}),
     };
     const recordUnread = (code: ErrorCode, message: string, size = declared ?? 0) => {
-      this.addNode({ ...base, size, type: 'binary', head: new Uint8Array(0) });
+      this.addNode({ ...base, size, type: 'binary', head: NO_BYTES });
       this.addGap(path, code, code.startsWith('E_ARTIFACT') ? 'limit' : 'unpack', message, unpackerId);
     };
 
@@ -503,7 +515,7 @@ class TreeBuilder {
       streamDigest?.abort();
       await scratch?.handle.close();
       const isLimit = error instanceof LimitReached;
-      this.addNode({ ...base, size, type: head ? type : 'binary', head: head ?? new Uint8Array(0) });
+      this.addNode({ ...base, size, type: head ? type : 'binary', head: NO_BYTES });
       this.addGap(
         path,
         asGapCode(error, 'E_ARCHIVE_CORRUPT'),
@@ -525,7 +537,7 @@ class TreeBuilder {
       );
     }
 
-    const node = this.addNode({ ...base, size, type, head: head ?? new Uint8Array(0) });
+    const node = this.addNode({ ...base, size, type, head: keep && head ? head : NO_BYTES });
     let source: ContentSource;
     let digest: Promise<ContentDigest>;
     if (scratch) {
@@ -583,7 +595,7 @@ class TreeBuilder {
     };
     const containerLength = sourceLength(containerSource);
     if (range.offset < 0 || range.length < 0 || range.offset + range.length > containerLength) {
-      this.addNode({ ...base, size: range.length, type: 'binary', head: new Uint8Array(0) });
+      this.addNode({ ...base, size: range.length, type: 'binary', head: NO_BYTES });
       this.addGap(
         path,
         'E_ARCHIVE_TRUNCATED',
@@ -595,7 +607,7 @@ class TreeBuilder {
     }
     const precheck = this.checkDeclaredSize({ ...entry, declaredSize: range.length }, container.budget);
     if (precheck) {
-      this.addNode({ ...base, size: range.length, type: 'binary', head: new Uint8Array(0) });
+      this.addNode({ ...base, size: range.length, type: 'binary', head: NO_BYTES });
       this.addGap(path, precheck.code, 'limit', precheck.message, unpackerId);
       return;
     }
@@ -755,7 +767,7 @@ class TreeBuilder {
       flags: [...flags, 'not-followed'],
       linkTarget: target,
       facts: [],
-      head: new Uint8Array(0),
+      head: NO_BYTES,
       budget: { size: 0, unpacked: 0 },
     });
   }

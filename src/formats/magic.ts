@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { DetectedType } from '../core/detected-type.js';
 
 /** How many leading bytes `detectType` looks at. */
@@ -59,20 +60,18 @@ function isLikelyText(whole: Uint8Array): boolean {
   const head = whole.subarray(0, TEXT_SAMPLE_BYTES);
   if (head.length === 0) return false;
   let control = 0;
-  for (const byte of head) {
+  for (let i = 0; i < head.length; i++) {
+    const byte = head[i]!;
     if (byte === 0) return false;
     if (byte < 9 || (byte > 13 && byte < 32 && byte !== 27)) control++;
   }
   if (control / head.length > 0.01) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(trimPartialUtf8(head));
-    return true;
-  } catch {
-    // Latin-1 text is still text if it is mostly printable ASCII.
-    let high = 0;
-    for (const byte of head) if (byte >= 0x80) high++;
-    return high / head.length < 0.3;
-  }
+  // Node's native UTF-8 validation: far cheaper than a fatal TextDecoder on thousands of files.
+  if (isUtf8(trimPartialUtf8(head))) return true;
+  // Latin-1 text is still text if it is mostly printable ASCII.
+  let high = 0;
+  for (const byte of head) if (byte >= 0x80) high++;
+  return high / head.length < 0.3;
 }
 
 /** The head may end in the middle of a multi-byte UTF-8 sequence: drop that tail. */
