@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { renderDiffText } from '../report/vet-diff-text.js';
+import { renderVetJson } from '../report/vet-json.js';
+import { EXIT } from './exit-codes.js';
+import { emit, meetsFailOn, parseFailOn, runVet, type VetFlags } from './vet-command.js';
+
+export function registerDiffCommand(program: Command): void {
+  program
+    .command('diff')
+    .description('show what changed between two releases: nodes, facts and diff findings')
+    .argument('<old>', 'the earlier release (file or folder)')
+    .argument('<new>', 'the later release (file or folder)')
+    .option(
+      '--fail-on <decision>',
+      `exit ${EXIT.findings} when the verdict is at least review|block`,
+      parseFailOn,
+    )
+    .option('--json', 'JSON report (same shape as vet --json)')
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('-q, --quiet', 'no progress bar')
+    .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
+    .action(async (old: string, now: string, flags: VetFlags) => {
+      const result = await runVet([now], [old], flags);
+      await emit(flags.json ? renderVetJson(result) : renderDiffText(result), flags.output);
+      if (meetsFailOn(result.verdict.decision, flags.failOn)) process.exitCode = EXIT.findings;
+    });
+}

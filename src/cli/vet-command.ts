@@ -1,0 +1,74 @@
+import { writeFile } from 'node:fs/promises';
+import { type Command, InvalidArgumentError } from 'commander';
+import { type VetResult, vet } from '../pipeline/vet.js';
+import type { Decision } from '../pipeline/vet-verdict.js';
+import { renderVetJson } from '../report/vet-json.js';
+import { renderVetText } from '../report/vet-text.js';
+import { EXIT } from './exit-codes.js';
+import { createProgressBar } from './progress.js';
+
+export interface VetFlags {
+  baseline?: string[];
+  failOn?: Exclude<Decision, 'pass'>;
+  json?: boolean;
+  output?: string;
+  quiet?: boolean;
+  fuzzy?: boolean;
+}
+
+export function parseFailOn(value: string): Exclude<Decision, 'pass'> {
+  if (value !== 'review' && value !== 'block') throw new InvalidArgumentError('expected review or block');
+  return value;
+}
+
+/** `--fail-on review` fails on review and block; `--fail-on block` on block only. */
+export function meetsFailOn(decision: Decision, failOn: VetFlags['failOn']): boolean {
+  if (!failOn) return false;
+  return failOn === 'review' ? decision !== 'pass' : decision === 'block';
+}
+
+/** Runs vet with the progress bar on standard error unless quiet; shared by `vet` and `diff`. */
+export async function runVet(candidate: string[], baseline: string[], flags: VetFlags): Promise<VetResult> {
+  const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
+  try {
+    return await vet(candidate, baseline, {
+      digests: ['sha256'],
+      ...(flags.fuzzy === false ? { fuzzy: false } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+    });
+  } finally {
+    progress?.done();
+  }
+}
+
+export async function emit(report: string, output: string | undefined): Promise<void> {
+  if (output) await writeFile(output, report);
+  else process.stdout.write(report);
+}
+
+export function registerVetCommand(program: Command): void {
+  program
+    .command('vet')
+    .description('judge a new release against the last trusted one: pass, review or block, with reasons')
+    .argument('<paths...>', 'the new release (files or folders)')
+    .requiredOption(
+      '--baseline <path>',
+      'the last trusted release (file or folder; repeat for several)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--fail-on <decision>',
+      `exit ${EXIT.findings} when the verdict is at least review|block`,
+      parseFailOn,
+    )
+    .option('--json', 'JSON report (the scan report of the new release plus verdict, findings and diff)')
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('-q, --quiet', 'no progress bar')
+    .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
+    .action(async (paths: string[], flags: VetFlags) => {
+      const result = await runVet(paths, flags.baseline ?? [], flags);
+      const color = !flags.output && process.stdout.isTTY === true;
+      await emit(flags.json ? renderVetJson(result) : renderVetText(result, { color }), flags.output);
+      if (meetsFailOn(result.verdict.decision, flags.failOn)) process.exitCode = EXIT.findings;
+    });
+}
