@@ -1,0 +1,166 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from './exit-codes.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const release = (version: string) =>
+  join(root, 'test/fixtures/vet/data/releases', `ExampleDesk-${version}.zip`);
+const pair = (name: string, side: 'baseline' | 'candidate') =>
+  join(root, 'test/fixtures/vet/data/pairs', name, side);
+
+/** Runs the real CLI from the sources in a child process, as a user would (no TTY). */
+function countersign(...args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+interface VetJson {
+  kind: string;
+  schemaVersion: string;
+  subjects: Array<{ name: string }>;
+  nodes: Array<{ path: string }>;
+  verdict: {
+    decision: string;
+    reasons: string[];
+    score: { total: number; lines: Array<{ points: number }> };
+  };
+  findings: Array<{
+    ruleId: string;
+    severity: string;
+    confidence: string;
+    path: string;
+    message: string;
+    origin: string;
+    evidence: Array<{ role: string; node: string }>;
+  }>;
+  baseline: { subjects: Array<{ name: string }> };
+  diff: { counts: Record<string, number>; pairs: Array<{ status: string; candidate?: string }> };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'countersign-vet-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('when the trojanized 3CX-style release 1.0.2 is vetted against 1.0.1', () => {
+  it('blocks, citing both planted tamperings with their nested node paths', async () => {
+    const output = join(dir, 'vet.json');
+    const run = countersign(
+      'vet',
+      release('1.0.2'),
+      '--baseline',
+      release('1.0.1'),
+      '--json',
+      '-o',
+      output,
+      '-q',
+    );
+    expect(run.code).toBe(EXIT.ok);
+    const report = JSON.parse(await readFile(output, 'utf8')) as VetJson;
+    expect(report.kind).toBe('countersign/vet');
+    expect(report.verdict.decision).toBe('block');
+    expect(report.subjects[0]!.name).toBe('ExampleDesk-1.0.2.zip');
+    expect(report.baseline.subjects[0]!.name).toBe('ExampleDesk-1.0.1.zip');
+    const cited = report.findings.map((finding) => `${finding.ruleId} ${finding.path}`);
+    expect(cited).toContain('component.stock-changed ExampleDesk-1.0.2.zip!/ExampleDesk/ffmpeg.dll');
+    expect(cited).toContain('pe.capability.added ExampleDesk-1.0.2.zip!/ExampleDesk/ffmpeg.dll');
+    expect(cited).toContain(
+      'pe.authenticode.anomaly.added ExampleDesk-1.0.2.zip!/ExampleDesk/d3dcompiler_47.dll',
+    );
+    for (const finding of report.findings) {
+      expect(report.nodes.some((node) => node.path === finding.path)).toBe(true);
+      expect(finding.evidence.some((item) => item.role === 'primary')).toBe(true);
+    }
+    expect(report.verdict.reasons.some((reason) => reason.includes('d3dcompiler_47.dll'))).toBe(true);
+    const sum = report.verdict.score.lines.reduce((total, line) => total + line.points, 0);
+    expect(report.verdict.score.total).toBeCloseTo(sum, 5);
+  });
+
+  it('exits 1 with --fail-on block and prints the evidence first in text', () => {
+    const run = countersign('vet', release('1.0.2'), '--baseline', release('1.0.1'), '--fail-on', 'block');
+    expect(run.code).toBe(EXIT.findings);
+    expect(run.stdout.split('\n')[0]).toMatch(/^BLOCK {2}ExampleDesk-1\.0\.2\.zip/);
+    const finding = run.stdout.indexOf('pe.authenticode.anomaly.added');
+    const evidence = run.stdout.indexOf(
+      'primary  ExampleDesk-1.0.2.zip!/ExampleDesk/d3dcompiler_47.dll@',
+      finding,
+    );
+    const message = run.stdout.indexOf('bytes after the PKCS#7 end', finding);
+    expect(finding).toBeGreaterThan(0);
+    expect(evidence).toBeGreaterThan(finding);
+    expect(message).toBeGreaterThan(evidence);
+    expect(run.stderr).toBe('');
+  });
+});
+
+describe('when the benign update 1.0.1 is vetted against 1.0.0', () => {
+  it('passes with nothing above low, and exits 0 even with --fail-on review', () => {
+    const run = countersign(
+      'vet',
+      release('1.0.1'),
+      '--baseline',
+      release('1.0.0'),
+      '--json',
+      '--fail-on',
+      'review',
+    );
+    expect(run.code).toBe(EXIT.ok);
+    const report = JSON.parse(run.stdout) as VetJson;
+    expect(report.verdict.decision).toBe('pass');
+    expect(report.findings.filter((finding) => !['info', 'low'].includes(finding.severity))).toEqual([]);
+    expect(report.diff.counts.modified).toBeGreaterThan(0);
+  });
+});
+
+describe('when --fail-on meets a review verdict', () => {
+  it('exits 1 for review and 0 for block', () => {
+    const args = [
+      'vet',
+      pair('npm-native-added', 'candidate'),
+      '--baseline',
+      pair('npm-native-added', 'baseline'),
+    ];
+    const review = countersign(...args, '--fail-on', 'review', '--json');
+    expect((JSON.parse(review.stdout) as VetJson).verdict.decision).toBe('review');
+    expect(review.code).toBe(EXIT.findings);
+    expect(countersign(...args, '--fail-on', 'block').code).toBe(EXIT.ok);
+  });
+});
+
+describe('when diffing two releases', () => {
+  it('lists the changed nodes with their new facts and the diff findings', () => {
+    const run = countersign(
+      'diff',
+      pair('npm-install-script-added', 'baseline'),
+      pair('npm-install-script-added', 'candidate'),
+    );
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toContain('M candidate/package/package.json');
+    expect(run.stdout).toContain('A candidate/package/setup.js');
+    expect(run.stdout).toContain('~npm.manifest');
+    expect(run.stdout).toContain('npm.install-script.added');
+  });
+});
+
+describe('when the command line is wrong', () => {
+  it('exits 2 without --baseline or with a bad --fail-on, and 3 for a missing baseline', () => {
+    expect(countersign('vet', release('1.0.1')).code).toBe(EXIT.usage);
+    expect(
+      countersign('vet', release('1.0.1'), '--baseline', release('1.0.0'), '--fail-on', 'maybe').code,
+    ).toBe(EXIT.usage);
+    const missing = countersign('vet', release('1.0.1'), '--baseline', join(dir, 'nope.zip'), '-q');
+    expect(missing.code).toBe(EXIT.input);
+    expect(missing.stderr).toContain('E_INPUT_NOT_FOUND');
+  });
+});
