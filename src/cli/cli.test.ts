@@ -59,6 +59,23 @@ describe('when scanning the demo release', () => {
   });
 });
 
+describe('when a signed DLL hides data in its certificate table', () => {
+  const padded = join(root, 'test/fixtures/authenticode/data/padded-3cx.dll');
+
+  it('reports the finding by default and nothing with --inventory-only', () => {
+    const full = JSON.parse(countersign('scan', padded, '--json').stdout) as {
+      findings: Array<{ ruleId: string }>;
+    };
+    expect(full.findings.map((finding) => finding.ruleId)).toContain('pe.authenticode.data-after-signature');
+    const inventory = JSON.parse(countersign('scan', padded, '--json', '--inventory-only').stdout) as {
+      findings: unknown[];
+      nodes: Array<{ facts: unknown[] }>;
+    };
+    expect(inventory.findings).toEqual([]);
+    expect(inventory.nodes[0]!.facts).toEqual([]);
+  });
+});
+
 describe('when the command line is wrong', () => {
   it('exits 3 for a missing input, naming it and the error code', () => {
     const run = countersign('scan', join(dir, 'missing.zip'));

@@ -22,6 +22,7 @@ interface ScanFlags {
   maxFileBytes?: number;
   maxRatio?: number;
   scratchDir?: string;
+  inventoryOnly?: boolean;
 }
 
 export function registerScanCommand(program: Command): void {
@@ -53,6 +54,7 @@ export function registerScanCommand(program: Command): void {
       'largest expansion ratio of an entry or a whole input, past 1 MiB (default 200)',
       parsePositiveInt,
     )
+    .option('--inventory-only', 'only the tree (types, digests, entropy): no content analyzers, no rules')
     .option('--scratch-dir <dir>', 'where large unpacked entries are kept during the scan (default: OS temp)')
     .action(async (paths: string[], flags: ScanFlags) => {
       const limits: Partial<Limits> = {
@@ -68,6 +70,7 @@ export function registerScanCommand(program: Command): void {
           return await scan(paths, {
             limits,
             digests: flags.digests,
+            ...(flags.inventoryOnly ? { analyzers: [], rules: [] } : {}),
             ...(flags.scratchDir ? { scratchParent: flags.scratchDir } : {}),
             ...(progress ? { onProgress: progress.update } : {}),
           });
