@@ -7,6 +7,7 @@
 //
 // Exit status: 0 whenever the benchmarks ran, met or missed (timing belongs in a report, not in a
 // gate); 1 only when something crashed (a tool failed, the artifact could not be made).
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -106,6 +107,10 @@ async function main() {
   const log = (line) => console.error(line);
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  }).stdout?.trim();
   log(
     `machine: ${machine.cpus} x ${machine.cpuModel}${machine.shaNi ? ' (SHA-NI)' : ''}, ` +
       `${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, node ${machine.node}, ${machine.openssl}`,
@@ -144,6 +149,7 @@ async function main() {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
+    commit,
     options: { ...options, workDir: undefined },
     targets: targets.map(({ label, measured, status }) => ({ label, measured, status })),
     sections: sections.map(({ title, result, checks }) => ({ title, checks, result })),

@@ -4,10 +4,12 @@
 // it with unzip/tar, time `openssl dgst -sha256` over the artifact and every extracted file
 // (one discarded warm-up run, then the median of N), time the scan the same way, and report
 // ratio = scan / openssl, throughput, peak RSS, and whether the scan reported everything.
+
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureExtracted, removeExtracted } from './lib/extract.mjs';
 import { ensureArtifact } from './lib/generate.mjs';
 import { measure } from './lib/measure.mjs';
@@ -46,6 +48,25 @@ function hashAll(tool, listPath, outPath) {
 function logRun(log, label, result) {
   const cpu = result.cpuMs === undefined ? '' : `, cpu ${formatSeconds(result.cpuMs)}`;
   log(`  ${label}: ${formatSeconds(result.wallMs)}${cpu}, peak ${formatMB(peakBytes(result))}`);
+}
+
+/**
+ * A fingerprint of the CLI's build (path, size and mtime of every file under its dist/ folder):
+ * others may rebuild dist/ while the bench runs, and runs of different builds must not be mixed.
+ */
+async function buildFingerprint(cli) {
+  const root = dirname(dirname(cli));
+  const hash = createHash('sha256');
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  const lines = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const full = join(entry.parentPath ?? entry.path, entry.name);
+    const info = await stat(full).catch(() => undefined);
+    if (info) lines.push(`${full} ${info.size} ${info.mtimeMs}`);
+  }
+  for (const line of lines.sort()) hash.update(`${line}\n`);
+  return hash.digest('hex').slice(0, 16);
 }
 
 function loadAverage() {
@@ -132,7 +153,9 @@ async function benchVariant(ctx, variant) {
     if (!hasCli) continue;
     await rm(reportPath(i), { force: true });
     await settle();
+    const buildBefore = await buildFingerprint(cli);
     const scan = await measure(process.execPath, scanArgs(i), { cwd: repoRoot });
+    scan.build = buildBefore === (await buildFingerprint(cli)) ? buildBefore : 'changed during the run';
     logRun(log, `scan    run ${i + 1}/${options.runs}`, scan);
     scans.push(scan);
   }
@@ -187,6 +210,7 @@ async function benchVariant(ctx, variant) {
       cpuMs: scans.map((r) => r.cpuMs),
       medianMs: scanMs,
       exitCodes: scans.map((r) => r.exitCode),
+      builds: scans.map((r) => r.build),
       peakRssBytes: Math.max(...scans.map(peakBytes)),
       peakRssKbPerRun: scans.map((r) => ({ maxProcess: r.peakRssKb, treeSampled: r.treePeakRssKb })),
       ratio: scanMs / opensslMs,
@@ -237,6 +261,14 @@ function checksOf(result) {
       label: 'coverage gaps',
       value: `${report.gaps}${report.gaps ? ` ${JSON.stringify(report.gapsByCode)}` : ''}`,
       status: report.gaps === 0 ? 'PASS' : 'MISS',
+    },
+    {
+      label: 'same CLI build for every run',
+      value: [...new Set(result.scan.builds)].join(', '),
+      status:
+        new Set(result.scan.builds).size === 1 && !result.scan.builds.includes('changed during the run')
+          ? 'PASS'
+          : 'MISS',
     },
     {
       label: 'exit codes of the runs',
@@ -296,7 +328,9 @@ export function summarise(result) {
   // The ratio target counts with all three digests and entropy on every file: say when it is not so.
   const cov = scan?.report?.digestCoverage;
   const isComplete = cov ? [cov.sha256, cov.sha1, cov.md5, cov.entropy].every((n) => n === cov.files) : true;
-  const ratioStatus = verdict(scan?.ratio, TARGETS.maxRatio, '<=');
+  // A run that died or left no readable report measured nothing worth a PASS.
+  const onFailure = (status) => (scan?.failed ? 'MISS: a scan run failed' : status);
+  const ratioStatus = onFailure(verdict(scan?.ratio, TARGETS.maxRatio, '<='));
   const targets = [
     {
       label: `[${result.variant}] ratio scan / openssl <= ${TARGETS.maxRatio}`,
@@ -311,7 +345,7 @@ export function summarise(result) {
       label: `[${result.variant}] peak RSS < ${formatMB(TARGETS.maxPeakRssBytes)}`,
       measured: scan?.peakRssBytes,
       shown: scan?.peakRssBytes === undefined ? undefined : formatMB(scan.peakRssBytes),
-      status: verdict(scan?.peakRssBytes, TARGETS.maxPeakRssBytes, '<'),
+      status: onFailure(verdict(scan?.peakRssBytes, TARGETS.maxPeakRssBytes, '<')),
     },
   ];
   return { rows, targets, checks: checksOf(result), failure: scan?.failed };
