@@ -13,7 +13,7 @@ function pool(strings: string[], options: { longRefs?: boolean } = {}) {
     data.push(bytes);
   }
   const header = Buffer.alloc(words.length * 2);
-  words.forEach((word, index) => header.writeUInt16LE(word, index * 2));
+  for (const [index, word] of words.entries()) header.writeUInt16LE(word, index * 2);
   return { pool: new Uint8Array(header), data: new Uint8Array(Buffer.concat(data)) };
 }
 
