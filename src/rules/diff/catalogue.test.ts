@@ -37,8 +37,12 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
     negative: ['stock-version-bump', 'pe-relinked', 'pe-resigned-timestamped'],
   },
   'binary.native.added': {
-    positive: ['npm-native-added'],
+    positive: ['npm-native-added', 'pe-unsigned-added'],
     negative: ['npm-version-bump', 'pe-capability-added'],
+  },
+  'pe.unsigned.added': {
+    positive: ['pe-unsigned-added'],
+    negative: ['npm-native-added', 'pe-signer-lost', 'pe-resigned-timestamped'],
   },
   'npm.install-script.added': {
     positive: ['npm-install-script-added'],

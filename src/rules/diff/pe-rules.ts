@@ -324,6 +324,39 @@ export const binaryNativeAdded: DiffRule = {
   },
 };
 
+export const peUnsignedAdded: DiffRule = {
+  id: 'pe.unsigned.added',
+  version: 1,
+  title: 'A new unsigned binary in a release whose other binaries are signed',
+  identifies: 'threat.binary.unsigned-addition',
+  severity: 'medium',
+  confidence: 'medium',
+  scope: 'diff',
+  rationale:
+    'A vendor that signs its binaries signs all of them in its release pipeline. A new binary that escaped signing did not come through that pipeline, or was slipped in after it.',
+  references: ['https://attack.mitre.org/techniques/T1195/002/'],
+  *evaluate({ diff }) {
+    const signedElsewhere = diff.pairs.filter(
+      (pair) =>
+        pair.status !== 'added' &&
+        pair.candidate?.type === 'pe' &&
+        factsOf(pair.candidate, 'pe.authenticode.signature').length > 0,
+    );
+    if (signedElsewhere.length === 0) return;
+    for (const pair of addedPairs(diff)) {
+      if (!isPe(pair.candidate) || factsOf(pair.candidate, 'pe.authenticode.signature').length > 0) continue;
+      yield {
+        path: pair.candidate.path,
+        message: `new unsigned PE while ${signedElsewhere.length} other binar${signedElsewhere.length === 1 ? 'y is' : 'ies are'} signed (e.g. ${signedElsewhere[0]!.candidate!.path})`,
+        evidence: [
+          { role: 'primary', node: pair.candidate.path, snippet: 'unsigned' },
+          { role: 'supporting', node: signedElsewhere[0]!.candidate!.path, snippet: 'signed' },
+        ],
+      };
+    }
+  },
+};
+
 export const PE_DIFF_RULES: readonly DiffRule[] = [
   peCapabilityAdded,
   peSignerChangedOrLost,
@@ -332,4 +365,5 @@ export const PE_DIFF_RULES: readonly DiffRule[] = [
   peOverlayGrew,
   componentStockChanged,
   binaryNativeAdded,
+  peUnsignedAdded,
 ];
