@@ -35,7 +35,11 @@ for (const path of walk(root)) {
   for (const fact of full.facts) {
     if (seen.has(`${fact.capability}@${fact.line}`)) continue;
     missing++;
-    console.log(`missed by the prefilter: ${path}:${fact.line} ${fact.capability} ${fact.detail ?? ''} | ${fact.snippet.slice(0, 80)}`);
+    console.log(
+      `missed by the prefilter: ${path}:${fact.line} ${fact.capability} ${fact.detail ?? ''} | ${fact.snippet.slice(0, 80)}`,
+    );
   }
 }
-console.log(`${files} files; ${skipped} (${((100 * skippedBytes) / bytes).toFixed(1)}% of bytes) skip the parse; ${missing} fact(s) the tree would have added`);
+console.log(
+  `${files} files; ${skipped} (${((100 * skippedBytes) / bytes).toFixed(1)}% of bytes) skip the parse; ${missing} fact(s) the tree would have added`,
+);

@@ -82,23 +82,45 @@ if (shard) {
   const self = fileURLToPath(import.meta.url);
   const start = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: workers }, (_, k) =>
-      new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [...process.execArgv, self, root, '--limit', String(limit), '--shard', `${k}/${workers}`], {
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`shard ${k} exited ${code}`))));
-      }),
+    Array.from(
+      { length: workers },
+      (_, k) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [...process.execArgv, self, root, '--limit', String(limit), '--shard', `${k}/${workers}`],
+            {
+              stdio: ['ignore', 'ignore', 'inherit'],
+            },
+          );
+          child.on('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`shard ${k} exited ${code}`)),
+          );
+        }),
     ),
   );
   line(`extract, ${workers} processes (wall clock)`, Number(process.hrtime.bigint() - start) / 1e9);
-  line('oxc parse + deserialise only, 1 process', seconds(() => {
-    for (let i = 0; i < files.length; i++) void parseSync(files[i]!, sources[i]!, { sourceType: 'unambiguous' }).program;
-  }));
+  line(
+    'oxc parse + deserialise only, 1 process',
+    seconds(() => {
+      for (let i = 0; i < files.length; i++)
+        void parseSync(files[i]!, sources[i]!, { sourceType: 'unambiguous' }).program;
+    }),
+  );
   const hash = seconds(() => {
-    execFileSync('sh', ['-c', 'xargs -d "\\n" cat | openssl dgst -sha256 > /dev/null'], { input: files.join('\n'), maxBuffer: 1 << 26 });
+    execFileSync('sh', ['-c', 'xargs -d "\\n" cat | openssl dgst -sha256 > /dev/null'], {
+      input: files.join('\n'),
+      maxBuffer: 1 << 26,
+    });
   });
   line('openssl dgst -sha256 (cat | openssl)', hash);
   console.log(`ratio extract (1 process) / sha256: ${(one / hash).toFixed(1)}x`);
-  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${(
+      await import('node:os')
+    )
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 }

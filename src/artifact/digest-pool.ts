@@ -312,7 +312,9 @@ export class DigestPool {
           },
           [joined.buffer],
         );
-        items.forEach((item, index) => item.resolve(combineDigests([parts[index]!], item.bytes.length)));
+        for (const [index, item] of items.entries()) {
+          item.resolve(combineDigests([parts[index]!], item.bytes.length));
+        }
       } finally {
         this.release(entry, total);
       }
