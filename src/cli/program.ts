@@ -13,6 +13,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerScanCommand(program);
+  (await import('./intel-command.js')).registerIntelCommand(program);
+  (await import('./hunt-command.js')).registerHuntCommand(program);
   (await import('./vet-command.js')).registerVetCommand(program);
   (await import('./diff-command.js')).registerDiffCommand(program);
   try {

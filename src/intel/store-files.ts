@@ -238,17 +238,45 @@ export interface LoadedIntel {
   readonly affectedReleases: readonly AffectedRelease[];
 }
 
-export async function loadIntel(
-  options: IntelStoreOptions & { readonly names?: readonly string[]; readonly at?: Date } = {},
-): Promise<LoadedIntel> {
-  const all = await readSources(options);
+export interface LoadIntelOptions extends IntelStoreOptions {
+  /** Only these stored sources (default: all). */
+  readonly names?: readonly string[];
+  /** Leave the store out: only `adHoc` intel. */
+  readonly skipStore?: boolean;
+  /** Intel given on the command line for one run (`hunt --ioc list.txt --yara rules/`). */
+  readonly adHoc?: { readonly indicators?: readonly Indicator[]; readonly yara?: readonly YaraSource[] };
+  readonly at?: Date;
+}
+
+export async function loadIntel(options: LoadIntelOptions = {}): Promise<LoadedIntel> {
+  const all = options.skipStore ? [] : await readSources(options);
   if (options.names) {
     const missing = options.names.filter((name) => !all.some((source) => source.name === name));
     if (missing.length > 0)
       throw new CountersignError('E_USAGE', `no intel source named ${missing.join(', ')}`);
   }
   const chosen = options.names ? all.filter((source) => options.names!.includes(source.name)) : all;
-  return compileIntel(chosen, options.at);
+  const adHoc: StoredSource[] =
+    options.adHoc && ((options.adHoc.indicators?.length ?? 0) > 0 || (options.adHoc.yara?.length ?? 0) > 0)
+      ? [
+          {
+            formatVersion: 1,
+            name: 'command-line',
+            kind: 'ioc',
+            origin: 'command line',
+            fetchedAt: new Date().toISOString(),
+            importedAt: new Date().toISOString(),
+            counts: {
+              indicators: options.adHoc.indicators?.length ?? 0,
+              rules: options.adHoc.yara?.length ?? 0,
+            },
+            rejected: 0,
+            ...(options.adHoc.indicators ? { indicators: options.adHoc.indicators } : {}),
+            ...(options.adHoc.yara ? { yara: options.adHoc.yara } : {}),
+          },
+        ]
+      : [];
+  return compileIntel([...chosen, ...adHoc], options.at);
 }
 
 /** Compiles stored-shape sources (also used for ad hoc `--ioc`/`--yara` inputs of a hunt). */
