@@ -170,3 +170,24 @@ describe('when TLSH compares contents', () => {
     expect(tlshOf(new Uint8Array(4096))).toBeUndefined();
   });
 });
+
+describe('when a release adds and removes many files', () => {
+  it('aligns 20000 files per side and spends no more than the comparison budget', async () => {
+    const make = (root: string, prefix: string) => ({
+      subjects: [subject(root)],
+      nodes: Array.from({ length: 20_000 }, (_, index) =>
+        node(`${root}!/${prefix}/f${index}.js`, `${prefix}${index}`),
+      ),
+    });
+    let calls = 0;
+    const diff = await alignTrees(make('a-1.0.0.zip', 'old'), make('a-1.0.1.zip', 'new'), {
+      distance: async () => {
+        calls += 1;
+        return undefined;
+      },
+      maxComparisons: 100,
+    });
+    expect(calls).toBe(100);
+    expect(diff.counts).toMatchObject({ added: 20_000, removed: 20_000 });
+  });
+});

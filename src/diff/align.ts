@@ -114,11 +114,22 @@ export async function alignTrees(
     } else stillLeft.push(item);
   }
   // 3. Similar bytes under another name: only same-type, similar-size candidates, within a budget.
+  //    Only leftovers are looked at, grouped by type, and the walk stops when the budget is spent,
+  //    so a release that adds and removes many files costs no more than the budget.
   if (options.distance) {
+    const orphansByType = new Map<string, ScanNode[]>();
+    for (const node of baseFiles) {
+      if (taken.has(node)) continue;
+      const list = orphansByType.get(node.type);
+      if (list) list.push(node);
+      else orphansByType.set(node.type, [node]);
+    }
     for (const item of stillLeft) {
+      if (comparisonsLeft <= 0) break;
       let best: { node: ScanNode; distance: number } | undefined;
-      for (const base of baseFiles) {
-        if (taken.has(base) || !isRenameCandidate(base, item.node) || comparisonsLeft <= 0) continue;
+      for (const base of orphansByType.get(item.node.type) ?? []) {
+        if (comparisonsLeft <= 0) break;
+        if (taken.has(base) || !isRenameCandidate(base, item.node)) continue;
         comparisonsLeft -= 1;
         const distance = await options.distance(base, item.node);
         if (distance !== undefined && distance <= maxDistance && (!best || distance < best.distance)) {
