@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +135,26 @@ describe('when --fail-on meets a review verdict', () => {
     expect((JSON.parse(review.stdout) as VetJson).verdict.decision).toBe('review');
     expect(review.code).toBe(EXIT.findings);
     expect(countersign(...args, '--fail-on', 'block').code).toBe(EXIT.ok);
+  });
+});
+
+describe('when a policy file sets the thresholds', () => {
+  it('blocks a release the default policy only reviews, and names the policy', async () => {
+    const policy = join(dir, 'strict.json');
+    await writeFile(policy, JSON.stringify({ id: 'acme/strict', block: { severity: 'medium' } }));
+    const args = [
+      'vet',
+      pair('npm-native-added', 'candidate'),
+      '--baseline',
+      pair('npm-native-added', 'baseline'),
+    ];
+    const run = countersign(...args, '--policy', policy, '--json', '--fail-on', 'block');
+    expect(run.code).toBe(EXIT.findings);
+    expect((JSON.parse(run.stdout) as VetJson).verdict.decision).toBe('block');
+    await writeFile(policy, JSON.stringify({ block: { severity: 'extreme' } }));
+    const bad = countersign(...args, '--policy', policy);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toContain('block.severity');
   });
 });
 

@@ -1,7 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
+import { CountersignError } from '../core/errors.js';
 import { type VetResult, vet } from '../pipeline/vet.js';
-import type { Decision } from '../pipeline/vet-verdict.js';
+import { parseVetPolicy } from '../pipeline/vet-policy.js';
+import type { Decision, VetPolicy } from '../pipeline/vet-verdict.js';
 import { renderVetJson } from '../report/vet-json.js';
 import { renderVetText } from '../report/vet-text.js';
 import { EXIT } from './exit-codes.js';
@@ -14,6 +16,23 @@ export interface VetFlags {
   output?: string;
   quiet?: boolean;
   fuzzy?: boolean;
+  policy?: string;
+}
+
+/** A `--policy` JSON file: thresholds and scores over the defaults. */
+async function readPolicy(path: string): Promise<VetPolicy> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CountersignError('E_INPUT_NOT_FOUND', `cannot read the policy file ${path}`, { cause: error });
+  }
+  try {
+    return parseVetPolicy(JSON.parse(text));
+  } catch (error) {
+    if (error instanceof CountersignError) throw error;
+    throw new CountersignError('E_USAGE', `the policy file ${path} is not JSON: ${(error as Error).message}`);
+  }
 }
 
 export function parseFailOn(value: string): Exclude<Decision, 'pass'> {
@@ -29,10 +48,12 @@ export function meetsFailOn(decision: Decision, failOn: VetFlags['failOn']): boo
 
 /** Runs vet with the progress bar on standard error unless quiet; shared by `vet` and `diff`. */
 export async function runVet(candidate: string[], baseline: string[], flags: VetFlags): Promise<VetResult> {
+  const policy = flags.policy ? await readPolicy(flags.policy) : undefined;
   const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
   try {
     return await vet(candidate, baseline, {
       digests: ['sha256'],
+      ...(policy ? { policy } : {}),
       ...(flags.fuzzy === false ? { fuzzy: false } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     });
@@ -65,6 +86,10 @@ export function registerVetCommand(program: Command): void {
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('-q, --quiet', 'no progress bar')
     .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
+    .option(
+      '--policy <file>',
+      'JSON verdict policy: block/review thresholds, blockScore, reviewScore, countInherited',
+    )
     .action(async (paths: string[], flags: VetFlags) => {
       const result = await runVet(paths, flags.baseline ?? [], flags);
       const color = !flags.output && process.stdout.isTTY === true;
