@@ -65,13 +65,23 @@ export function nodeObservables(
                 : undefined;
         if (type === undefined) continue;
         const unit = indicator.encoding === 'utf16le' ? 2 : 1;
+        const evidence = at({
+          range: { offset: indicator.offset, length: indicator.value.length * unit },
+          snippet: indicator.value.slice(0, 200),
+        });
         out.push({
           observable: { type, value: indicator.value, ref: `${node.path}@${indicator.offset}` },
-          evidence: at({
-            range: { offset: indicator.offset, length: indicator.value.length * unit },
-            snippet: indicator.value.slice(0, 200),
-          }),
+          evidence,
         });
+        if (indicator.kind === 'format-url') {
+          // `icon%d.ico` is a URL template: fill it the way the program would, so URL patterns
+          // written for the fetched URLs (`icon\d+\.ico`) see one.
+          const filled = indicator.value.replace(/%[diu]/g, '1').replace(/%s/g, 'x');
+          out.push({
+            observable: { type, value: filled, ref: `${node.path}@${indicator.offset}` },
+            evidence,
+          });
+        }
       }
     } else if (fact.kind === 'js.capability') {
       const text = `${fact.snippet}\n${fact.detail ?? ''}`;

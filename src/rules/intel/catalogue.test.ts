@@ -178,3 +178,26 @@ describe('the intel rule catalogue', () => {
     expect(matchIntel(resultOf([node('winscard.dll')]), intel)).toEqual([]);
   });
 });
+
+describe('when a PE carries the 3CX payload URL template', () => {
+  it('matches the bundled pack URL pattern through the filled-in template', async () => {
+    const { loadThreeCxPack } = await import('../../intel/3cx-pack/three-cx-pack.js');
+    const pack = compileIocIndex(loadThreeCxPack().indicators);
+    const template: Fact = {
+      kind: 'pe.strings',
+      stringCount: 1,
+      truncated: false,
+      indicators: [
+        {
+          kind: 'format-url',
+          value: 'https://raw.githubusercontent.com/IconStorages/images/main/icon%d.ico',
+          offset: 4096,
+          encoding: 'utf16le',
+        },
+      ],
+    };
+    const findings = matchIntel(resultOf([node('ffmpeg.dll', [template])]), { iocs: pack });
+    expect(findings.map((finding) => finding.ruleId)).toContain('intel.ioc.url');
+    expect(findings.find((f) => f.ruleId === 'intel.ioc.url')?.evidence[0]?.range?.offset).toBe(4096);
+  });
+});
