@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,26 @@ describe('when a release is vetted', () => {
     const padding = result.findings.find((item) => item.ruleId === 'pe.authenticode.data-after-signature');
     expect(padding?.origin).toBe('inherited');
     expect(result.verdict.decision).toBe('pass');
+  });
+});
+
+describe('when the same tampering ships again in a later release', () => {
+  it("keeps the diff findings' fingerprints, though the release names differ", async () => {
+    const releases = fileURLToPath(new URL('../../test/fixtures/vet/data/releases/', import.meta.url));
+    const dir = await mkdtemp(join(tmpdir(), 'countersign-vet-fingerprint-'));
+    try {
+      await copyFile(join(releases, 'ExampleDesk-1.0.2.zip'), join(dir, 'ExampleDesk-1.0.3.zip'));
+      const baseline = await scan([join(releases, 'ExampleDesk-1.0.1.zip')]);
+      const first = await vet([join(releases, 'ExampleDesk-1.0.2.zip')], baseline);
+      const again = await vet([join(dir, 'ExampleDesk-1.0.3.zip')], baseline);
+      const prints = (result: typeof first) =>
+        result.findings.filter((item) => item.origin === 'diff').map((item) => item.fingerprint);
+      expect(prints(first).length).toBeGreaterThan(0);
+      expect(prints(again)).toEqual(prints(first));
+      expect(again.findings[0]!.path).toContain('ExampleDesk-1.0.3.zip');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,27 @@
-import type { Finding } from '../../core/findings.js';
+import type { Evidence, Finding } from '../../core/findings.js';
+import type { NodePath } from '../../core/node-path.js';
 import type { TreeDiff } from '../../diff/tree-diff.js';
 import { fingerprintOf, type RuleFailure } from '../evaluate.js';
 import type { DiffRule } from './types.js';
+
+/**
+ * Diff findings are fingerprinted over alignment keys instead of node paths: the same tampering
+ * seen in 1.0.2 and again in 1.0.3 (whose root names differ) keeps its fingerprint, so a
+ * suppression or a SARIF baseline carries over from one release to the next.
+ */
+function releaseIndependentFingerprint(
+  ruleId: string,
+  path: NodePath,
+  evidence: readonly Evidence[],
+  keys: Map<string, string>,
+) {
+  const keyOf = (node: NodePath) => (keys.get(node) ?? node) as NodePath;
+  return fingerprintOf(
+    ruleId,
+    keyOf(path),
+    evidence.map((item) => ({ ...item, node: keyOf(item.node) })),
+  );
+}
 
 /**
  * Evaluates diff-scope rules over two aligned releases. A rule that throws is recorded as a
@@ -13,6 +33,11 @@ export function evaluateDiffRules(
 ): { findings: Finding[]; failures: RuleFailure[] } {
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
+  const keys = new Map<string, string>();
+  for (const pair of diff.pairs) {
+    if (pair.baseline) keys.set(pair.baseline.path, `baseline:${pair.key}`);
+    if (pair.candidate) keys.set(pair.candidate.path, pair.key);
+  }
   for (const rule of rules) {
     try {
       for (const hit of rule.evaluate({ diff })) {
@@ -27,7 +52,7 @@ export function evaluateDiffRules(
           message: hit.message,
           evidence: hit.evidence,
           references: rule.references,
-          fingerprint: fingerprintOf(rule.id, hit.path, hit.evidence),
+          fingerprint: releaseIndependentFingerprint(rule.id, hit.path, hit.evidence, keys),
         });
       }
     } catch (error) {
