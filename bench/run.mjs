@@ -152,7 +152,7 @@ async function main() {
     commit,
     options: { ...options, workDir: undefined },
     targets: targets.map(({ label, measured, status }) => ({ label, measured, status })),
-    sections: sections.map(({ title, result, checks }) => ({ title, checks, result })),
+    sections: sections.map(({ title, result, checks, failure }) => ({ title, failure, checks, result })),
   };
   const json = `${JSON.stringify(results, null, 2)}\n`;
   await writeFile(resultsPath, json);
