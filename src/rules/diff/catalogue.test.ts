@@ -40,6 +40,10 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
     positive: ['npm-native-added', 'pe-unsigned-added'],
     negative: ['npm-version-bump', 'pe-capability-added'],
   },
+  'pe.section.entropy-jump': {
+    positive: ['pe-section-randomised'],
+    negative: ['pe-relinked', 'stock-rebuilt', 'pe-capability-added', 'pe-table-padded-4k'],
+  },
   'pe.unsigned.added': {
     positive: ['pe-unsigned-added'],
     negative: ['npm-native-added', 'pe-signer-lost', 'pe-resigned-timestamped'],

@@ -357,6 +357,56 @@ export const peUnsignedAdded: DiffRule = {
   },
 };
 
+/** Packed or encrypted bytes measure above this; compiled code and data rarely do. */
+const PACKED_ENTROPY = 7.2;
+const ORDINARY_ENTROPY = 7.0;
+const MIN_SECTION_BYTES = 1024;
+
+export const peSectionEntropyJump: DiffRule = {
+  id: 'pe.section.entropy-jump',
+  version: 1,
+  title: "A section's content turned near-random between releases",
+  identifies: 'threat.binary.packed',
+  severity: 'medium',
+  confidence: 'low',
+  scope: 'diff',
+  rationale:
+    'Compiled code measures 5.5-6.8 bits per byte; packed or encrypted content above 7.2. A section (or a new section) of a changed binary that reads as random now, when it did not before, holds compressed or encrypted bytes that its next release does not explain: a packer, or an encrypted payload.',
+  references: ['https://attack.mitre.org/techniques/T1027/002/'],
+  *evaluate({ diff }) {
+    for (const pair of changedPairs(diff)) {
+      if (!isPe(pair.candidate)) continue;
+      const before = new Map(
+        (factOf(pair.baseline, 'pe.sections')?.sections ?? []).map((section) => [section.name, section]),
+      );
+      for (const section of factOf(pair.candidate, 'pe.sections')?.sections ?? []) {
+        if (section.entropy === undefined || section.entropy < PACKED_ENTROPY) continue;
+        if (section.sizeOfRawData < MIN_SECTION_BYTES) continue;
+        const old = before.get(section.name);
+        if (old && (old.entropy === undefined || old.entropy >= ORDINARY_ENTROPY)) continue;
+        const was = old ? `${old.entropy!.toFixed(2)}` : 'absent';
+        yield {
+          path: pair.candidate.path,
+          message: `section ${section.name} (${section.sizeOfRawData} bytes) has entropy ${section.entropy.toFixed(2)} bits/byte; baseline: ${was}`,
+          evidence: [
+            {
+              role: 'primary',
+              node: pair.candidate.path,
+              range: { offset: section.pointerToRawData, length: section.sizeOfRawData },
+              snippet: `${section.name} entropy ${section.entropy.toFixed(2)}`,
+            },
+            {
+              role: 'baseline',
+              node: pair.baseline.path,
+              ...(old ? { range: { offset: old.pointerToRawData, length: old.sizeOfRawData } } : {}),
+            },
+          ],
+        };
+      }
+    }
+  },
+};
+
 export const PE_DIFF_RULES: readonly DiffRule[] = [
   peCapabilityAdded,
   peSignerChangedOrLost,
@@ -366,4 +416,5 @@ export const PE_DIFF_RULES: readonly DiffRule[] = [
   componentStockChanged,
   binaryNativeAdded,
   peUnsignedAdded,
+  peSectionEntropyJump,
 ];
