@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { CountersignError } from '../core/errors.js';
 import type { IocIndex, IocMatch, Observable } from '../intel/ioc/match.js';
 
@@ -80,13 +79,8 @@ async function huntLogFile(
   let format: LogFormat | undefined = forced;
   let zeek: ZeekHeader | undefined;
   let lineNumber = 0;
-  const reader = createInterface({
-    input: createReadStream(file, { encoding: 'utf8' }),
-    crlfDelay: Infinity,
-  });
-  for await (const raw of reader) {
+  for await (const line of boundedLines(file)) {
     lineNumber += 1;
-    const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
     if (line.trim() === '') continue;
     format ??= detectFormat(line);
     let seen: LineObservables;
@@ -125,6 +119,38 @@ async function huntLogFile(
     }
   }
   return { hits, format: format ?? 'text', lines: lineNumber };
+}
+
+/**
+ * The lines of a file, each cut to MAX_LINE bytes: unlike readline, a file without newlines
+ * (a binary given by mistake, a hostile log) never makes one string of its whole size.
+ */
+async function* boundedLines(file: string): AsyncGenerator<string> {
+  let parts: Buffer[] = [];
+  let kept = 0;
+  const flush = () => {
+    const text = Buffer.concat(parts).toString('utf8');
+    parts = [];
+    kept = 0;
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  const keep = (piece: Buffer) => {
+    const room = MAX_LINE - kept;
+    if (room <= 0) return;
+    const cut = piece.length > room ? piece.subarray(0, room) : piece;
+    parts.push(cut);
+    kept += cut.length;
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(10, start); end !== -1; end = chunk.indexOf(10, start)) {
+      keep(chunk.subarray(start, end));
+      yield flush();
+      start = end + 1;
+    }
+    keep(chunk.subarray(start));
+  }
+  if (kept > 0) yield flush();
 }
 
 function detectFormat(line: string): LogFormat {

@@ -353,3 +353,13 @@ describe('when generated logs with planted indicators are hunted', () => {
     expect(slashdot[0]?.where).toMatchObject({ format: 'squid', line: 1, host: '127.0.0.1' });
   });
 });
+
+describe('when a log is one enormous line', () => {
+  it('reads the start of it, bounded, and still finds an indicator there', async () => {
+    const file = join(root, 'one-line.log');
+    await writeFile(file, `GET http://www.evil.invalid/x ${'A'.repeat(3 * 1024 * 1024)}`);
+    const result = await huntLogFiles([file], iocs);
+    expect(result.hits.map((hit) => [hit.where.line, hit.indicator.value])).toEqual([[1, 'evil.invalid']]);
+    expect(result.hits[0]?.where.snippet?.length).toBeLessThan(400);
+  });
+});
