@@ -158,6 +158,21 @@ describe('when a policy file sets the thresholds', () => {
   });
 });
 
+describe('when part of a release cannot be looked at', () => {
+  it('reports the gap, exits 0 by default and 4 with --strict', async () => {
+    const truncated = join(dir, 'ExampleDesk-1.0.2.zip');
+    const bytes = await readFile(release('1.0.2'));
+    await writeFile(truncated, bytes.subarray(0, bytes.length - 100));
+    const lenient = countersign('vet', truncated, '--baseline', release('1.0.1'), '--json');
+    expect(lenient.code).toBe(EXIT.ok);
+    expect((JSON.parse(lenient.stdout) as { gaps: unknown[] }).gaps.length).toBeGreaterThan(0);
+    expect(countersign('vet', truncated, '--baseline', release('1.0.1'), '--strict', '-q').code).toBe(
+      EXIT.incomplete,
+    );
+    expect(countersign('diff', release('1.0.1'), truncated, '--strict', '-q').code).toBe(EXIT.incomplete);
+  });
+});
+
 describe('when diffing two releases', () => {
   it('lists the changed nodes with their new facts and the diff findings', () => {
     const run = countersign(

@@ -17,6 +17,7 @@ export interface VetFlags {
   quiet?: boolean;
   fuzzy?: boolean;
   policy?: string;
+  strict?: boolean;
 }
 
 /** A `--policy` JSON file: thresholds and scores over the defaults. */
@@ -86,6 +87,7 @@ export function registerVetCommand(program: Command): void {
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('-q, --quiet', 'no progress bar')
     .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
+    .option('--strict', `exit ${EXIT.incomplete} when any part of either release could not be looked at`)
     .option(
       '--policy <file>',
       'JSON verdict policy: block/review thresholds, blockScore, reviewScore, countInherited',
@@ -94,6 +96,12 @@ export function registerVetCommand(program: Command): void {
       const result = await runVet(paths, flags.baseline ?? [], flags);
       const color = !flags.output && process.stdout.isTTY === true;
       await emit(flags.json ? renderVetJson(result) : renderVetText(result, { color }), flags.output);
-      if (meetsFailOn(result.verdict.decision, flags.failOn)) process.exitCode = EXIT.findings;
+      setExitCode(result, flags);
     });
+}
+
+/** Findings at `--fail-on` come first: a blocked release exits 1 even when it was also incomplete. */
+export function setExitCode(result: VetResult, flags: VetFlags): void {
+  if (meetsFailOn(result.verdict.decision, flags.failOn)) process.exitCode = EXIT.findings;
+  else if (flags.strict && result.gaps.length > 0) process.exitCode = EXIT.incomplete;
 }

@@ -35,7 +35,10 @@ export interface VetResult {
   readonly diff: TreeDiff;
   /** Diff findings first, then the candidate's node findings (marked when the baseline had them too). */
   readonly findings: readonly VetFinding[];
-  /** The candidate's gaps plus diff rules that failed: what was not looked at. */
+  /**
+   * What was not looked at: the candidate's gaps, the baseline's (a part of the baseline not seen
+   * is a part the diff cannot compare; their node paths name the baseline) and failed diff rules.
+   */
   readonly gaps: readonly CoverageGap[];
   readonly verdict: Verdict;
 }
@@ -101,6 +104,7 @@ export async function vet(
   const root = candScan.nodes[0]?.path;
   const gaps: CoverageGap[] = [
     ...candScan.gaps,
+    ...baseScan.gaps,
     ...judged.failures.map(
       (failure): CoverageGap => ({
         node: failure.path ?? root ?? ('' as CoverageGap['node']),
