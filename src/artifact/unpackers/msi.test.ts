@@ -56,6 +56,14 @@ describe('when an MSI built by wixl is unpacked', () => {
   });
 });
 
+describe('when the MSI carries custom-action code in its Binary table', () => {
+  it('exposes the stream as Binary.<key>, with the bytes build.sh put there', async () => {
+    const result = await collect(msiUnpacker, msiFixtureNode('exampledesk.msi'));
+    const helper = byName(result, 'Binary.SetupHelper');
+    expect(helper?.content?.bytes.toString()).toBe('inert stand-in for a custom action DLL\n');
+  });
+});
+
 describe('when the MSI is signed', () => {
   it('exposes the \\x05DigitalSignature stream as the entry [5]DigitalSignature, as msiinfo extracts it', async () => {
     const result = await collect(msiUnpacker, msiFixtureNode('exampledesk-signed.msi'));
