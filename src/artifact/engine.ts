@@ -355,10 +355,11 @@ class TreeBuilder {
   // ---- containers ----------------------------------------------------------------------------
 
   private async unpack(container: MutableNode, unpacker: Unpacker, source: ContentSource): Promise<void> {
-    container.unpackedBy = unpacker.id;
     const names = new DuplicateNames();
     try {
       for await (const entry of unpacker.unpack(contentView(container, source, this.files), this.context)) {
+        // Only a container that yielded something counts as unpacked (a PE without an embedded zip does not).
+        container.unpackedBy = unpacker.id;
         this.throwIfAborted();
         if (entry.kind === 'directory') continue;
         const unique = names.unique(entry.name);
@@ -386,6 +387,7 @@ class TreeBuilder {
       }
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
+      container.unpackedBy = unpacker.id;
       this.addGap(
         container.path,
         asGapCode(error, 'E_ARCHIVE_CORRUPT'),
