@@ -15,6 +15,8 @@ function countersign(...args: string[]) {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
+    // A home of its own: intel a user imported must not change what these tests see.
+    env: { ...process.env, COUNTERSIGN_HOME: join(dir, 'home') },
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -73,6 +75,33 @@ describe('when a signed DLL hides data in its certificate table', () => {
     };
     expect(inventory.findings).toEqual([]);
     expect(inventory.nodes[0]!.facts).toEqual([]);
+  });
+});
+
+describe('when imported intel names a file inside the release', () => {
+  it('reports an intel finding on that node, and none with --no-intel', async () => {
+    const intelDir = join(dir, 'intel');
+    const readme = 'exampledesk-1.0.0.zip!/ExampleDesk/README.txt';
+    const inventory = JSON.parse(countersign('scan', demo, '--json', '--inventory-only').stdout) as {
+      nodes: Array<{ path: string; digests: { sha256: string } }>;
+    };
+    const sha256 = inventory.nodes.find((node) => node.path === readme)!.digests.sha256;
+    const list = join(dir, 'iocs.txt');
+    await writeFile(list, `# planted for the test\n${sha256}\n`);
+    expect(countersign('intel', 'import', list, '--name', 'planted', '--intel-dir', intelDir).code).toBe(
+      EXIT.ok,
+    );
+
+    const matched = JSON.parse(countersign('scan', demo, '--json', '--intel-dir', intelDir).stdout) as {
+      findings: Array<{ ruleId: string; path: string }>;
+    };
+    expect(matched.findings).toEqual([expect.objectContaining({ ruleId: 'intel.ioc.hash', path: readme })]);
+    const ignored = JSON.parse(
+      countersign('scan', demo, '--json', '--intel-dir', intelDir, '--no-intel').stdout,
+    ) as {
+      findings: unknown[];
+    };
+    expect(ignored.findings).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type { Limits } from '../core/limits.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
+import { loadIntel } from '../intel/store-files.js';
 import { scan } from '../pipeline/scan.js';
 import { type ReportFormat, renderReport } from '../report/index.js';
 import { EXIT } from './exit-codes.js';
@@ -23,6 +24,8 @@ interface ScanFlags {
   maxRatio?: number;
   scratchDir?: string;
   inventoryOnly?: boolean;
+  intel: boolean;
+  intelDir?: string;
 }
 
 export function registerScanCommand(program: Command): void {
@@ -55,6 +58,11 @@ export function registerScanCommand(program: Command): void {
       parsePositiveInt,
     )
     .option('--inventory-only', 'only the tree (types, digests, entropy): no content analyzers, no rules')
+    .option(
+      '--intel-dir <dir>',
+      'intel folder to match against (default: $COUNTERSIGN_HOME/intel or ~/.countersign/intel)',
+    )
+    .option('--no-intel', 'do not match the imported intel (IOCs, OSV, YARA)')
     .option('--scratch-dir <dir>', 'where large unpacked entries are kept during the scan (default: OS temp)')
     .action(async (paths: string[], flags: ScanFlags) => {
       const limits: Partial<Limits> = {
@@ -64,6 +72,11 @@ export function registerScanCommand(program: Command): void {
         ...(flags.maxFileBytes !== undefined ? { maxFileBytes: flags.maxFileBytes } : {}),
         ...(flags.maxRatio !== undefined ? { maxCompressionRatio: flags.maxRatio } : {}),
       };
+      // Imported intel (countersign intel import/load) is matched when there is any.
+      const intel =
+        flags.intel && !flags.inventoryOnly
+          ? await loadIntel(flags.intelDir ? { dir: flags.intelDir } : {})
+          : undefined;
       const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
       const result = await (async () => {
         try {
@@ -71,6 +84,7 @@ export function registerScanCommand(program: Command): void {
             limits,
             digests: flags.digests,
             ...(flags.inventoryOnly ? { analyzers: [], rules: [] } : {}),
+            ...(intel && intel.sources.length > 0 ? { intel } : {}),
             ...(flags.scratchDir ? { scratchParent: flags.scratchDir } : {}),
             ...(progress ? { onProgress: progress.update } : {}),
           });

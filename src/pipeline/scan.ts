@@ -10,8 +10,11 @@ import {
   type ScanStats,
 } from '../core/scan-result.js';
 import { TOOL_VERSION } from '../core/version.js';
+import type { LoadedIntel } from '../intel/store-files.js';
+import { yaraAnalyzer } from '../intel/yara/analyzer.js';
 import { scanRules } from '../rules/catalogue.js';
 import { evaluateRules, type ScanRule } from '../rules/evaluate.js';
+import { matchIntel } from './match-intel.js';
 
 export interface ScanOptions {
   readonly limits?: Partial<Limits>;
@@ -20,6 +23,8 @@ export interface ScanOptions {
   readonly unpackers?: readonly Unpacker[];
   readonly analyzers?: readonly Analyzer[];
   readonly rules?: readonly ScanRule[];
+  /** Loaded intel: YARA rules run as an analyzer; IOCs and OSV records are matched afterwards. */
+  readonly intel?: LoadedIntel;
   readonly scratchParent?: string;
   readonly onProgress?: (progress: TreeProgress) => void;
   readonly signal?: AbortSignal;
@@ -38,7 +43,10 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
   const tree = await buildTree(inputs, {
     limits,
     unpackers: options.unpackers ?? defaultUnpackers(),
-    analyzers: options.analyzers ?? defaultAnalyzers(),
+    analyzers: [
+      ...(options.analyzers ?? defaultAnalyzers()),
+      ...(options.intel?.yara ? [yaraAnalyzer(options.intel.yara)] : []),
+    ],
     digestAlgorithms,
     ...(options.scratchParent ? { scratchParent: options.scratchParent } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -66,7 +74,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
     gaps: gaps.length,
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
-  return {
+  const result: ScanResult = {
     schemaVersion: SCAN_REPORT_SCHEMA_VERSION,
     tool: { name: 'countersign', version: TOOL_VERSION },
     startedAt: startedAt.toISOString(),
@@ -79,4 +87,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
     findings,
     stats,
   };
+  if (!options.intel) return result;
+  // Intel findings come after the scan rules, judged over the finished tree (digests included).
+  return { ...result, findings: [...result.findings, ...matchIntel(result, options.intel)] };
 }
