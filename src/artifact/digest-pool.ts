@@ -15,8 +15,8 @@ import {
 } from './content-digest.js';
 import type { DigestRequest } from './digest-worker.js';
 
-/** Below this, hashing on the main thread is cheaper than a message round trip. */
-const INLINE_BYTES = 16 * 1024;
+/** Below this, hashing on the main thread is cheaper than batching it to a worker (the main thread is the scarce one). */
+const INLINE_BYTES = 2 * 1024;
 /** Bytes posted to one worker and not yet hashed; past this, producers wait (bounded memory). */
 const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
