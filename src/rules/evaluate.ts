@@ -33,7 +33,8 @@ export function fingerprintOf(ruleId: string, path: NodePath, evidence: readonly
   return createHash('sha256').update(`${ruleId}\n${path}\n${anchors}`).digest('hex').slice(0, 32);
 }
 
-function toFinding<In>(
+/** One finding: the rule's advisory fields plus this instance, with its stable fingerprint. */
+export function toFinding<In>(
   rule: RuleDef<In>,
   instance: { path: NodePath; message: string; evidence: Evidence[] },
 ): Finding {

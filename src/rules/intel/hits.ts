@@ -2,7 +2,7 @@ import type { Evidence, Finding, RuleDef } from '../../core/findings.js';
 import type { ScanNode } from '../../core/scan-result.js';
 import type { IocMatch } from '../../intel/ioc/match.js';
 import type { OsvMatch } from '../../intel/osv/match.js';
-import { fingerprintOf } from '../evaluate.js';
+import { toFinding } from '../evaluate.js';
 
 /** An npm (or other) package of the node that an OSV record names, and why it matched. */
 export interface OsvHit {
@@ -38,19 +38,7 @@ export function evaluateIntelRules(
   for (const rule of rules) {
     for (const input of inputs) {
       for (const instance of rule.evaluate(input)) {
-        findings.push({
-          ruleId: rule.id,
-          ruleVersion: rule.version,
-          identifies: rule.identifies,
-          title: rule.title,
-          severity: rule.severity,
-          confidence: rule.confidence,
-          path: instance.path,
-          message: instance.message,
-          evidence: instance.evidence,
-          references: rule.references,
-          fingerprint: fingerprintOf(rule.id, instance.path, instance.evidence),
-        });
+        findings.push(toFinding(rule, instance));
       }
     }
   }
