@@ -2,7 +2,14 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ByteRange, ContentView, NodeHead, NodeView } from '../core/plugin.js';
-import { clampRange } from './memory-node.js';
+
+/** Clamps a requested range to a node of `size` bytes. */
+export function clampRange(size: number, range?: ByteRange): { start: number; end: number } {
+  if (!range) return { start: 0, end: size };
+  const start = Math.min(Math.max(0, range.offset), size);
+  const end = Math.min(size, start + Math.max(0, range.length));
+  return { start, end };
+}
 
 /**
  * Where a node's bytes live: a range of a file on disk (an input, or a scratch file holding an
@@ -62,7 +69,8 @@ export class OpenFiles {
   }
 }
 
-async function readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+/** Reads a file range asynchronously; fewer bytes when the file ends first. */
+export async function readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(length);

@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +12,7 @@ import {
   type PartialDigest,
   withSha256,
 } from './content-digest.js';
+import { readFileRange } from './content-source.js';
 import type { DigestRequest } from './digest-worker.js';
 
 /** Below this, hashing on the main thread is cheaper than batching it to a worker (the main thread is the scarce one). */
@@ -56,19 +56,6 @@ export interface StreamDigest {
   finish(): Promise<ContentDigest>;
   /** Drops the digest (the stream failed). */
   abort(): void;
-}
-
-async function readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, offset);
-    if (bytesRead < length)
-      throw new CountersignError('E_INPUT_UNREADABLE', `${path}: unexpected end of file`);
-    return buffer;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -188,7 +175,12 @@ export class DigestPool {
    * out by cost, and the histogram, which adds up, is cut where it balances the two shares.
    */
   async digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
-    if (length <= INLINE_BYTES) return digestBytes(await readRange(path, offset, length), this.algorithms);
+    if (length <= INLINE_BYTES) {
+      const bytes = await readFileRange(path, offset, length);
+      if (bytes.length < length)
+        throw new CountersignError('E_INPUT_UNREADABLE', `${path}: unexpected end of file`);
+      return digestBytes(bytes, this.algorithms);
+    }
     if (length < SPLIT_BYTES || this.size < 2) {
       const part = await this.request(this.leastLoaded(), {
         op: 'file',

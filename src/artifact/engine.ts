@@ -408,17 +408,7 @@ class TreeBuilder {
     const limits = this.options.limits;
     const depth = container.depth + 1;
     const declared = entry.declaredSize;
-    const base = {
-      path,
-      parent: container.path,
-      budget: container.budget,
-      depth,
-      name: entry.name,
-      entryKind: 'file' as const,
-      flags,
-      facts: [],
-      ...(entry.mtime && !Number.isNaN(entry.mtime.getTime()) ? { mtime: entry.mtime.toISOString() } : {}),
-    };
+    const base = entryNodeBase(container, entry, path, flags);
     const recordUnread = (code: ErrorCode, message: string, size = declared ?? 0) => {
       this.addNode({ ...base, size, type: 'binary', head: NO_BYTES });
       this.addGap(path, code, code.startsWith('E_ARTIFACT') ? 'limit' : 'unpack', message, unpackerId);
@@ -584,17 +574,7 @@ class TreeBuilder {
     flags: NodeFlag[],
     unpackerId: string,
   ): Promise<void> {
-    const base = {
-      path,
-      parent: container.path,
-      budget: container.budget,
-      depth: container.depth + 1,
-      name: entry.name,
-      entryKind: 'file' as const,
-      flags,
-      facts: [],
-      ...(entry.mtime && !Number.isNaN(entry.mtime.getTime()) ? { mtime: entry.mtime.toISOString() } : {}),
-    };
+    const base = entryNodeBase(container, entry, path, flags);
     const containerLength = sourceLength(containerSource);
     if (range.offset < 0 || range.length < 0 || range.offset + range.length > containerLength) {
       this.addNode({ ...base, size: range.length, type: 'binary', head: NO_BYTES });
@@ -821,6 +801,21 @@ class TreeBuilder {
       current,
     });
   }
+}
+
+/** The fields every node made from a file entry shares, whatever becomes of its content. */
+function entryNodeBase(container: MutableNode, entry: ArchiveEntry, path: NodePath, flags: NodeFlag[]) {
+  return {
+    path,
+    parent: container.path,
+    budget: container.budget,
+    depth: container.depth + 1,
+    name: entry.name,
+    entryKind: 'file' as const,
+    flags,
+    facts: [],
+    ...(entry.mtime && !Number.isNaN(entry.mtime.getTime()) ? { mtime: entry.mtime.toISOString() } : {}),
+  };
 }
 
 /** A plugin's cheap check must not take the walk down. */
