@@ -5,9 +5,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Collected, collect, within } from '../../../test/fixtures/archives/harness.js';
+import {
+  type Collected,
+  collect,
+  positions,
+  untypedError,
+  within,
+} from '../../../test/fixtures/archives/harness.js';
 import { msiFixtureBytes, msiFixtures } from '../../../test/fixtures/msi/reference.js';
-import { isCountersignError } from '../../core/errors.js';
 import type { Unpacker } from '../../core/plugin.js';
 import { memoryNode } from '../memory-node.js';
 import { cabUnpacker } from './cab.js';
@@ -22,20 +27,6 @@ const DEADLINE_MS = 10_000;
 
 function unpackerFor(name: string): Unpacker {
   return name.endsWith('.msi') ? msiUnpacker : cabUnpacker;
-}
-
-function positions(size: number, most: number): number[] {
-  const stride = Math.max(1, Math.ceil(size / most));
-  const result: number[] = [];
-  for (let at = 0; at < size; at += stride) result.push(at);
-  return result;
-}
-
-function untypedError(outcome: Collected): string | undefined {
-  const errors: unknown[] = [outcome.error];
-  for (const item of outcome.entries) errors.push(item.openError, item.content?.error, item.entry.problem);
-  const bad = errors.find((error) => error !== undefined && !isCountersignError(error));
-  return bad === undefined ? undefined : String(bad instanceof Error ? `${bad.name}: ${bad.message}` : bad);
 }
 
 async function drive(unpacker: Unpacker, bytes: Uint8Array, label: string): Promise<Collected> {

@@ -11,9 +11,10 @@ import {
   collect,
   FIXTURE_DIR,
   fixtureBytes,
+  positions,
+  untypedError,
   within,
 } from '../../../test/fixtures/archives/harness.js';
-import { isCountersignError } from '../../core/errors.js';
 import type { Unpacker } from '../../core/plugin.js';
 import { detectType } from '../../formats/magic.js';
 import { memoryNode } from '../memory-node.js';
@@ -36,21 +37,6 @@ function unpackerFor(name: string, bytes: Uint8Array): Unpacker {
   );
   if (!unpacker) throw new Error(`no unpacker for fixture ${name} (${type})`);
   return unpacker;
-}
-
-function positions(size: number, most: number): number[] {
-  const stride = Math.max(1, Math.ceil(size / most));
-  const result: number[] = [];
-  for (let at = 0; at < size; at += stride) result.push(at);
-  return result;
-}
-
-/** Every error anywhere in the outcome is typed. Returns a description of the first that is not. */
-function untypedError(outcome: Collected): string | undefined {
-  const errors: unknown[] = [outcome.error];
-  for (const item of outcome.entries) errors.push(item.openError, item.content?.error, item.entry.problem);
-  const bad = errors.find((error) => error !== undefined && !isCountersignError(error));
-  return bad === undefined ? undefined : String(bad instanceof Error ? `${bad.name}: ${bad.message}` : bad);
 }
 
 async function drive(unpacker: Unpacker, bytes: Uint8Array, label: string): Promise<Collected> {
