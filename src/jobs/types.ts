@@ -1,0 +1,64 @@
+/**
+ * The job contract (issue 7): vetting and imports run as jobs. With SQLite an in-process queue runs
+ * them in the server process; with PostgreSQL pg-boss spreads them over `countersign worker`
+ * processes on many machines. Handlers must be idempotent (a job killed mid-way is retried): they
+ * store results under the job's key, and the store keeps one result per key.
+ */
+
+export const JOB_NAMES = ['vet-release', 'import-intel'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface VetReleaseJob {
+  readonly releaseId: string;
+  /** Overrides the product's trusted release. */
+  readonly baselineReleaseId?: string;
+}
+export interface ImportIntelJob {
+  /** sha256 of the uploaded intel file in the blob store. */
+  readonly sha256: string;
+  readonly name: string;
+  readonly format: string;
+}
+export interface JobPayloads {
+  readonly 'vet-release': VetReleaseJob;
+  readonly 'import-intel': ImportIntelJob;
+}
+
+export const JOB_STATES = ['queued', 'active', 'completed', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobStatus {
+  readonly id: string;
+  readonly name: JobName;
+  readonly state: JobState;
+  readonly attempts: number;
+  readonly error?: string;
+  readonly createdAt: string;
+  readonly finishedAt?: string;
+}
+
+export interface JobContext {
+  readonly jobId: string;
+  /** Stable across retries of the same job: the idempotency key handlers store results under. */
+  readonly key: string;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+}
+
+export type JobHandler<N extends JobName> = (payload: JobPayloads[N], context: JobContext) => Promise<void>;
+
+export interface JobQueue {
+  readonly kind: 'in-process' | 'pg-boss';
+  start(): Promise<void>;
+  /** Returns the job id; the same singletonKey while a job is queued or active returns that job. */
+  enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options?: { singletonKey?: string },
+  ): Promise<string>;
+  /** Registers a handler and starts consuming (a server with SQLite, or a worker process). */
+  work<N extends JobName>(name: N, handler: JobHandler<N>, options?: { concurrency?: number }): Promise<void>;
+  status(jobId: string): Promise<JobStatus | undefined>;
+  /** Graceful: stop taking jobs, let running ones finish within the grace period, requeue the rest. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
