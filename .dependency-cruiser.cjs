@@ -50,6 +50,20 @@ module.exports = {
       to: { path: '^src/(cli|server)/' },
     },
     {
+      name: 'store-is-storage',
+      comment: 'store/ keeps records; it never runs the pipeline, the queue or the shells',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(pipeline|jobs|server|cli|artifact|analyzers|rules|formats)/' },
+    },
+    {
+      name: 'jobs-below-shells',
+      comment: 'jobs/ run pipeline use cases; the server and the CLI start them, never the reverse',
+      severity: 'error',
+      from: { path: '^src/jobs/' },
+      to: { path: '^src/(server|cli)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -1,8 +1,8 @@
+import type { Decision } from '../core/decision.js';
 import type { Finding } from '../core/findings.js';
 import { CONFIDENCES, type Confidence, type Severity, severityRank } from '../core/severity.js';
 
-export const DECISIONS = ['pass', 'review', 'block'] as const;
-export type Decision = (typeof DECISIONS)[number];
+export { DECISIONS, type Decision } from '../core/decision.js';
 
 /** Where a vet finding comes from: the diff, a node rule new in this release, or one the baseline had too. */
 export type FindingOrigin = 'diff' | 'candidate' | 'inherited';

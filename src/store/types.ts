@@ -7,7 +7,7 @@
  * Every mutating method takes an `Actor` and writes one audit entry in the same transaction, so a
  * change without its audit line cannot exist.
  */
-import type { Decision } from '../pipeline/vet-verdict.js';
+import type { Decision } from '../core/decision.js';
 
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
