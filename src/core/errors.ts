@@ -34,6 +34,15 @@ export const ERROR_CODES = [
   // plugins and internals
   'E_PLUGIN_FAILED',
   'E_INTERNAL',
+  // HTTP API (server/): the `code` of application/problem+json responses
+  'E_API_BAD_REQUEST',
+  'E_API_VALIDATION',
+  'E_API_UNAUTHORIZED',
+  'E_API_FORBIDDEN',
+  'E_API_NOT_FOUND',
+  'E_API_CONFLICT',
+  'E_API_UNSUPPORTED_MEDIA_TYPE',
+  'E_API_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
