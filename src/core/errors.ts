@@ -43,6 +43,13 @@ export const ERROR_CODES = [
   'E_API_CONFLICT',
   'E_API_UNSUPPORTED_MEDIA_TYPE',
   'E_API_UNAVAILABLE',
+  // store, blobs and uploads (issue 7)
+  'E_STORE_URL_INVALID',
+  'E_STORE_NOT_FOUND', // a referenced record (release, product, user...) does not exist
+  'E_STORE_CONFLICT', // a unique key is taken (same version of a product, same file name in a release)
+  'E_STORE_UNAVAILABLE',
+  'E_UPLOAD_TOO_LARGE',
+  'E_BLOB_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
