@@ -146,6 +146,13 @@ interface DirectoryEntry {
   readonly child: number;
   readonly start: number;
   readonly size: number;
+  /** The raw metadata fields the MSI signature's extended digest covers. */
+  readonly clsid: Uint8Array;
+  readonly stateBits: Uint8Array;
+  readonly creationTime: Uint8Array;
+  readonly modifiedTime: Uint8Array;
+  /** The size field's low 32 bits, as stored (version 3 files use only these). */
+  readonly sizeLow: number;
 }
 
 function readDirectory(file: CompoundFile, version: number): DirectoryEntry[] {
@@ -171,13 +178,23 @@ function readDirectory(file: CompoundFile, version: number): DirectoryEntry[] {
       child: view.getUint32(at + 0x4c, true),
       start: view.getUint32(at + 0x74, true),
       size: high * 0x100000000 + low,
+      clsid: raw.subarray(at + 0x50, at + 0x60),
+      stateBits: raw.subarray(at + 0x60, at + 0x64),
+      creationTime: raw.subarray(at + 0x64, at + 0x6c),
+      modifiedTime: raw.subarray(at + 0x6c, at + 0x74),
+      sizeLow: low,
     });
   }
   return entries;
 }
 
-/** Reads every stream of the compound file in `bytes`. */
-export function readCompoundFile(bytes: Uint8Array): CompoundStream[] {
+interface OpenedCompoundFile {
+  readonly directory: readonly DirectoryEntry[];
+  readonly root: DirectoryEntry;
+  readStream(entry: DirectoryEntry, what: string): Uint8Array;
+}
+
+function openCompoundFile(bytes: Uint8Array): OpenedCompoundFile {
   if (bytes.length < HEADER_BYTES) throw truncated(`${bytes.length} bytes, shorter than the 512-byte header`);
   if (!isCompoundFile(bytes)) throw malformed('no compound file signature');
   const file = new CompoundFile(bytes);
@@ -235,6 +252,12 @@ export function readCompoundFile(bytes: Uint8Array): CompoundStream[] {
     return data.subarray(0, entry.size);
   };
 
+  return { directory, root, readStream };
+}
+
+/** Reads every stream of the compound file in `bytes`. */
+export function readCompoundFile(bytes: Uint8Array): CompoundStream[] {
+  const { directory, root, readStream } = openCompoundFile(bytes);
   // Walk the storage tree without recursion: each storage's children form a tree of siblings.
   const streams: CompoundStream[] = [];
   const visited = new Set<number>();
@@ -254,4 +277,66 @@ export function readCompoundFile(bytes: Uint8Array): CompoundStream[] {
     }
   }
   return streams;
+}
+
+/** One directory entry of the storage tree, with the metadata fields signatures cover. */
+export interface CompoundEntry {
+  /** Raw (undecoded) UTF-16 name; the root's is `Root Entry`. */
+  readonly name: string;
+  readonly kind: 'root' | 'storage' | 'stream';
+  /** 16 bytes; all zero for streams. */
+  readonly clsid: Uint8Array;
+  readonly stateBits: Uint8Array;
+  /** FILETIMEs, 8 bytes each, as stored. */
+  readonly creationTime: Uint8Array;
+  readonly modifiedTime: Uint8Array;
+  /** The size field's low 32 bits, as stored. */
+  readonly declaredSize: number;
+  /** A stream's content (empty for storages). */
+  readonly bytes: Uint8Array;
+  /** A storage's (or the root's) children, in directory order (unsorted). */
+  readonly children: readonly CompoundEntry[];
+}
+
+/**
+ * The compound file's storage tree with each entry's metadata: what the MSI Authenticode digest
+ * (content in name order, then each storage's CLSID; with MsiDigitalSignatureEx, names, sizes,
+ * state bits and times too) is computed over. Entries other than storages and streams are left out.
+ */
+export function readCompoundTree(bytes: Uint8Array): CompoundEntry {
+  const { directory, root, readStream } = openCompoundFile(bytes);
+  const visited = new Set<number>();
+  const toEntry = (entry: DirectoryEntry, kind: CompoundEntry['kind'], bytes: Uint8Array) => ({
+    name: entry.name,
+    kind,
+    clsid: entry.clsid,
+    stateBits: entry.stateBits,
+    creationTime: entry.creationTime,
+    modifiedTime: entry.modifiedTime,
+    declaredSize: entry.sizeLow,
+    bytes,
+    children: [] as CompoundEntry[],
+  });
+  const top = toEntry(root, 'root', new Uint8Array(0));
+  // Without recursion, as in readCompoundFile: each pending id is a sibling tree under `parent`.
+  const pending: Array<{ id: number; parent: { children: CompoundEntry[] }; depth: number }> = [
+    { id: root.child, parent: top, depth: 0 },
+  ];
+  while (pending.length > 0) {
+    const { id, parent, depth } = pending.pop() as (typeof pending)[number];
+    if (id === NO_STREAM) continue;
+    const entry = directory[id];
+    if (!entry) throw malformed(`directory entry ${id} does not exist (${directory.length} entries)`);
+    if (visited.has(id)) throw malformed(`directory entry ${id} is reached twice (a loop in the tree)`);
+    visited.add(id);
+    pending.push({ id: entry.left, parent, depth }, { id: entry.right, parent, depth });
+    if (entry.type === TYPE_STREAM) {
+      parent.children.push(toEntry(entry, 'stream', readStream(entry, `stream ${entry.name}`)));
+    } else if (entry.type === TYPE_STORAGE && depth < MAX_STORAGE_DEPTH) {
+      const storage = toEntry(entry, 'storage', new Uint8Array(0));
+      parent.children.push(storage);
+      pending.push({ id: entry.child, parent: storage, depth: depth + 1 });
+    }
+  }
+  return top;
 }
