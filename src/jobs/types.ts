@@ -43,6 +43,8 @@ export interface JobContext {
   readonly key: string;
   readonly attempt: number;
   readonly signal: AbortSignal;
+  /** How many attempts the queue allows; `attempt === maxAttempts` is the last (added: optional). */
+  readonly maxAttempts?: number;
 }
 
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], context: JobContext) => Promise<void>;
@@ -62,3 +64,36 @@ export interface JobQueue {
   /** Graceful: stop taking jobs, let running ones finish within the grace period, requeue the rest. */
   stop(options?: { graceMs?: number }): Promise<void>;
 }
+
+// --- additions by the jobs implementation (additive only) -------------------------------------------
+
+/**
+ * What a queue reports as it works, so the shell that owns the terminal can log it (the library
+ * never prints). `requeued` is a job given back unfinished at a stop; `retrying` a failed attempt
+ * that will run again after `delayMs`.
+ */
+export type JobEvent =
+  | { readonly type: 'started'; readonly jobId: string; readonly name: JobName; readonly attempt: number }
+  | { readonly type: 'completed'; readonly jobId: string; readonly name: JobName; readonly attempt: number }
+  | {
+      readonly type: 'retrying';
+      readonly jobId: string;
+      readonly name: JobName;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: string;
+    }
+  | {
+      readonly type: 'failed';
+      readonly jobId: string;
+      readonly name: JobName;
+      readonly attempt: number;
+      readonly error: string;
+    }
+  | { readonly type: 'requeued'; readonly jobId: string; readonly name: JobName }
+  | { readonly type: 'error'; readonly error: string };
+
+export type JobEventListener = (event: JobEvent) => void;
+
+/** Attempts per job unless a queue is told otherwise: the first run and two retries. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
