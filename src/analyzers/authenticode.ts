@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { toCountersignError } from '../core/errors.js';
 import type { Analyzer, AnalyzerResult, NodeHead, NodeView, PluginContext } from '../core/plugin.js';
 import type {
@@ -77,9 +78,14 @@ function toFacts(
 /** Builds the Authenticode analyzer with a trust store; see `authenticodeAnalyzer` for the default. */
 export function createAuthenticodeAnalyzer(options: AuthenticodeAnalyzerOptions = {}): Analyzer {
   const trustAnchors = options.trustAnchors ?? [];
+  const anchorsDigest = createHash('sha256');
+  for (const anchor of trustAnchors) anchorsDigest.update(createHash('sha256').update(anchor).digest());
+  const anchorsKey = anchorsDigest.digest('hex');
   return {
     id: 'analyzer/authenticode',
     version: 1,
+    // Validity is judged on a day against a trust store: a cached verdict lasts until either changes.
+    cacheKey: () => `${anchorsKey}:${(options.now?.() ?? new Date()).toISOString().slice(0, 10)}`,
     accepts(node: NodeHead): boolean {
       return node.type === 'pe';
     },

@@ -45,6 +45,8 @@ function skippedGap(skipped: readonly SkippedEntry[], total: number): GapInput {
 export const lockfileAnalyzer: Analyzer = {
   id: 'analyzer/lockfile',
   version: 1,
+  cacheKey: () => '',
+  readsPath: true,
   accepts(node: NodeHead): boolean {
     return isLockfileName(fileNameOf(node));
   },

@@ -153,6 +153,8 @@ const OVERLAY_HEAD_BYTES = 16;
 export const peAnalyzer: Analyzer = {
   id: 'analyzer/pe',
   version: 1,
+  // Depends on the bytes alone.
+  cacheKey: () => '',
   accepts(node: NodeHead): boolean {
     return node.type === 'pe';
   },

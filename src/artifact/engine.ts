@@ -10,12 +10,16 @@ import type { Fact } from '../core/facts.js';
 import type { Limits } from '../core/limits.js';
 import { childPath, type NodePath, rootPath } from '../core/node-path.js';
 import type {
+  AnalysisCache,
+  AnalysisCacheKey,
   Analyzer,
+  AnalyzerResult,
   ArchiveEntry,
   ByteRange,
   EntryKind,
   GapInput,
   NodeHead,
+  NodeView,
   PluginContext,
   Unpacker,
 } from '../core/plugin.js';
@@ -38,6 +42,8 @@ export interface TreeOptions {
   readonly unpackers: readonly Unpacker[];
   readonly analyzers: readonly Analyzer[];
   readonly digestAlgorithms: readonly DigestAlgorithm[];
+  /** Facts of contents seen before, by digest and analyzer (see `Analyzer.cacheKey`). */
+  readonly analysisCache?: AnalysisCache;
   /** Parent folder of the scan's scratch folder (default: the OS temp folder). */
   readonly scratchParent?: string;
   readonly onProgress?: (progress: TreeProgress) => void;
@@ -283,6 +289,22 @@ class TreeBuilder {
 
   // ---- one node's content: digest, analyzers, unpacker -----------------------------------------
 
+  /** Runs one analyzer, or takes what it said about the same bytes before. */
+  private async analyze(analyzer: Analyzer, view: NodeView): Promise<AnalyzerResult> {
+    const cache = this.options.analysisCache;
+    if (!cache || !analyzer.cacheKey || analyzer.readsPath) return analyzer.analyze(view, this.context);
+    const key: AnalysisCacheKey = {
+      sha256: view.sha256,
+      name: view.name,
+      analyzer: `${analyzer.id}@${analyzer.version}:${analyzer.cacheKey()}`,
+    };
+    const cached = await cache.get(key);
+    if (cached) return cached;
+    const result = await analyzer.analyze(view, this.context);
+    await cache.put(key, result);
+    return result;
+  }
+
   private async processContent(node: MutableNode, source: ContentSource, digest: Promise<ContentDigest>) {
     // Plugins get a snapshot; the node record itself keeps no bytes (a tree of 200k nodes would
     // otherwise hold 200k heads, and through them the content buffers they are slices of).
@@ -306,7 +328,7 @@ class TreeBuilder {
         const view = nodeView(head, source, result.digests.sha256, this.files);
         for (const analyzer of analyzers) {
           try {
-            const { facts, gaps } = await analyzer.analyze(view, this.context);
+            const { facts, gaps } = await this.analyze(analyzer, view);
             node.facts.push(...facts);
             for (const gap of gaps) this.addGapInput(node.path, analyzer.id, gap);
           } catch (error) {

@@ -56,6 +56,18 @@ export interface Analyzer {
   readonly id: `analyzer/${string}`;
   /** Bumped when the meaning of the output changes; part of the cache key. */
   readonly version: number;
+  /**
+   * Opts the analyzer into the caches: what, besides the bytes, the entry name and the node's place
+   * in the tree, its output depends on (configuration such as trust anchors, the day a validity
+   * was judged on). Analyzers whose output depends on anything else (rules loaded at run time, the
+   * network) must leave it out: they are never cached, and a scan that runs them is not either.
+   */
+  readonly cacheKey?: () => string;
+  /**
+   * The output depends on the node's path, not only on its bytes and entry name (a lockfile's
+   * place in a project): cached only as part of a whole tree, never per content digest.
+   */
+  readonly readsPath?: boolean;
   accepts(node: NodeHead): boolean;
   analyze(node: NodeView, ctx: PluginContext): Promise<AnalyzerResult>;
 }
@@ -99,4 +111,22 @@ export interface Unpacker {
    * container and keeps every entry already yielded.
    */
   unpack(node: ContentView, ctx: PluginContext): AsyncIterable<ArchiveEntry>;
+}
+
+/**
+ * What one analyzer said about one content, so that the same bytes are not analysed twice
+ * (vetting N+1 against N re-reads N's unchanged files). The key names the bytes (sha256), the
+ * entry's own name (the JS analyzer picks its parser by extension) and the analyzer with its
+ * version and configuration. Analyzers that read more of the path must not opt in.
+ */
+export interface AnalysisCacheKey {
+  readonly sha256: string;
+  readonly name: string;
+  /** `analyzer/js@3:<cacheKey()>` */
+  readonly analyzer: string;
+}
+
+export interface AnalysisCache {
+  get(key: AnalysisCacheKey): AnalyzerResult | undefined | Promise<AnalyzerResult | undefined>;
+  put(key: AnalysisCacheKey, result: AnalyzerResult): void | Promise<void>;
 }

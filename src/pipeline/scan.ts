@@ -14,6 +14,7 @@ import type { LoadedIntel } from '../intel/store-files.js';
 import { yaraAnalyzer } from '../intel/yara/analyzer.js';
 import { scanRules } from '../rules/catalogue.js';
 import { evaluateRules, type ScanRule } from '../rules/evaluate.js';
+import type { ScanCache } from './cache/scan-cache.js';
 import { matchIntel } from './match-intel.js';
 
 export interface ScanOptions {
@@ -26,6 +27,8 @@ export interface ScanOptions {
   /** Loaded intel: YARA rules run as an analyzer; IOCs and OSV records are matched afterwards. */
   readonly intel?: LoadedIntel;
   readonly scratchParent?: string;
+  /** Trees and analyzer results seen before (see `openScanCache`); none by default. */
+  readonly cache?: ScanCache;
   readonly onProgress?: (progress: TreeProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -40,18 +43,27 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
   const startedAt = new Date();
   const limits = resolveLimits(options.limits);
   const digestAlgorithms = options.digests ?? DEFAULT_DIGESTS;
-  const tree = await buildTree(inputs, {
-    limits,
-    unpackers: options.unpackers ?? defaultUnpackers(),
-    analyzers: [
-      ...(options.analyzers ?? defaultAnalyzers()),
-      ...(options.intel?.yara ? [yaraAnalyzer(options.intel.yara)] : []),
-    ],
-    digestAlgorithms,
-    ...(options.scratchParent ? { scratchParent: options.scratchParent } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const unpackers = options.unpackers ?? defaultUnpackers();
+  const analyzers = [
+    ...(options.analyzers ?? defaultAnalyzers()),
+    ...(options.intel?.yara ? [yaraAnalyzer(options.intel.yara)] : []),
+  ];
+  const cache = options.cache;
+  const treeKey = await cache?.trees.keyOf(inputs, { limits, digestAlgorithms, unpackers, analyzers });
+  let tree = treeKey ? await cache?.trees.get(treeKey, inputs) : undefined;
+  if (!tree) {
+    tree = await buildTree(inputs, {
+      limits,
+      unpackers,
+      analyzers,
+      digestAlgorithms,
+      ...(cache ? { analysisCache: cache.analysis } : {}),
+      ...(options.scratchParent ? { scratchParent: options.scratchParent } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (treeKey && !options.signal?.aborted) await cache?.trees.put(treeKey, tree);
+  }
   const { findings, failures } = evaluateRules(options.rules ?? scanRules(), tree.nodes);
   const gaps = [
     ...tree.gaps,

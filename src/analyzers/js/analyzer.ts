@@ -40,6 +40,8 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
   return {
     id: 'analyzer/js-capabilities',
     version: 1,
+    // The bytes, the name (parser by extension) and these settings.
+    cacheKey: () => JSON.stringify({ maxParseBytes, limits }),
     accepts(node: NodeHead): boolean {
       return node.type === 'javascript' || node.type === 'typescript';
     },
