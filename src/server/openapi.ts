@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,20 +38,23 @@ export async function generateOpenApi(): Promise<unknown> {
   return document;
 }
 
-/** Stable text: two-space JSON with a final newline, as committed. */
 export function openApiText(document: unknown): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-export async function readCheckedInOpenApi(): Promise<string> {
-  return readFile(CHECKED_IN_OPENAPI, 'utf8');
+export async function readCheckedInOpenApi(): Promise<unknown> {
+  return JSON.parse(await readFile(CHECKED_IN_OPENAPI, 'utf8'));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const text = openApiText(await generateOpenApi());
   if (process.argv.includes('--write')) {
     await mkdir(dirname(fileURLToPath(CHECKED_IN_OPENAPI)), { recursive: true });
-    await writeFile(CHECKED_IN_OPENAPI, text);
-    process.stderr.write(`wrote ${CHECKED_IN_OPENAPI.pathname}\n`);
+    const file = fileURLToPath(CHECKED_IN_OPENAPI);
+    await writeFile(file, text);
+    // Committed files follow the repository's formatter (the drift test compares parsed JSON).
+    const biome = spawnSync('npx', ['biome', 'format', '--write', file], { stdio: 'inherit' });
+    if (biome.status !== 0) process.exitCode = 1;
+    process.stderr.write(`wrote ${file}\n`);
   } else process.stdout.write(text);
 }
