@@ -8,6 +8,7 @@ import { loadIntel } from '../intel/store-files.js';
 import { readYaraSources } from '../intel/yara/compile.js';
 import { type HuntHit, type HuntResult, huntFiles, huntLogFiles } from '../pipeline/hunt.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/hunt-logs.js';
+import { renderSarif, toHuntSarif } from '../report/sarif.js';
 import { EXIT } from './exit-codes.js';
 import { createProgressBar } from './progress.js';
 
@@ -113,7 +114,7 @@ export function registerHuntCommand(program: Command): void {
         format === 'json'
           ? `${JSON.stringify({ tool: { name: 'countersign', version: TOOL_VERSION }, ...result }, null, 2)}\n`
           : format === 'sarif'
-            ? `${JSON.stringify(huntSarif(result), null, 2)}\n`
+            ? renderSarif(toHuntSarif(result))
             : huntText(result);
       if (flags.output) await writeFile(flags.output, report);
       else process.stdout.write(report);
@@ -160,60 +161,4 @@ export function huntText(result: HuntResult): string {
     for (const gap of result.gaps.slice(0, 50)) lines.push(`  ${gap.node}: ${gap.message} [${gap.code}]`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** SARIF 2.1.0: one rule per indicator type, one result per hit, located by line or byte range. */
-export function huntSarif(result: HuntResult): unknown {
-  const types = [...new Set(result.hits.map((hit) => hit.indicator.type))].sort();
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'countersign',
-            version: TOOL_VERSION,
-            informationUri: 'https://github.com/countersign',
-            rules: types.map((type) => ({
-              id: `hunt.${type}`,
-              name: `hunt-${type}`,
-              shortDescription: {
-                text: type === 'yara' ? 'YARA rule match' : `${type} indicator of compromise`,
-              },
-            })),
-          },
-        },
-        results: result.hits.map((hit) => ({
-          ruleId: `hunt.${hit.indicator.type}`,
-          ruleIndex: types.indexOf(hit.indicator.type),
-          level: 'error',
-          message: {
-            text: `${hit.indicator.type} ${hit.indicator.original} from ${hit.source.name}${hit.source.location ? ` ${hit.source.location}` : ''} (${hit.how}): ${hit.observed}`,
-          },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: hit.where.file },
-                ...(hit.where.line !== undefined
-                  ? { region: { startLine: hit.where.line } }
-                  : hit.where.offset !== undefined && !hit.where.node?.includes('!/')
-                    ? { region: { byteOffset: hit.where.offset, byteLength: hit.where.length ?? 0 } }
-                    : {}),
-              },
-              ...(hit.where.node
-                ? { logicalLocations: [{ fullyQualifiedName: hit.where.node, kind: 'module' }] }
-                : {}),
-            },
-          ],
-          properties: {
-            indicator: hit.indicator,
-            source: hit.source,
-            ...(hit.where.time ? { time: hit.where.time } : {}),
-            ...(hit.where.host ? { host: hit.where.host } : {}),
-          },
-        })),
-      },
-    ],
-  };
 }
