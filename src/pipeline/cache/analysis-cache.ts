@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AnalysisCache, AnalysisCacheKey, AnalyzerResult } from '../../core/plugin.js';
+import { codeFingerprint } from './code-fingerprint.js';
 
 /**
  * The analysis cache on disk: one SQLite file (better-sqlite3, WAL) of analyzer results keyed by
@@ -15,6 +16,8 @@ export class SqliteAnalysisCache implements AnalysisCache {
   private readonly db: Database.Database;
   private readonly select: Database.Statement<[string, string, string], { result: string }>;
   private readonly insert: Database.Statement<[string, string, string, string, string]>;
+  /** Rows written by other code are dropped on open (see codeFingerprint). */
+  private readonly code = codeFingerprint();
   hits = 0;
   misses = 0;
 
@@ -32,6 +35,14 @@ export class SqliteAnalysisCache implements AnalysisCache {
       created_at TEXT NOT NULL,
       PRIMARY KEY (sha256, name, analyzer)
     ) WITHOUT ROWID`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    const stored = this.db.prepare(`SELECT value FROM meta WHERE key = 'code'`).get() as
+      | { value: string }
+      | undefined;
+    if (stored?.value !== this.code) {
+      this.db.exec('DELETE FROM analysis');
+      this.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('code', ?)`).run(this.code);
+    }
     this.select = this.db.prepare(
       'SELECT result FROM analysis WHERE sha256 = ? AND name = ? AND analyzer = ?',
     );

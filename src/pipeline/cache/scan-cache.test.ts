@@ -42,6 +42,11 @@ function nodesForComparison(nodes: readonly ScanNode[]) {
 }
 
 describe('scan cache', () => {
+  it('covers every default analyzer (one without a cacheKey would turn the tree cache off)', () => {
+    const uncacheable = defaultAnalyzers().filter((analyzer) => !analyzer.cacheKey);
+    expect(uncacheable.map((analyzer) => analyzer.id)).toEqual([]);
+  });
+
   let folder: string;
   let cache: ScanCache;
   beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
@@ -9,7 +9,9 @@ import type { Limits } from '../../core/limits.js';
 import type { Analyzer, Unpacker } from '../../core/plugin.js';
 import { type DigestAlgorithm, SCAN_REPORT_SCHEMA_VERSION } from '../../core/scan-result.js';
 import { TOOL_VERSION } from '../../core/version.js';
+import { codeFingerprint } from './code-fingerprint.js';
 
+const MAX_TREES = 256;
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
@@ -42,7 +44,7 @@ export class TreeCache {
     if (recipe.analyzers.some((analyzer) => !analyzer.cacheKey)) return undefined;
     const key = createHash('sha256');
     const part = (value: unknown) => key.update(`${JSON.stringify(value)}\n`);
-    part({ tool: TOOL_VERSION, schema: SCAN_REPORT_SCHEMA_VERSION });
+    part({ tool: TOOL_VERSION, schema: SCAN_REPORT_SCHEMA_VERSION, code: codeFingerprint() });
     part(recipe.limits);
     part([...recipe.digestAlgorithms].sort());
     part(recipe.unpackers.map((unpacker) => `${unpacker.id}@${unpacker.version}`));
@@ -79,6 +81,26 @@ export class TreeCache {
     const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(temporary, await gzipAsync(JSON.stringify(tree), { level: 1 }));
     await rename(temporary, file);
+    await this.prune();
+  }
+
+  /** Keeps the newest `MAX_TREES` trees: old releases and old code's trees go first. */
+  private async prune(): Promise<void> {
+    const names = (await readdir(this.folder)).filter((name) => name.endsWith('.json.gz'));
+    if (names.length <= MAX_TREES) return;
+    const aged = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        mtime: await stat(join(this.folder, name)).then(
+          (info) => info.mtimeMs,
+          () => 0,
+        ),
+      })),
+    );
+    aged.sort((a, b) => a.mtime - b.mtime);
+    for (const { name } of aged.slice(0, aged.length - MAX_TREES)) {
+      await unlink(join(this.folder, name)).catch(() => undefined);
+    }
   }
 
   private fileOf(key: string): string {
