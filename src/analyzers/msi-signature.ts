@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { toCountersignError } from '../core/errors.js';
 import type { Analyzer, AnalyzerResult, NodeHead, NodeView, PluginContext } from '../core/plugin.js';
 import type { MalformedSignature } from '../formats/authenticode/inspect.js';
@@ -64,9 +65,14 @@ function signatureFact(signature: MsiSignatureReport, now: Date): MsiSignatureFa
 /** analyzer/msi-signature: Authenticode signatures of Windows Installer packages (compound files). */
 export function createMsiSignatureAnalyzer(options: MsiSignatureAnalyzerOptions = {}): Analyzer {
   const trustAnchors = options.trustAnchors ?? [];
+  const anchorsDigest = createHash('sha256');
+  for (const anchor of trustAnchors) anchorsDigest.update(createHash('sha256').update(anchor).digest());
+  const anchorsKey = anchorsDigest.digest('hex');
   return {
     id: 'analyzer/msi-signature',
     version: 1,
+    // Validity is judged on a day against a trust store: a cached verdict lasts until either changes.
+    cacheKey: () => `${anchorsKey}:${(options.now?.() ?? new Date()).toISOString().slice(0, 10)}`,
     accepts(node: NodeHead): boolean {
       return node.type === 'cfb';
     },
