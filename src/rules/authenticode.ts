@@ -1,4 +1,5 @@
 import type { AuthenticodeSignatureFact } from '../analyzers/authenticode.js';
+import type { MsiSignatureFact } from '../analyzers/msi-signature.js';
 import type { Fact } from '../core/facts.js';
 import { factsOfKind } from '../core/facts.js';
 import type { Evidence, RuleDef } from '../core/findings.js';
@@ -276,4 +277,151 @@ export const AUTHENTICODE_RULES: readonly AuthenticodeRule[] = [
   weakDigest,
   explicitEccParameters,
   multipleSigners,
+];
+
+// MSI packages: the signature lives in the `\x05DigitalSignature` stream and covers the package's
+// streams (analyzer/msi-signature). Their own ids, since their evidence is a stream, not a PE layout.
+
+function msiSignatures(input: NodeFactsInput): MsiSignatureFact[] {
+  return factsOfKind(input.facts, 'msi.authenticode.signature');
+}
+
+function msiWho(signature: MsiSignatureFact): string {
+  return signature.signer?.subject ?? 'an unidentified signer';
+}
+
+export const msiDataAfterSignature: AuthenticodeRule = {
+  id: 'msi.authenticode.data-after-signature',
+  version: 1,
+  title: 'Data hidden in the MSI signature stream after the signature',
+  identifies: 'threat.evasion.signed-payload',
+  severity: 'high',
+  confidence: 'high',
+  scope: 'node',
+  rationale:
+    'The MSI digest leaves the \\x05DigitalSignature stream out, so bytes appended there after the PKCS#7 DER keep the package "validly signed" (Windows checks this only with EnableCertPaddingCheck, CVE-2013-3900; osslsigncode does not check it). Signing tools write the DER alone.',
+  remediation:
+    "Do not deploy. Compare with the vendor's original package and inspect the appended bytes; enable EnableCertPaddingCheck on endpoints.",
+  references: [CVE_2013_3900, RL_CATALOGUE],
+  *evaluate(input: NodeFactsInput): Iterable<Hit> {
+    for (const stream of factsOfKind(input.facts, 'msi.authenticode.stream')) {
+      if (stream.bytesAfterSignature === 0 || stream.derLength === undefined) continue;
+      const verified = msiSignatures(input).some((signature) => signature.depth === 0 && signature.isValid);
+      yield {
+        path: input.path,
+        message: `${stream.bytesAfterSignature} bytes (${stream.isAfterSignatureAllZero ? 'all zero' : 'not all zero'}) follow the ${stream.derLength}-byte PKCS#7 signature in the [5]DigitalSignature stream${verified ? ', although the signature verifies' : ''}`,
+        evidence: [
+          {
+            role: 'primary',
+            node: input.path,
+            snippet: `[5]DigitalSignature bytes ${stream.derLength}..${stream.size}`,
+          },
+        ],
+      };
+    }
+  },
+};
+
+export const msiDigestMismatch: AuthenticodeRule = {
+  id: 'msi.authenticode.digest-mismatch',
+  version: 1,
+  title: 'MSI package changed after signing (digest mismatch)',
+  identifies: 'threat.integrity.tampered',
+  severity: 'high',
+  confidence: 'high',
+  scope: 'node',
+  rationale:
+    "The digest the signer vouched for differs from the digest of the package's streams as they are (or, with MsiDigitalSignatureEx, of their names, sizes and times): a table, cabinet or custom-action stream was modified after signing.",
+  references: [RL_CATALOGUE],
+  *evaluate(input: NodeFactsInput): Iterable<Hit> {
+    for (const signature of msiSignatures(input)) {
+      const { imageDigest } = signature;
+      if (imageDigest.matches || imageDigest.computed === undefined) continue;
+      yield {
+        path: input.path,
+        message: `the MSI signature by ${msiWho(signature)} vouches for ${imageDigest.algorithm} ${imageDigest.declared}; the package hashes to ${imageDigest.computed}`,
+        evidence: [{ role: 'primary', node: input.path, snippet: `declared ${imageDigest.declared}` }],
+      };
+    }
+    for (const stream of factsOfKind(input.facts, 'msi.authenticode.stream')) {
+      const extended = stream.extended;
+      if (!extended || extended.matches || extended.computed === undefined) continue;
+      yield {
+        path: input.path,
+        message: `[5]MsiDigitalSignatureEx holds ${extended.declared}; the names, sizes and times hash to ${extended.computed}`,
+        evidence: [
+          { role: 'primary', node: input.path, snippet: `[5]MsiDigitalSignatureEx ${extended.declared}` },
+        ],
+      };
+    }
+  },
+};
+
+export const msiMalformedSignature: AuthenticodeRule = {
+  id: 'msi.authenticode.malformed-signature',
+  version: 1,
+  title: 'Malformed or internally inconsistent MSI signature',
+  identifies: 'threat.integrity.malformed-signature',
+  severity: 'high',
+  confidence: 'high',
+  scope: 'node',
+  rationale:
+    'An MSI signature that does not parse, whose messageDigest does not match its content, or whose signature over the authenticated attributes does not verify proves nothing and is often a sign of tampering.',
+  references: [RL_CATALOGUE],
+  *evaluate(input: NodeFactsInput): Iterable<Hit> {
+    for (const malformed of factsOfKind(input.facts, 'msi.authenticode.malformed')) {
+      yield {
+        path: input.path,
+        message: `[5]DigitalSignature: ${malformed.message} (${malformed.code})`,
+        evidence: [{ role: 'primary', node: input.path, snippet: malformed.code }],
+      };
+    }
+    for (const signature of msiSignatures(input)) {
+      const broken = [
+        ...(signature.messageDigestMatches
+          ? []
+          : ['its messageDigest attribute does not match the signed content']),
+        ...(signature.signature === 'invalid'
+          ? ['its signature over the authenticated attributes does not verify']
+          : []),
+        ...(signature.signature === 'no-certificate' ? ["the signer's certificate is not embedded"] : []),
+      ];
+      if (broken.length === 0) continue;
+      yield {
+        path: input.path,
+        message: `the MSI signature by ${msiWho(signature)}: ${broken.join('; ')}`,
+        evidence: [{ role: 'primary', node: input.path, snippet: broken[0] }],
+      };
+    }
+  },
+};
+
+export const msiWeakDigest: AuthenticodeRule = {
+  id: 'msi.authenticode.weak-digest',
+  version: 1,
+  title: 'MSI signed only with a weak digest (MD5 or SHA-1)',
+  identifies: 'threat.integrity.weak-crypto',
+  severity: 'medium',
+  confidence: 'high',
+  scope: 'node',
+  rationale: weakDigest.rationale,
+  references: weakDigest.references,
+  *evaluate(input: NodeFactsInput): Iterable<Hit> {
+    const all = msiSignatures(input);
+    if (all.length === 0 || !all.every((signature) => signature.isWeakDigestOnly)) return;
+    const used = [...new Set(all.flatMap((signature) => signature.digestAlgorithmNames))];
+    yield {
+      path: input.path,
+      message: `all ${all.length} MSI signature(s) use only ${used.join(', ')}`,
+      evidence: [{ role: 'primary', node: input.path, snippet: used.join(', ') }],
+    };
+  },
+};
+
+/** The MSI signature checks, in catalogue order. */
+export const MSI_AUTHENTICODE_RULES: readonly AuthenticodeRule[] = [
+  msiDataAfterSignature,
+  msiDigestMismatch,
+  msiMalformedSignature,
+  msiWeakDigest,
 ];
