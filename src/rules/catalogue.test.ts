@@ -25,6 +25,7 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
 const FAMILY_CATALOGUES: Record<string, string> = {
   'pe.authenticode.': 'src/rules/authenticode.test.ts',
   'js.': 'src/rules/js/catalogue.test.ts',
+  'npm.': 'src/rules/npm/catalogue.test.ts',
 };
 
 describe('the rule catalogue', () => {

@@ -2,6 +2,7 @@ import { archiveRules } from './archive.js';
 import { AUTHENTICODE_RULES, type AuthenticodeRule } from './authenticode.js';
 import type { NodeRule, ScanRule } from './evaluate.js';
 import { jsRules } from './js/index.js';
+import { npmRules } from './npm/index.js';
 
 /** Rules written over `{ path, facts }` judge a scanned node the same way. */
 function overNodeFacts(rule: AuthenticodeRule): NodeRule {
@@ -14,5 +15,5 @@ function overNodeFacts(rule: AuthenticodeRule): NodeRule {
 
 /** Every rule a scan evaluates, in the order findings are reported. */
 export function scanRules(): ScanRule[] {
-  return [...archiveRules, ...AUTHENTICODE_RULES.map(overNodeFacts), ...jsRules()];
+  return [...archiveRules, ...AUTHENTICODE_RULES.map(overNodeFacts), ...jsRules(), ...npmRules()];
 }
