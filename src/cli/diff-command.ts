@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { renderDiffText } from '../report/vet-diff-text.js';
 import { renderVetJson } from '../report/vet-json.js';
 import { EXIT } from './exit-codes.js';
-import { emit, parseFailOn, runVet, setExitCode, type VetFlags } from './vet-command.js';
+import { emit, parseFailOn, runVet, setExitCode, type VetFlags, withCacheOptions } from './vet-command.js';
 
 export function registerDiffCommand(program: Command): void {
-  program
+  const command = program
     .command('diff')
     .description('show what changed between two releases: nodes, facts and diff findings')
     .argument('<old>', 'the earlier release (file or folder)')
@@ -19,10 +19,10 @@ export function registerDiffCommand(program: Command): void {
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('-q, --quiet', 'no progress bar')
     .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
-    .option('--strict', `exit ${EXIT.incomplete} when any part of either release could not be looked at`)
-    .action(async (old: string, now: string, flags: VetFlags) => {
-      const result = await runVet([now], [old], flags);
-      await emit(flags.json ? renderVetJson(result) : renderDiffText(result), flags.output);
-      setExitCode(result, flags);
-    });
+    .option('--strict', `exit ${EXIT.incomplete} when any part of either release could not be looked at`);
+  withCacheOptions(command).action(async (old: string, now: string, flags: VetFlags) => {
+    const result = await runVet([now], [old], flags);
+    await emit(flags.json ? renderVetJson(result) : renderDiffText(result), flags.output);
+    setExitCode(result, flags);
+  });
 }

@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import type { Limits } from '../core/limits.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
 import { loadIntel } from '../intel/store-files.js';
+import { defaultCacheFolder, openScanCache } from '../pipeline/cache/scan-cache.js';
 import { scan } from '../pipeline/scan.js';
 import { type ReportFormat, renderReport } from '../report/index.js';
 import { EXIT } from './exit-codes.js';
@@ -26,6 +27,8 @@ interface ScanFlags {
   inventoryOnly?: boolean;
   intel: boolean;
   intelDir?: string;
+  cache?: boolean;
+  cacheDir?: string;
 }
 
 export function registerScanCommand(program: Command): void {
@@ -64,6 +67,8 @@ export function registerScanCommand(program: Command): void {
     )
     .option('--no-intel', 'do not match the imported intel (IOCs, OSV, YARA)')
     .option('--scratch-dir <dir>', 'where large unpacked entries are kept during the scan (default: OS temp)')
+    .option('--cache', 'reuse (and keep) trees and analyses seen before, as vet does by default')
+    .option('--cache-dir <dir>', 'analysis cache folder; implies --cache (default: $COUNTERSIGN_HOME/cache)')
     .action(async (paths: string[], flags: ScanFlags) => {
       const limits: Partial<Limits> = {
         ...(flags.maxDepth !== undefined ? { maxDepth: flags.maxDepth } : {}),
@@ -78,9 +83,12 @@ export function registerScanCommand(program: Command): void {
           ? await loadIntel(flags.intelDir ? { dir: flags.intelDir } : {})
           : undefined;
       const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
+      const cache =
+        flags.cache || flags.cacheDir ? openScanCache(flags.cacheDir ?? defaultCacheFolder()) : undefined;
       const result = await (async () => {
         try {
           return await scan(paths, {
+            ...(cache ? { cache } : {}),
             limits,
             digests: flags.digests,
             ...(flags.inventoryOnly ? { analyzers: [], rules: [] } : {}),
@@ -90,6 +98,7 @@ export function registerScanCommand(program: Command): void {
           });
         } finally {
           progress?.done();
+          cache?.close();
         }
       })();
       const format: ReportFormat = flags.json ? 'json' : flags.format;

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './exit-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'countersign-vet-home-'));
 const release = (version: string) =>
   join(root, 'test/fixtures/vet/data/releases', `ExampleDesk-${version}.zip`);
 const pair = (name: string, side: 'baseline' | 'candidate') =>
@@ -18,6 +20,8 @@ function countersign(...args: string[]) {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
+    // The analysis cache and intel live under COUNTERSIGN_HOME: never the developer's own.
+    env: { ...process.env, COUNTERSIGN_HOME: home },
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -50,6 +54,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'countersign-vet-test-'));
 });
 afterAll(async () => {
+  rmSync(home, { recursive: true, force: true });
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -197,5 +202,48 @@ describe('when the command line is wrong', () => {
     const missing = countersign('vet', release('1.0.1'), '--baseline', join(dir, 'nope.zip'), '-q');
     expect(missing.code).toBe(EXIT.input);
     expect(missing.stderr).toContain('E_INPUT_NOT_FOUND');
+  });
+});
+
+describe('the analysis cache', () => {
+  it('is kept under COUNTERSIGN_HOME by default, in --cache-dir on request, and not at all with --no-cache', () => {
+    const first = countersign('vet', release('1.0.2'), '--baseline', release('1.0.1'), '--json', '-q');
+    expect(first.code).toBe(EXIT.ok);
+    const trees = () => readdirSync(join(home, 'cache', 'trees')).length;
+    const kept = trees();
+    expect(kept).toBeGreaterThanOrEqual(2);
+    // Both releases were seen: vetting them again writes no new tree.
+    countersign('vet', release('1.0.2'), '--baseline', release('1.0.1'), '-q');
+    expect(trees()).toBe(kept);
+
+    const elsewhere = join(dir, 'cache-elsewhere');
+    const second = countersign(
+      'diff',
+      release('1.0.1'),
+      release('1.0.2'),
+      '--json',
+      '--cache-dir',
+      elsewhere,
+    );
+    expect(existsSync(join(elsewhere, 'analysis.sqlite'))).toBe(true);
+    // The same verdict from a cold cache and from a warm one.
+    const warm = countersign('diff', release('1.0.1'), release('1.0.2'), '--json', '--cache-dir', elsewhere);
+    const decision = (run: { stdout: string }) => (JSON.parse(run.stdout) as VetJson).verdict.decision;
+    expect(decision(warm)).toBe('block');
+    expect(decision(second)).toBe(decision(warm));
+    expect(decision(first)).toBe(decision(warm));
+
+    const none = join(dir, 'cache-none');
+    countersign(
+      'vet',
+      release('1.0.2'),
+      '--baseline',
+      release('1.0.1'),
+      '--no-cache',
+      '--cache-dir',
+      none,
+      '-q',
+    );
+    expect(existsSync(none)).toBe(false);
   });
 });

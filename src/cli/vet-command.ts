@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CountersignError } from '../core/errors.js';
+import { defaultCacheFolder, openScanCache } from '../pipeline/cache/scan-cache.js';
 import { type VetResult, vet } from '../pipeline/vet.js';
 import { parseVetPolicy } from '../pipeline/vet-policy.js';
 import type { Decision, VetPolicy } from '../pipeline/vet-verdict.js';
@@ -18,6 +19,9 @@ export interface VetFlags {
   fuzzy?: boolean;
   policy?: string;
   strict?: boolean;
+  /** `--no-cache` sets it false. */
+  cache?: boolean;
+  cacheDir?: string;
 }
 
 /** A `--policy` JSON file: thresholds and scores over the defaults. */
@@ -51,16 +55,29 @@ export function meetsFailOn(decision: Decision, failOn: VetFlags['failOn']): boo
 export async function runVet(candidate: string[], baseline: string[], flags: VetFlags): Promise<VetResult> {
   const policy = flags.policy ? await readPolicy(flags.policy) : undefined;
   const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
+  const cache = flags.cache === false ? undefined : openScanCache(flags.cacheDir ?? defaultCacheFolder());
   try {
     return await vet(candidate, baseline, {
       digests: ['sha256'],
+      ...(cache ? { cache } : {}),
       ...(policy ? { policy } : {}),
       ...(flags.fuzzy === false ? { fuzzy: false } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     });
   } finally {
     progress?.done();
+    cache?.close();
   }
+}
+
+/** The cache flags `vet` and `diff` share: on by default, since vetting N+1 re-reads N. */
+export function withCacheOptions(command: Command): Command {
+  return command
+    .option('--no-cache', 'analyse everything again: do not read or write the analysis cache')
+    .option(
+      '--cache-dir <dir>',
+      'analysis cache folder (default: $COUNTERSIGN_HOME/cache or ~/.countersign/cache)',
+    );
 }
 
 export async function emit(report: string, output: string | undefined): Promise<void> {
@@ -69,7 +86,7 @@ export async function emit(report: string, output: string | undefined): Promise<
 }
 
 export function registerVetCommand(program: Command): void {
-  program
+  const command = program
     .command('vet')
     .description('judge a new release against the last trusted one: pass, review or block, with reasons')
     .argument('<paths...>', 'the new release (files or folders)')
@@ -91,13 +108,13 @@ export function registerVetCommand(program: Command): void {
     .option(
       '--policy <file>',
       'JSON verdict policy: block/review thresholds, blockScore, reviewScore, countInherited',
-    )
-    .action(async (paths: string[], flags: VetFlags) => {
-      const result = await runVet(paths, flags.baseline ?? [], flags);
-      const color = !flags.output && process.stdout.isTTY === true;
-      await emit(flags.json ? renderVetJson(result) : renderVetText(result, { color }), flags.output);
-      setExitCode(result, flags);
-    });
+    );
+  withCacheOptions(command).action(async (paths: string[], flags: VetFlags) => {
+    const result = await runVet(paths, flags.baseline ?? [], flags);
+    const color = !flags.output && process.stdout.isTTY === true;
+    await emit(flags.json ? renderVetJson(result) : renderVetText(result, { color }), flags.output);
+    setExitCode(result, flags);
+  });
 }
 
 /** Findings at `--fail-on` come first: a blocked release exits 1 even when it was also incomplete. */
