@@ -4,12 +4,19 @@ import type { TreeProgress } from '../artifact/engine.js';
 import type { CoverageGap } from '../core/coverage.js';
 import { CountersignError } from '../core/errors.js';
 import type { NodePath } from '../core/node-path.js';
-import type { ScanNode, ScanResult } from '../core/scan-result.js';
-import type { IocIndex, MatchKind } from '../intel/ioc/match.js';
-import type { IocType } from '../intel/ioc/types.js';
+import {
+  DIGEST_ALGORITHMS,
+  type DigestAlgorithm,
+  type ScanNode,
+  type ScanResult,
+} from '../core/scan-result.js';
+import type { IocIndex, IocMatch, MatchKind } from '../intel/ioc/match.js';
+import { HASH_TYPES, type HashType, type IocType } from '../intel/ioc/types.js';
 import { yaraAnalyzer } from '../intel/yara/analyzer.js';
 import type { YaraRuleSet } from '../intel/yara/compile.js';
+import type { YaraRuleMatch } from '../intel/yara/scan.js';
 import { huntLogs, type LogFormat } from './hunt-logs.js';
+import { sweepFiles } from './hunt-sweep.js';
 import { intelHitsOf } from './match-intel.js';
 import { scan } from './scan.js';
 
@@ -93,24 +100,94 @@ export async function huntFiles(
   if (!intel.iocs && !intel.yara)
     throw new CountersignError('E_USAGE', 'nothing to hunt for: no IOCs and no YARA rules loaded');
   const started = Date.now();
+  const { hits, stats, gaps } = options.deep
+    ? await huntDeep(paths, intel, options)
+    : await huntPlainFiles(paths, intel, options);
+  // Workers answer in any order: sort for a report that is the same from run to run.
+  hits.sort(
+    (a, b) =>
+      compareText(a.where.file, b.where.file) ||
+      compareText(a.where.node ?? '', b.where.node ?? '') ||
+      (a.where.offset ?? 0) - (b.where.offset ?? 0) ||
+      compareText(a.indicator.value, b.indicator.value),
+  );
+  return {
+    mode: 'files',
+    hits,
+    summary: summarise(hits),
+    stats: { ...stats, durationMs: Date.now() - started },
+    gaps,
+  };
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The digest algorithms the hash indicators use (sha256 alone when there are none: scans need one). */
+function neededDigests(iocs: IocIndex | undefined): DigestAlgorithm[] {
+  const wanted = (DIGEST_ALGORITHMS as readonly string[]).filter((type) =>
+    iocs?.hashTypes.has(type as HashType),
+  ) as DigestAlgorithm[];
+  return wanted.length > 0 ? wanted : ['sha256'];
+}
+
+interface HuntParts {
+  readonly hits: HuntHit[];
+  readonly stats: { readonly files: number; readonly bytes: number };
+  readonly gaps: readonly CoverageGap[];
+}
+
+/** Plain files: the sweep (hunt-sweep.ts), one read per file, hashes and YARA in worker threads. */
+async function huntPlainFiles(
+  paths: readonly string[],
+  intel: HuntIntel,
+  options: HuntFilesOptions,
+): Promise<HuntParts> {
+  const hits: HuntHit[] = [];
+  const algorithms = HASH_TYPES.filter((type) => intel.iocs?.hashTypes.has(type));
+  const keep = keepFilter(options.include ?? [], options.exclude ?? []);
+  const result = await sweepFiles(
+    paths,
+    { algorithms, ...(intel.yara ? { yaraText: intel.yara.text } : {}) },
+    (file) => {
+      if (intel.iocs) {
+        for (const algorithm of algorithms) {
+          const value = file.digests[algorithm];
+          if (value === undefined) continue;
+          for (const match of intel.iocs.match({ type: algorithm, value, ref: file.node })) {
+            hits.push(iocHit(match, file.path, file.node));
+          }
+        }
+        // Path patterns are written against whole paths (`C:\ProgramData\...`): match the file's.
+        for (const match of intel.iocs.match({ type: 'path', value: file.path, ref: file.node })) {
+          hits.push(iocHit(match, file.path, file.node));
+        }
+      }
+      for (const match of file.yara) hits.push(yaraHit(match, file.path, file.node));
+    },
+    {
+      ...(keep ? { keep } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
+  return { hits, stats: { files: result.files, bytes: result.bytes }, gaps: result.gaps };
+}
+
+/** With `--deep`: the artifact engine unpacks archives and installers; their members are hunted too. */
+async function huntDeep(
+  paths: readonly string[],
+  intel: HuntIntel,
+  options: HuntFilesOptions,
+): Promise<HuntParts> {
   const filtered = (options.include?.length ?? 0) > 0 || (options.exclude?.length ?? 0) > 0;
   const inputs = filtered
     ? await selectFiles(paths, options.include ?? [], options.exclude ?? [])
     : paths.map((p) => resolve(p));
-  if (inputs.length === 0) {
-    return {
-      mode: 'files',
-      hits: [],
-      summary: [],
-      stats: { files: 0, bytes: 0, durationMs: Date.now() - started },
-      gaps: [],
-    };
-  }
+  if (inputs.length === 0) return { hits: [], stats: { files: 0, bytes: 0 }, gaps: [] };
   const result = await scan(inputs, {
-    ...(options.deep ? {} : { unpackers: [] }),
     analyzers: intel.yara ? [yaraAnalyzer(intel.yara)] : [],
     rules: [],
-    digests: ['sha256', 'sha1', 'md5'],
+    digests: neededDigests(intel.iocs),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.scratchParent ? { scratchParent: options.scratchParent } : {}),
@@ -125,44 +202,44 @@ export async function huntFiles(
       const level = firstLevel(node.path);
       const prefix = file.endsWith(level) ? file.slice(0, file.length - level.length) : '';
       for (const hit of intelHitsOf(node, { iocs: intel.iocs }, { paths: true, pathPrefix: () => prefix })) {
-        if (hit.source !== 'ioc') continue;
-        const { indicator, observable, kind } = hit.match;
-        hits.push({
-          indicator: { type: indicator.type, value: indicator.value, original: indicator.original },
-          source: indicator.source,
-          how: kind,
-          observed: observable.value,
-          where: { file, node: node.path },
-        });
+        if (hit.source === 'ioc') hits.push(iocHit(hit.match, file, node.path));
       }
     }
     for (const fact of node.facts) {
-      if (fact.kind !== 'yara.match') continue;
-      const first = fact.strings[0];
-      hits.push({
-        indicator: { type: 'yara', value: fact.rule, original: `${fact.namespace}:${fact.rule}` },
-        source: {
-          name: typeof fact.meta.author === 'string' ? `yara (${fact.meta.author})` : 'yara',
-          ...(typeof fact.meta.reference === 'string' ? { reference: fact.meta.reference } : {}),
-        },
-        how: 'yara',
-        observed: fact.strings.map((item) => `${item.identifier}@${item.offset}`).join(', ') || '(condition)',
-        where: {
-          file,
-          node: node.path,
-          ...(first
-            ? { offset: first.offset, length: first.length, snippet: `${first.identifier} ${first.hex}` }
-            : {}),
-        },
-      });
+      if (fact.kind === 'yara.match') hits.push(yaraHit(fact, file, node.path));
     }
   }
+  return { hits, stats: { files: result.stats.files, bytes: result.stats.bytes }, gaps: result.gaps };
+}
+
+function iocHit(match: IocMatch, file: string, node: NodePath): HuntHit {
+  const { indicator, observable, kind } = match;
   return {
-    mode: 'files',
-    hits,
-    summary: summarise(hits),
-    stats: { files: result.stats.files, bytes: result.stats.bytes, durationMs: Date.now() - started },
-    gaps: result.gaps,
+    indicator: { type: indicator.type, value: indicator.value, original: indicator.original },
+    source: indicator.source,
+    how: kind,
+    observed: observable.value,
+    where: { file, node },
+  };
+}
+
+function yaraHit(match: YaraRuleMatch, file: string, node: NodePath): HuntHit {
+  const first = match.strings[0];
+  return {
+    indicator: { type: 'yara', value: match.rule, original: `${match.namespace}:${match.rule}` },
+    source: {
+      name: typeof match.meta.author === 'string' ? `yara (${match.meta.author})` : 'yara',
+      ...(typeof match.meta.reference === 'string' ? { reference: match.meta.reference } : {}),
+    },
+    how: 'yara',
+    observed: match.strings.map((item) => `${item.identifier}@${item.offset}`).join(', ') || '(condition)',
+    where: {
+      file,
+      node,
+      ...(first
+        ? { offset: first.offset, length: first.length, snippet: `${first.identifier} ${first.hex}` }
+        : {}),
+    },
   };
 }
 
@@ -240,6 +317,22 @@ function summarise(hits: readonly HuntHit[]): HuntSummaryRow[] {
     .sort((a, b) => b.hits - a.hits || a.value.localeCompare(b.value));
 }
 
+/** The include/exclude globs as one test over a relative path or a name; undefined: keep all. */
+function keepFilter(
+  include: readonly string[],
+  exclude: readonly string[],
+): ((relativePath: string) => boolean) | undefined {
+  if (include.length === 0 && exclude.length === 0) return undefined;
+  const includes = include.map(globToRegExp);
+  const excludes = exclude.map(globToRegExp);
+  return (rel) => {
+    const path = rel.split(sep).join('/');
+    const base = path.slice(path.lastIndexOf('/') + 1);
+    const hit = (re: RegExp) => re.test(path) || re.test(base);
+    return (includes.length === 0 || includes.some(hit)) && !excludes.some(hit);
+  };
+}
+
 /**
  * Files under the inputs that pass the globs: links are never followed (in or out of the tree),
  * sockets, FIFOs and devices are skipped.
@@ -249,14 +342,7 @@ async function selectFiles(
   include: readonly string[],
   exclude: readonly string[],
 ): Promise<string[]> {
-  const includes = include.map(globToRegExp);
-  const excludes = exclude.map(globToRegExp);
-  const keep = (rel: string) => {
-    const path = rel.split(sep).join('/');
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    const hit = (re: RegExp) => re.test(path) || re.test(base);
-    return (includes.length === 0 || includes.some(hit)) && !excludes.some(hit);
-  };
+  const keep = keepFilter(include, exclude) ?? (() => true);
   const out: string[] = [];
   const walk = async (root: string, path: string): Promise<void> => {
     const info = await lstat(path);

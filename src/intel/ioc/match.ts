@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { type LinearPattern, mustCompileLinearPattern } from './linear-pattern.js';
 import { canonicalIp, normaliseDomain, normaliseUrl } from './normalize.js';
-import type { HashType, Indicator } from './types.js';
+import { HASH_TYPES, type HashType, type Indicator } from './types.js';
 
 export const OBSERVABLE_TYPES = ['md5', 'sha1', 'sha256', 'sha512', 'domain', 'ip', 'url', 'path'] as const;
 export type ObservableType = (typeof OBSERVABLE_TYPES)[number];
@@ -33,6 +33,8 @@ export interface IocIndexOptions {
 export interface IocIndex {
   readonly size: number;
   readonly expired: number;
+  /** The digest algorithms the indexed hash indicators use: a caller computes only these. */
+  readonly hashTypes: ReadonlySet<HashType>;
   match(observable: Observable): IocMatch[];
 }
 
@@ -47,12 +49,14 @@ export function compileIocIndex(indicators: Iterable<Indicator>, options: IocInd
   const pathPatterns: { indicator: Indicator; pattern: LinearPattern }[] = [];
   let size = 0;
   let expired = 0;
+  const hashTypes = new Set<HashType>();
   for (const indicator of indicators) {
     if (indicator.expiresAt !== undefined && Date.parse(indicator.expiresAt) <= now) {
       expired += 1;
       continue;
     }
     size += 1;
+    if ((HASH_TYPES as readonly string[]).includes(indicator.type)) hashTypes.add(indicator.type as HashType);
     if (indicator.type === 'ip' && indicator.value.includes('/')) {
       const [address, bits] = indicator.value.split('/');
       const list = new BlockList();
@@ -95,6 +99,7 @@ export function compileIocIndex(indicators: Iterable<Indicator>, options: IocInd
   return {
     size,
     expired,
+    hashTypes,
     match(observable: Observable): IocMatch[] {
       const value = observable.value.trim();
       switch (observable.type) {

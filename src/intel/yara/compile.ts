@@ -19,6 +19,11 @@ export interface YaraSource {
 /** Rule sets compiled once; scan as many buffers as needed with them. */
 export interface YaraRuleSet {
   readonly engine: YaraX;
+  /**
+   * The rule text the engine was compiled from: a worker thread cannot share the engine (a native
+   * object of the main thread), so it compiles its own from this (see `compileYaraText`).
+   */
+  readonly text: string;
   readonly sources: readonly { readonly name: string; readonly rules: number }[];
   readonly ruleCount: number;
   readonly warnings: readonly string[];
@@ -56,8 +61,9 @@ export function compileYaraSources(sources: readonly YaraSource[]): YaraRuleSet 
     }
   }
   let engine: YaraX;
+  const text = sources.map((source) => source.text).join('\n');
   try {
-    engine = compile(sources.map((source) => source.text).join('\n'), compileOptions()) as YaraX;
+    engine = compile(text, compileOptions()) as YaraX;
   } catch (error) {
     // Each file compiled alone: what fails now is a clash between files (a rule name used twice).
     throw new CountersignError(
@@ -72,10 +78,19 @@ export function compileYaraSources(sources: readonly YaraSource[]): YaraRuleSet 
   }));
   return {
     engine,
+    text,
     sources: counted,
     ruleCount: counted.reduce((total, source) => total + source.rules, 0),
     warnings,
   };
+}
+
+/**
+ * Compiles the text of a rule set that `compileYaraSources` already accepted (in a worker thread):
+ * no per-file pass, no counts.
+ */
+export function compileYaraText(text: string): YaraRuleSet {
+  return { engine: compile(text, compileOptions()) as YaraX, text, sources: [], ruleCount: 0, warnings: [] };
 }
 
 /** `.yar`/`.yara` files from files and folders (folders one level down and deeper, sorted). */

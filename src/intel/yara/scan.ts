@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { RuleMatch } from '@litko/yara-x';
 import type { YaraRuleSet } from './compile.js';
 
 /** One matched string of a rule: where it sits in the scanned bytes, and those bytes. */
@@ -55,6 +57,35 @@ export function scanWithYara(
 ): YaraRuleMatch[] {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const raw = rules.engine.scan(buffer, yaraExternalsFor(context));
+  return toRuleMatches(raw, (offset, length) => buffer.subarray(offset, offset + length));
+}
+
+/**
+ * Scans a file on disk by path (the engine maps it: no copy into JavaScript, any size); the
+ * matched bytes for the evidence are read back from the file.
+ */
+export function scanFileWithYara(
+  rules: YaraRuleSet,
+  path: string,
+  context: YaraScanContext,
+): YaraRuleMatch[] {
+  const raw = rules.engine.scanFile(path, yaraExternalsFor(context));
+  if (raw.length === 0) return [];
+  const fd = openSync(path, 'r');
+  try {
+    return toRuleMatches(raw, (offset, length) => {
+      const out = Buffer.alloc(length);
+      return out.subarray(0, readSync(fd, out, 0, length, offset));
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function toRuleMatches(
+  raw: readonly RuleMatch[],
+  bytesAt: (offset: number, length: number) => Buffer,
+): YaraRuleMatch[] {
   return raw
     .map((match) => {
       const strings = [...match.matches]
@@ -64,9 +95,7 @@ export function scanWithYara(
           identifier: item.identifier,
           offset: item.offset,
           length: item.length,
-          hex: buffer
-            .subarray(item.offset, item.offset + Math.min(item.length, MAX_HEX_BYTES))
-            .toString('hex'),
+          hex: bytesAt(item.offset, Math.min(item.length, MAX_HEX_BYTES)).toString('hex'),
         }));
       return {
         rule: match.ruleIdentifier,

@@ -1,0 +1,129 @@
+/**
+ * Worker thread of a file hunt: reads each file once, hashes it with only the algorithms the
+ * loaded hash indicators use, and runs the YARA rules over the same bytes. One worker per core;
+ * the main thread walks the tree, hands out batches of paths and matches the results.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import type { HashType } from '../intel/ioc/types.js';
+import { compileYaraText, type YaraRuleSet } from '../intel/yara/compile.js';
+import { scanFileWithYara, scanWithYara, type YaraRuleMatch } from '../intel/yara/scan.js';
+
+export type HuntWorkerRequest =
+  | { readonly op: 'init'; readonly algorithms: readonly HashType[]; readonly yaraText?: string }
+  | { readonly op: 'batch'; readonly id: number; readonly paths: readonly string[] };
+
+export interface HuntFileResult {
+  readonly path: string;
+  readonly size: number;
+  readonly digests: Partial<Record<HashType, string>>;
+  readonly yara: readonly YaraRuleMatch[];
+  /** Why the file was not (fully) looked at: not a regular file any more, unreadable, YARA failed. */
+  readonly problem?: string;
+}
+
+export type HuntWorkerResponse =
+  | { readonly id: number; readonly results: readonly HuntFileResult[] }
+  | { readonly id: number; readonly error: string };
+
+/** Files up to this size are read whole (one read serves the hashes and YARA); larger ones stream. */
+const WHOLE_FILE_BYTES = 64 * 1024 * 1024;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Never block on a FIFO swapped in after the walk, never follow a link swapped in for a file:
+ * the file is checked again (fstat) once open.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+
+let algorithms: readonly HashType[] = [];
+let rules: YaraRuleSet | undefined;
+let buffer = Buffer.allocUnsafe(1024 * 1024);
+
+function bufferOf(size: number): Buffer {
+  if (buffer.length < size) buffer = Buffer.allocUnsafe(Math.max(size, buffer.length * 2));
+  return buffer;
+}
+
+function finish(hashes: readonly Hash[]): Partial<Record<HashType, string>> {
+  const out: Partial<Record<HashType, string>> = {};
+  hashes.forEach((hash, index) => {
+    out[algorithms[index]!] = hash.digest('hex');
+  });
+  return out;
+}
+
+function huntFile(path: string): HuntFileResult {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (error) {
+    return { path, size: 0, digests: {}, yara: [], problem: `cannot open: ${(error as Error).message}` };
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { path, size: 0, digests: {}, yara: [], problem: 'no longer a regular file' };
+    const size = info.size;
+    const hashes = algorithms.map((algorithm) => createHash(algorithm));
+    const context = { name: basename(path), path };
+    if (size <= WHOLE_FILE_BYTES) {
+      const bytes = bufferOf(size);
+      let read = 0;
+      while (read < size) {
+        const n = readSync(fd, bytes, read, size - read, read);
+        if (n === 0) break; // shrank since fstat: what is there is what we judge
+        read += n;
+      }
+      const content = bytes.subarray(0, read);
+      for (const hash of hashes) hash.update(content);
+      let yara: YaraRuleMatch[] = [];
+      let problem: string | undefined;
+      if (rules && read > 0) {
+        try {
+          yara = scanWithYara(rules, content, context);
+        } catch (error) {
+          problem = `YARA scan failed: ${(error as Error).message}`;
+        }
+      }
+      return { path, size: read, digests: finish(hashes), yara, ...(problem ? { problem } : {}) };
+    }
+    const chunk = bufferOf(CHUNK_BYTES);
+    let position = 0;
+    while (position < size) {
+      const n = readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, size - position), position);
+      if (n === 0) break;
+      const view = chunk.subarray(0, n);
+      for (const hash of hashes) hash.update(view);
+      position += n;
+    }
+    let yara: YaraRuleMatch[] = [];
+    let problem: string | undefined;
+    if (rules) {
+      try {
+        yara = scanFileWithYara(rules, path, context);
+      } catch (error) {
+        problem = `YARA scan failed: ${(error as Error).message}`;
+      }
+    }
+    return { path, size: position, digests: finish(hashes), yara, ...(problem ? { problem } : {}) };
+  } catch (error) {
+    return { path, size: 0, digests: {}, yara: [], problem: `cannot read: ${(error as Error).message}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+parentPort?.on('message', (request: HuntWorkerRequest) => {
+  if (request.op === 'init') {
+    algorithms = request.algorithms;
+    rules = request.yaraText === undefined ? undefined : compileYaraText(request.yaraText);
+    return;
+  }
+  try {
+    const results = request.paths.map(huntFile);
+    parentPort?.postMessage({ id: request.id, results } satisfies HuntWorkerResponse);
+  } catch (error) {
+    parentPort?.postMessage({ id: request.id, error: (error as Error).message } satisfies HuntWorkerResponse);
+  }
+});
