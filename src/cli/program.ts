@@ -17,6 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   (await import('./hunt-command.js')).registerHuntCommand(program);
   (await import('./vet-command.js')).registerVetCommand(program);
   (await import('./diff-command.js')).registerDiffCommand(program);
+  (await import('./worker-command.js')).registerWorkerCommand(program);
   (await import('./rules-command.js')).registerRulesCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });

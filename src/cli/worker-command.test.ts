@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT } from './exit-codes.js';
+import { main } from './program.js';
+import { pauseFromEnv } from './worker-command.js';
+
+describe('countersign worker', () => {
+  describe('when the database is not PostgreSQL', () => {
+    it('refuses with a usage error: SQLite jobs run inside `countersign serve`', async () => {
+      const errors: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string) => {
+        errors.push(String(chunk));
+        return true;
+      }) as typeof process.stderr.write;
+      try {
+        const code = await main([
+          'worker',
+          '--database-url',
+          'sqlite:/tmp/none.sqlite',
+          '--data-dir',
+          '/tmp',
+        ]);
+        expect(code).toBe(EXIT.usage);
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(errors.join('')).toContain('[E_USAGE]');
+    });
+  });
+
+  it('rejects a concurrency below one', async () => {
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      const code = await main([
+        'worker',
+        '--database-url',
+        'postgres://127.0.0.1/none',
+        '--data-dir',
+        '/tmp',
+        '--concurrency',
+        '0',
+      ]);
+      expect(code).toBe(EXIT.usage);
+    } finally {
+      process.stderr.write = write;
+    }
+  });
+
+  describe('the test pause hook', () => {
+    it('is off unless the environment sets it', () => {
+      expect(pauseFromEnv({})).toBeUndefined();
+    });
+
+    it('reads <stage>:<ms>', () => {
+      expect(pauseFromEnv({ COUNTERSIGN_TEST_PAUSE_AT: 'stored:2500' })).toEqual({
+        stage: 'stored',
+        ms: 2500,
+      });
+    });
+
+    it('refuses an unknown stage or a missing time', () => {
+      expect(() => pauseFromEnv({ COUNTERSIGN_TEST_PAUSE_AT: 'somewhere:10' })).toThrow(
+        /COUNTERSIGN_TEST_PAUSE_AT/,
+      );
+      expect(() => pauseFromEnv({ COUNTERSIGN_TEST_PAUSE_AT: 'stored' })).toThrow(
+        /COUNTERSIGN_TEST_PAUSE_AT/,
+      );
+    });
+  });
+});

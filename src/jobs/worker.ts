@@ -1,0 +1,46 @@
+import type { VetReleaseInput, VetReleaseOutcome, VetReleaseStage } from '../pipeline/vet-release.js';
+import type { BlobStore, Store } from '../store/types.js';
+import type { JobContext, JobQueue, VetReleaseJob } from './types.js';
+import { vetReleaseHandler } from './vet-release-handler.js';
+
+export interface WorkerOptions {
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly queue: JobQueue;
+  /** vet-release jobs run at once in this process (default 1). */
+  readonly concurrency?: number;
+  readonly scan?: VetReleaseInput['scan'];
+  /** Each stage a vet reaches, with the job it belongs to (logs; the kill -9 test pauses here). */
+  readonly onStage?: (
+    stage: VetReleaseStage,
+    job: VetReleaseJob,
+    context: JobContext,
+  ) => void | Promise<void>;
+  readonly onOutcome?: (outcome: VetReleaseOutcome, job: VetReleaseJob, context: JobContext) => void;
+}
+
+export interface RunningWorker {
+  /** Graceful: running vets get `graceMs` to finish, the rest go back to the queue. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+/** A worker process's job loop: consumes vet-release jobs from the shared queue until stopped. */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { queue } = options;
+  await queue.start();
+  await queue.work(
+    'vet-release',
+    (job, context) =>
+      vetReleaseHandler({
+        store: options.store,
+        blobs: options.blobs,
+        ...(options.scan ? { scan: options.scan } : {}),
+        ...(options.onStage ? { onStage: (stage) => options.onStage?.(stage, job, context) } : {}),
+        ...(options.onOutcome ? { onOutcome: (outcome) => options.onOutcome?.(outcome, job, context) } : {}),
+      })(job, context),
+    { concurrency: options.concurrency ?? 1 },
+  );
+  return {
+    stop: (stopOptions) => queue.stop(stopOptions),
+  };
+}
