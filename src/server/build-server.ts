@@ -15,6 +15,7 @@ import { intelRoutes } from './routes/intel.js';
 import { vettingRoutes } from './routes/vetting.js';
 import { addSharedSchemas } from './schemas.js';
 import { installUploadParser, UPLOAD_MEDIA_TYPE } from './upload.js';
+import { installValidators } from './validation.js';
 
 export const API_PREFIX = '/api/v1';
 export const OPENAPI_PATH = '/openapi.json';
@@ -52,10 +53,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     ...(typeof logger === 'object' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: limits.maxJsonBytes,
-    ajv: {
-      // Unknown properties are refused, not silently dropped: a typo must not pass as valid.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
-    },
   }) as unknown as FastifyInstance;
 
   const table: RouteEntry[] = [];
@@ -71,6 +68,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   installProblemHandlers(app);
+  installValidators(app);
   installUploadParser(app);
   addSharedSchemas(app);
   installAuth(app, options.store);

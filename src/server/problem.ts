@@ -33,6 +33,10 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   E_USAGE: 'Bad request',
   E_INTEL_MALFORMED: 'Intel file malformed',
   E_INTERNAL: 'Internal error',
+  E_STORE_NOT_FOUND: 'Not found',
+  E_STORE_CONFLICT: 'Already exists',
+  E_STORE_UNAVAILABLE: 'Store unavailable',
+  E_BLOB_NOT_FOUND: 'Not found',
 };
 
 /** Status for a CountersignError raised below the HTTP layer (store, blobs, intel parsers). */
@@ -50,6 +54,10 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   E_INPUT_NOT_FOUND: 404,
   E_INTEL_MALFORMED: 400,
   E_LOCKFILE_MALFORMED: 400,
+  E_STORE_NOT_FOUND: 404,
+  E_STORE_CONFLICT: 409,
+  E_STORE_UNAVAILABLE: 503,
+  E_BLOB_NOT_FOUND: 404,
 };
 
 export function problemType(code: ErrorCode): string {
@@ -130,6 +138,9 @@ export function problemOf(error: unknown, request: FastifyRequest): Problem {
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = problemOf(error, request);
+    // A refused upload leaves body bytes unread on the socket: close it rather than parse them as
+    // the next request on a kept-alive connection.
+    if (!request.raw.complete) reply.header('connection', 'close');
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: problem.code, detail: problem.detail }, 'request refused');
     return sendProblem(reply, problem);

@@ -15,6 +15,10 @@ export async function vettingRoutes(app: FastifyInstance, context: RouteContext)
     '/releases/:id/vet',
     {
       config: { access: 'analyst' },
+      // The body is optional: no body means "against the release's own baseline".
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['vetting'],
         summary:
