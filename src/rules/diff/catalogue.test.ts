@@ -1,8 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { defaultAnalyzers } from '../../analyzers/index.js';
+import { withNpmAnalyzers } from '../../analyzers/npm/index.js';
 import type { ScanResult } from '../../core/scan-result.js';
 import { alignTrees } from '../../diff/align.js';
 import type { TreeDiff } from '../../diff/tree-diff.js';
+import { parsePackument } from '../../formats/npm/packument.js';
 import { scan } from '../../pipeline/scan.js';
 import { diffRules } from './catalogue.js';
 import { evaluateDiffRules } from './evaluate.js';
@@ -60,6 +64,38 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
     positive: ['npm-obfuscated-added'],
     negative: ['npm-version-bump', 'npm-capability-added'],
   },
+  'npm.dependency.added': {
+    positive: ['npm-dependency-added-unused', 'npm-dependency-added-used'],
+    negative: ['npm-version-bump', 'npm-bin-added', 'npm-install-script-added'],
+  },
+  'npm.dependency.added-unused': {
+    positive: ['npm-dependency-added-unused'],
+    negative: ['npm-dependency-added-used', 'npm-version-bump'],
+  },
+  'npm.bin.added': {
+    positive: ['npm-bin-added'],
+    negative: ['npm-version-bump', 'npm-dependency-added-used'],
+  },
+  'npm.native-binary.added': {
+    positive: ['npm-native-added'],
+    negative: ['npm-prebuild-platform-added', 'npm-version-bump', 'pe-unsigned-added'],
+  },
+  'npm.provenance.lost': {
+    positive: ['npm-provenance-lost'],
+    negative: ['npm-registry-bump', 'npm-publisher-takeover', 'npm-version-bump'],
+  },
+  'npm.publisher.changed': {
+    positive: ['npm-publisher-takeover'],
+    negative: ['npm-publisher-co-maintainer', 'npm-registry-bump'],
+  },
+  'npm.maintainers.changed': {
+    positive: ['npm-publisher-takeover'],
+    negative: ['npm-publisher-co-maintainer', 'npm-registry-bump', 'npm-provenance-lost'],
+  },
+  'npm.version.out-of-order': {
+    positive: ['npm-version-backport'],
+    negative: ['npm-registry-bump', 'npm-publisher-takeover'],
+  },
 };
 
 /** Releases with no relevant change: a version bump, a rebuild, a re-signature. Every rule stays quiet. */
@@ -70,13 +106,21 @@ const QUIET = [
   'pe-resigned-timestamped',
   'pe-padding-kept',
   'stock-version-bump',
+  'npm-registry-bump',
+  'npm-publisher-co-maintainer',
 ];
 
 const scans = new Map<string, Promise<ScanResult>>();
 function scanned(path: string): Promise<ScanResult> {
   let result = scans.get(path);
   if (!result) {
-    result = scan([path], { digests: ['sha256'] });
+    // An npm pair with registry metadata keeps its packument beside baseline/ and candidate/.
+    const packumentFile = fileURLToPath(new URL('packument.json', `file://${path}/../`));
+    const packuments = existsSync(packumentFile) ? [parsePackument(readFileSync(packumentFile, 'utf8'))] : [];
+    result = scan([path], {
+      digests: ['sha256'],
+      analyzers: withNpmAnalyzers(defaultAnalyzers(), { packuments }),
+    });
     scans.set(path, result);
   }
   return result;

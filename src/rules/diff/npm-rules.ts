@@ -1,6 +1,7 @@
 import type { JsCapability } from '../../analyzers/js/facts.js';
 import type { ScanNode } from '../../core/scan-result.js';
 import type { NodePair } from '../../diff/tree-diff.js';
+import { NPM_PACKAGE_DIFF_RULES } from './npm-package-rules.js';
 import {
   addedFacts,
   addedPairs,
@@ -194,4 +195,5 @@ export const NPM_DIFF_RULES: readonly DiffRule[] = [
   npmInstallScriptAdded,
   jsCapabilityAdded,
   fileObfuscatedAdded,
+  ...NPM_PACKAGE_DIFF_RULES,
 ];
