@@ -9,6 +9,9 @@ import {
 } from '../formats/npm/manifest.js';
 import { higherVersionsPublishedBefore, type Packument } from '../formats/npm/packument.js';
 
+export type { ManifestDifference } from '../formats/npm/compare-manifests.js';
+export type { ManifestDependency, ManifestInstallScript } from '../formats/npm/manifest.js';
+
 /** The identity and install-time behaviour of an npm package, read from its root `package.json`. */
 export interface NpmManifestFact {
   readonly name: string;
