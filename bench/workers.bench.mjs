@@ -184,6 +184,7 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
     return {
       workers,
       releases: timed.length,
+      idleBefore,
       elapsedMs,
       perSecond: timed.length / (elapsedMs / 1000),
       verdicts,
