@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Fact } from '../core/facts.js';
 import type { Analyzer, AnalyzerResult, NodeHead, NodeView } from '../core/plugin.js';
 import { compareManifests, type ManifestDifference } from '../formats/npm/compare-manifests.js';
@@ -130,9 +131,24 @@ export function registryFacts(manifest: NpmManifest, packument: Packument): Fact
  */
 export function createNpmManifestAnalyzer(options: NpmManifestOptions = {}): Analyzer {
   const packuments = new Map((options.packuments ?? []).map((packument) => [packument.name, packument]));
+  // The registry facts depend on the packuments: they are part of the cache key.
+  const registryKey = createHash('sha256')
+    .update(
+      JSON.stringify(
+        [...packuments.values()].map((packument) => [
+          packument.name,
+          packument.time,
+          [...packument.versions.entries()],
+        ]),
+      ),
+    )
+    .digest('hex');
   return {
     id: 'analyzer/npm-manifest',
     version: 2,
+    cacheKey: () => (packuments.size === 0 ? '' : registryKey),
+    // Only a package.json at a package root is a manifest: the answer depends on the path.
+    readsPath: true,
     accepts(node: NodeHead): boolean {
       return node.name.endsWith('package.json') && node.type === 'json' && node.size <= MAX_MANIFEST_BYTES;
     },
