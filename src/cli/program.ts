@@ -19,6 +19,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   (await import('./diff-command.js')).registerDiffCommand(program);
   (await import('./worker-command.js')).registerWorkerCommand(program);
   (await import('./rules-command.js')).registerRulesCommand(program);
+  (await import('./serve-command.js')).registerServeCommand(program);
+  (await import('./audit-command.js')).registerAuditCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { analyzerVersionOf } from '../../pipeline/vet-release.js';
 import { actorOf } from '../auth.js';
 import type { RouteContext } from '../context.js';
 import { conflict, found } from '../problem.js';
@@ -61,7 +62,7 @@ export async function artifactRoutes(app: FastifyInstance, context: RouteContext
     async (request) => found(await store.getArtifact(request.params.sha256), 'artifact'),
   );
 
-  app.get<{ Params: { sha256: string }; Querystring: { analyzerVersion: string } }>(
+  app.get<{ Params: { sha256: string }; Querystring: { analyzerVersion?: string } }>(
     '/artifacts/:sha256/analyses',
     {
       config: { access: 'viewer' },
@@ -71,9 +72,15 @@ export async function artifactRoutes(app: FastifyInstance, context: RouteContext
         params: sha256Params,
         querystring: {
           type: 'object',
-          required: ['analyzerVersion'],
           additionalProperties: false,
-          properties: { analyzerVersion: { type: 'string', minLength: 1, maxLength: 200 } },
+          properties: {
+            analyzerVersion: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              description: "analyzer set and version (default: this server's, as its vets store them)",
+            },
+          },
         },
         response: {
           200: {
@@ -87,7 +94,8 @@ export async function artifactRoutes(app: FastifyInstance, context: RouteContext
     },
     async (request) => {
       found(await store.getArtifact(request.params.sha256), 'artifact');
-      const analysis = await store.getAnalysis(request.params.sha256, request.query.analyzerVersion);
+      const version = request.query.analyzerVersion ?? analyzerVersionOf();
+      const analysis = await store.getAnalysis(request.params.sha256, version);
       return { items: analysis ? [analysis] : [] };
     },
   );

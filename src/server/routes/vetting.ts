@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { enqueueVetRelease } from '../../jobs/release-jobs.js';
+import { actorOf } from '../auth.js';
 import type { RouteContext } from '../context.js';
 import { countEnqueued } from '../metrics.js';
 import { conflict, found } from '../problem.js';
@@ -51,12 +53,12 @@ export async function vettingRoutes(app: FastifyInstance, context: RouteContext)
       }
       if ((await store.releaseArtifacts(release.id)).length === 0)
         throw conflict('the release has no artifacts: attach at least one before vetting');
-      // One vet per release at a time: asking again while one is queued returns that job.
-      const jobId = await queue.enqueue(
-        'vet-release',
-        { releaseId: release.id, ...(baselineReleaseId !== undefined ? { baselineReleaseId } : {}) },
-        { singletonKey: `vet:${release.id}` },
-      );
+      // One vet per release at a time: asking again while one is queued returns that job. The
+      // release becomes `vetting` first, so a restart can requeue what the process lost.
+      const jobId = await enqueueVetRelease(store, queue, actorOf(request), {
+        releaseId: release.id,
+        ...(baselineReleaseId !== undefined ? { baselineReleaseId } : {}),
+      });
       countEnqueued(metrics, 'vet-release');
       return reply.code(202).header('location', `/api/v1/jobs/${jobId}`).send({ jobId });
     },

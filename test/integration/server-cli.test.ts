@@ -1,0 +1,155 @@
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * `countersign serve` and `countersign audit verify` as a user runs them: real processes, a data
+ * directory in a temp folder, HTTP on a free loopback port, SIGTERM to stop.
+ */
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+
+interface Running {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly base: string;
+  stdout(): string;
+  stop(): Promise<number | null>;
+}
+
+async function serve(dataDir: string, ...extra: string[]): Promise<Running> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn', ...extra],
+    { env: { ...process.env, COUNTERSIGN_HOME: dataDir } },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) {
+        clearInterval(timer);
+        resolve(match[1]!);
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`serve exited with ${code}: ${err}`));
+    });
+  });
+  return {
+    child,
+    base,
+    stdout: () => out,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+function tokenIn(text: string): string | undefined {
+  return /\b(cs_[A-Za-z0-9_-]{20,})/.exec(text)?.[1];
+}
+
+async function get(base: string, path: string, token: string) {
+  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function auditVerify(dataDir: string): { status: number | null; stdout: string } {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'audit', 'verify', '--data-dir', dataDir],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return { status: result.status, stdout: result.stdout + result.stderr };
+}
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'countersign-serve-'));
+});
+afterAll(async () => rm(dataDir, { recursive: true, force: true }));
+
+describe('countersign serve', () => {
+  let token: string;
+
+  it('prints the bootstrap admin token on the first start only, and stops on SIGTERM with exit 0', async () => {
+    const first = await serve(dataDir);
+    token = tokenIn(first.stdout())!;
+    expect(token).toBeDefined();
+    const me = await get(first.base, '/api/v1/me', token);
+    expect(me).toMatchObject({ status: 200, body: { name: 'admin', role: 'admin' } });
+    expect(await first.stop()).toBe(0);
+
+    const second = await serve(dataDir);
+    expect(tokenIn(second.stdout())).toBeUndefined();
+    expect((await get(second.base, '/api/v1/me', token)).status).toBe(200);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('--demo loads ExampleSoft / ExampleDesk and vets 1.0.0 (trusted), 1.0.1 (pass), 1.0.2 (block) through the queue; loading again adds nothing', async () => {
+    const server = await serve(dataDir, '--demo');
+    let releases: { version: string; state: string; verdict?: string }[] = [];
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      releases = (await get(server.base, '/api/v1/releases', token)).body.items as typeof releases;
+      if (releases.length === 3 && releases.every((release) => release.state === 'vetted')) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const verdicts = Object.fromEntries(releases.map((release) => [release.version, release.verdict]));
+    expect(verdicts).toEqual({ '1.0.0': 'pass', '1.0.1': 'pass', '1.0.2': 'block' });
+    const products = (await get(server.base, '/api/v1/products?q=ExampleDesk', token)).body.items as {
+      trustedReleaseId: string;
+    }[];
+    expect(products).toHaveLength(1);
+    expect(await server.stop()).toBe(0);
+
+    const again = await serve(dataDir, '--demo');
+    expect(again.stdout()).toMatch(/demo: ExampleSoft/);
+    const after = (await get(again.base, '/api/v1/releases', token)).body.items as typeof releases;
+    expect(after).toHaveLength(3);
+    expect(after.every((release) => release.state === 'vetted')).toBe(true);
+    const suppliers = (await get(again.base, '/api/v1/suppliers?q=ExampleSoft', token)).body
+      .items as unknown[];
+    expect(suppliers).toHaveLength(1);
+    expect(await again.stop()).toBe(0);
+  });
+});
+
+describe('countersign audit verify', () => {
+  it('exits 0 on an intact log and 1 with the broken seq after a row is edited behind its back', () => {
+    const intact = auditVerify(dataDir);
+    expect(intact.stdout).toMatch(/audit log intact: \d+ entries/);
+    expect(intact.status).toBe(0);
+
+    const db = new Database(join(dataDir, 'countersign.db'));
+    try {
+      const changed = db.prepare('update audit_log set entity_id = ? where seq = 5').run('forged');
+      expect(changed.changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    const broken = auditVerify(dataDir);
+    expect(broken.stdout).toMatch(/BROKEN at seq 5\b/);
+    expect(broken.status).toBe(1);
+  });
+
+  it('refuses a data directory without a database', () => {
+    const result = auditVerify(join(dataDir, 'nothing-here'));
+    expect(result.status).toBe(3);
+  });
+});
