@@ -116,6 +116,11 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
           },
           'release vetted',
         ),
+      onIntelImported: (source, rejected, context) =>
+        logger.info(
+          { jobId: context.jobId, sourceId: source.id, name: source.name, counts: source.counts, rejected },
+          'intel imported',
+        ),
     });
     logger.info({ concurrency: flags.concurrency, queueSchema: queue.schema }, 'worker ready');
     const signal = await stopSignal;
@@ -133,7 +138,9 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('work vetting jobs from a shared PostgreSQL queue (run as many as you like, on any machine)')
+    .description(
+      'work vetting and intel-import jobs from a shared PostgreSQL queue (run as many as you like, on any machine)',
+    )
     .requiredOption('--database-url <url>', 'PostgreSQL URL of the shared store and queue (postgres://…)')
     .requiredOption('--data-dir <dir>', 'the shared data directory holding the artifact blobs')
     .option('--concurrency <n>', 'jobs at once in this process', positiveInteger, 1)

@@ -1,5 +1,6 @@
 import type { VetReleaseInput, VetReleaseOutcome, VetReleaseStage } from '../pipeline/vet-release.js';
-import type { BlobStore, Store } from '../store/types.js';
+import type { BlobStore, IntelSourceRecord, Store } from '../store/types.js';
+import { importIntelHandler } from './import-intel-handler.js';
 import type { JobContext, JobQueue, VetReleaseJob } from './types.js';
 import { vetReleaseHandler } from './vet-release-handler.js';
 
@@ -17,6 +18,7 @@ export interface WorkerOptions {
     context: JobContext,
   ) => void | Promise<void>;
   readonly onOutcome?: (outcome: VetReleaseOutcome, job: VetReleaseJob, context: JobContext) => void;
+  readonly onIntelImported?: (source: IntelSourceRecord, rejected: number, context: JobContext) => void;
 }
 
 export interface RunningWorker {
@@ -24,7 +26,7 @@ export interface RunningWorker {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** A worker process's job loop: consumes vet-release jobs from the shared queue until stopped. */
+/** A worker process's job loop: consumes vet-release and import-intel jobs until stopped. */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { queue } = options;
   await queue.start();
@@ -39,6 +41,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         ...(options.onOutcome ? { onOutcome: (outcome) => options.onOutcome?.(outcome, job, context) } : {}),
       })(job, context),
     { concurrency: options.concurrency ?? 1 },
+  );
+  // Imports are short and rare: one at a time per process is plenty.
+  await queue.work('import-intel', (job, context) =>
+    importIntelHandler({
+      store: options.store,
+      blobs: options.blobs,
+      ...(options.onIntelImported
+        ? { onImported: (source, rejected) => options.onIntelImported?.(source, rejected, context) }
+        : {}),
+    })(job, context),
   );
   return {
     stop: (stopOptions) => queue.stop(stopOptions),
