@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { renderDiffText } from '../report/vet-diff-text.js';
-import { renderVetJson } from '../report/vet-json.js';
 import { EXIT } from './exit-codes.js';
+import { renderVetReport, vetFormatOption } from './report-choice.js';
 import { emit, parseFailOn, runVet, setExitCode, type VetFlags, withCacheOptions } from './vet-command.js';
 
 export function registerDiffCommand(program: Command): void {
@@ -16,13 +16,18 @@ export function registerDiffCommand(program: Command): void {
       parseFailOn,
     )
     .option('--json', 'JSON report (same shape as vet --json)')
+    .addOption(vetFormatOption())
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('-q, --quiet', 'no progress bar')
     .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
     .option('--strict', `exit ${EXIT.incomplete} when any part of either release could not be looked at`);
   withCacheOptions(command).action(async (old: string, now: string, flags: VetFlags) => {
     const result = await runVet([now], [old], flags);
-    await emit(flags.json ? renderVetJson(result) : renderDiffText(result), flags.output);
+    const format = flags.json ? 'json' : (flags.format ?? 'text');
+    await emit(
+      renderVetReport(result, format, () => renderDiffText(result)),
+      flags.output,
+    );
     setExitCode(result, flags);
   });
 }

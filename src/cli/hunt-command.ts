@@ -8,9 +8,9 @@ import { loadIntel } from '../intel/store-files.js';
 import { readYaraSources } from '../intel/yara/compile.js';
 import { type HuntHit, type HuntResult, huntFiles, huntLogFiles } from '../pipeline/hunt.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/hunt-logs.js';
-import { renderSarif, toHuntSarif } from '../report/sarif.js';
 import { EXIT } from './exit-codes.js';
 import { createProgressBar } from './progress.js';
+import { renderHuntExtra } from './report-choice.js';
 
 /** Repeatable options (`--yara a --yara b`) instead of variadic ones, which would swallow the paths. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -28,7 +28,7 @@ interface HuntFlags {
   deep?: boolean;
   include?: string[];
   exclude?: string[];
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | 'html';
   json?: boolean;
   output?: string;
   quiet?: boolean;
@@ -59,7 +59,9 @@ export function registerHuntCommand(program: Command): void {
     .option('--include <glob>', 'only files whose path (relative to the input) or name matches', collect)
     .option('--exclude <glob>', 'skip files whose path or name matches', collect)
     .addOption(
-      new Option('-f, --format <format>', 'report format').choices(['text', 'json', 'sarif']).default('text'),
+      new Option('-f, --format <format>', 'report format')
+        .choices(['text', 'json', 'sarif', 'html'])
+        .default('text'),
     )
     .option('--json', 'same as --format json')
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
@@ -113,9 +115,7 @@ export function registerHuntCommand(program: Command): void {
       const report =
         format === 'json'
           ? `${JSON.stringify({ tool: { name: 'countersign', version: TOOL_VERSION }, ...result }, null, 2)}\n`
-          : format === 'sarif'
-            ? renderSarif(toHuntSarif(result))
-            : huntText(result);
+          : (renderHuntExtra(result, format) ?? huntText(result));
       if (flags.output) await writeFile(flags.output, report);
       else process.stdout.write(report);
       process.exitCode = result.hits.length > 0 ? EXIT.findings : EXIT.ok;

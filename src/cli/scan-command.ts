@@ -9,9 +9,10 @@ import { type ReportFormat, renderReport } from '../report/index.js';
 import { EXIT } from './exit-codes.js';
 import { parseDigests, parsePositiveInt, parseSize } from './options.js';
 import { createProgressBar } from './progress.js';
+import { renderScanExtra } from './report-choice.js';
 
 interface ScanFlags {
-  format: ReportFormat;
+  format: ReportFormat | 'sarif' | 'html';
   json?: boolean;
   output?: string;
   tree?: boolean;
@@ -38,7 +39,7 @@ export function registerScanCommand(program: Command): void {
     .argument('<paths...>', 'files or folders to scan')
     .addOption(
       new Option('-f, --format <format>', 'report format')
-        .choices(['text', 'json', 'cyclonedx'])
+        .choices(['text', 'json', 'cyclonedx', 'sarif', 'html'])
         .default('text'),
     )
     .option('--json', 'same as --format json')
@@ -101,11 +102,13 @@ export function registerScanCommand(program: Command): void {
           cache?.close();
         }
       })();
-      const format: ReportFormat = flags.json ? 'json' : flags.format;
-      const report = renderReport(result, format, {
-        tree: flags.tree ?? false,
-        color: !flags.output && process.stdout.isTTY === true,
-      });
+      const format = flags.json ? 'json' : flags.format;
+      const report =
+        renderScanExtra(result, format) ??
+        renderReport(result, format as ReportFormat, {
+          tree: flags.tree ?? false,
+          color: !flags.output && process.stdout.isTTY === true,
+        });
       if (flags.output) await writeFile(flags.output, report);
       else process.stdout.write(report);
       if (flags.strict && result.gaps.length > 0) process.exitCode = EXIT.incomplete;

@@ -5,15 +5,16 @@ import { defaultCacheFolder, openScanCache } from '../pipeline/cache/scan-cache.
 import { type VetResult, vet } from '../pipeline/vet.js';
 import { parseVetPolicy } from '../pipeline/vet-policy.js';
 import type { Decision, VetPolicy } from '../pipeline/vet-verdict.js';
-import { renderVetJson } from '../report/vet-json.js';
 import { renderVetText } from '../report/vet-text.js';
 import { EXIT } from './exit-codes.js';
 import { createProgressBar } from './progress.js';
+import { renderVetReport, type VetFormat, vetFormatOption } from './report-choice.js';
 
 export interface VetFlags {
   baseline?: string[];
   failOn?: Exclude<Decision, 'pass'>;
   json?: boolean;
+  format?: VetFormat;
   output?: string;
   quiet?: boolean;
   fuzzy?: boolean;
@@ -101,6 +102,7 @@ export function registerVetCommand(program: Command): void {
       parseFailOn,
     )
     .option('--json', 'JSON report (the scan report of the new release plus verdict, findings and diff)')
+    .addOption(vetFormatOption())
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('-q, --quiet', 'no progress bar')
     .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
@@ -112,7 +114,11 @@ export function registerVetCommand(program: Command): void {
   withCacheOptions(command).action(async (paths: string[], flags: VetFlags) => {
     const result = await runVet(paths, flags.baseline ?? [], flags);
     const color = !flags.output && process.stdout.isTTY === true;
-    await emit(flags.json ? renderVetJson(result) : renderVetText(result, { color }), flags.output);
+    const format = flags.json ? 'json' : (flags.format ?? 'text');
+    await emit(
+      renderVetReport(result, format, () => renderVetText(result, { color })),
+      flags.output,
+    );
     setExitCode(result, flags);
   });
 }
