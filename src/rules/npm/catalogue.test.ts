@@ -38,6 +38,14 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
     positive: ['install-node-setup'],
     negative: ['install-node-setup-benign', 'install-esbuild', 'install-node-gyp'],
   },
+  'npm.package.native-binary': {
+    positive: ['prebuilt-addon'],
+    negative: ['install-node-gyp', 'plain', 'large-file'],
+  },
+  'npm.package.large-file': {
+    positive: ['large-file'],
+    negative: ['almost-large-file', 'plain', 'install-node-gyp'],
+  },
   'npm.manifest-confusion': {
     positive: ['confusion'],
     negative: ['confusion-consistent', 'plain'],
@@ -48,6 +56,8 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
   },
 };
 
+const LARGE_FILE_BYTES = 4 * 1024;
+
 const scans = new Map<string, Promise<ScanResult>>();
 function scanned(name: string): Promise<ScanResult> {
   let result = scans.get(name);
@@ -57,7 +67,8 @@ function scanned(name: string): Promise<ScanResult> {
     result = scan([fixture(name)], {
       digests: ['sha256'],
       analyzers: withNpmAnalyzers(defaultAnalyzers(), { packuments }),
-      rules: npmRules(),
+      // A small threshold keeps the large-file fixtures small (the default is 1 MiB).
+      rules: npmRules({ largeFileBytes: LARGE_FILE_BYTES }),
     });
     scans.set(name, result);
   }

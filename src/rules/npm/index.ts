@@ -1,8 +1,18 @@
 import type { ScanRule } from '../evaluate.js';
 import { NPM_INSTALL_SCRIPT_RULES } from './install-script-rules.js';
 import { NPM_MANIFEST_RULES } from './manifest-rules.js';
+import {
+  createNpmPackageLargeFileRule,
+  type NpmPackageRuleSettings,
+  npmPackageNativeBinary,
+} from './package-rules.js';
 
 /** Every scan rule over npm package facts: capabilities first, then threats. */
-export function npmRules(): ScanRule[] {
-  return [...NPM_INSTALL_SCRIPT_RULES, ...NPM_MANIFEST_RULES];
+export function npmRules(settings: NpmPackageRuleSettings = {}): ScanRule[] {
+  return [
+    ...NPM_INSTALL_SCRIPT_RULES,
+    npmPackageNativeBinary,
+    createNpmPackageLargeFileRule(settings),
+    ...NPM_MANIFEST_RULES,
+  ];
 }
