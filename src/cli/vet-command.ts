@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CountersignError } from '../core/errors.js';
+import { digestsForIntel } from '../intel/scan-needs.js';
+import { loadIntel } from '../intel/store-files.js';
 import { defaultCacheFolder, openScanCache } from '../pipeline/cache/scan-cache.js';
 import { type VetResult, vet } from '../pipeline/vet.js';
 import { parseVetPolicy } from '../pipeline/vet-policy.js';
@@ -23,6 +25,9 @@ export interface VetFlags {
   /** `--no-cache` sets it false. */
   cache?: boolean;
   cacheDir?: string;
+  /** Commander's `--no-intel` sets it false. */
+  intel?: boolean;
+  intelDir?: string;
 }
 
 /** A `--policy` JSON file: thresholds and scores over the defaults. */
@@ -55,11 +60,16 @@ export function meetsFailOn(decision: Decision, failOn: VetFlags['failOn']): boo
 /** Runs vet with the progress bar on standard error unless quiet; shared by `vet` and `diff`. */
 export async function runVet(candidate: string[], baseline: string[], flags: VetFlags): Promise<VetResult> {
   const policy = flags.policy ? await readPolicy(flags.policy) : undefined;
+  // Imported intel (countersign intel import/load) is matched when there is any, as in `scan`.
+  const loaded =
+    flags.intel === false ? undefined : await loadIntel(flags.intelDir ? { dir: flags.intelDir } : {});
+  const intel = loaded && loaded.sources.length > 0 ? loaded : undefined;
   const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
   const cache = flags.cache === false ? undefined : openScanCache(flags.cacheDir ?? defaultCacheFolder());
   try {
     return await vet(candidate, baseline, {
-      digests: ['sha256'],
+      digests: digestsForIntel(intel),
+      ...(intel ? { intel } : {}),
       ...(cache ? { cache } : {}),
       ...(policy ? { policy } : {}),
       ...(flags.fuzzy === false ? { fuzzy: false } : {}),
@@ -107,6 +117,11 @@ export function registerVetCommand(program: Command): void {
     .option('-q, --quiet', 'no progress bar')
     .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
     .option('--strict', `exit ${EXIT.incomplete} when any part of either release could not be looked at`)
+    .option(
+      '--intel-dir <dir>',
+      'intel folder to match against (default: $COUNTERSIGN_HOME/intel or ~/.countersign/intel)',
+    )
+    .option('--no-intel', 'do not match the imported intel (IOCs, OSV, YARA)')
     .option(
       '--policy <file>',
       'JSON verdict policy: block/review thresholds, blockScore, reviewScore, countInherited',

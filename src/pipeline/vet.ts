@@ -1,8 +1,10 @@
+import { defaultAnalyzers } from '../analyzers/index.js';
 import type { CoverageGap } from '../core/coverage.js';
 import type { Finding } from '../core/findings.js';
 import type { ScanResult } from '../core/scan-result.js';
 import { type AlignOptions, alignTrees } from '../diff/align.js';
 import type { TreeDiff } from '../diff/tree-diff.js';
+import { intelAnalyzers } from '../intel/scan-needs.js';
 import { diffRules } from '../rules/diff/catalogue.js';
 import { evaluateDiffRules } from '../rules/diff/evaluate.js';
 import type { DiffRule } from '../rules/diff/types.js';
@@ -61,6 +63,8 @@ function keysByPath(diff: TreeDiff, side: 'baseline' | 'candidate'): Map<string,
   return keys;
 }
 
+const isIntelFinding = (finding: Finding) => finding.ruleId.startsWith('intel.');
+
 /** A candidate node finding that the baseline had at the same aligned place is inherited. */
 function withOrigin(
   diff: TreeDiff,
@@ -74,9 +78,13 @@ function withOrigin(
   );
   return candidate.map((finding) => ({
     ...finding,
-    origin: before.has(`${finding.ruleId}\u0000${candKeys.get(finding.path) ?? finding.path}`)
-      ? 'inherited'
-      : 'candidate',
+    // Intel judges the release as it is known today: a package flagged malicious this morning was
+    // in the baseline too, and that makes it no less malicious. Intel findings always count.
+    origin:
+      !isIntelFinding(finding) &&
+      before.has(`${finding.ruleId}\u0000${candKeys.get(finding.path) ?? finding.path}`)
+        ? 'inherited'
+        : 'candidate',
   }));
 }
 
@@ -90,8 +98,15 @@ export async function vet(
   options: VetOptions = {},
 ): Promise<VetResult> {
   const scanner = options.scanner ?? scan;
-  const baseScan = await scanned(baseline, scanner, options);
-  const candScan = await scanned(candidate, scanner, options);
+  // Both sides get the same analyzers (the diff compares their facts); with intel, npm tarballs
+  // are hashed the way OSV records and IOC lists name them.
+  const extra = intelAnalyzers(options.intel);
+  const scanOptions: ScanOptions =
+    extra.length > 0
+      ? { ...options, analyzers: [...(options.analyzers ?? defaultAnalyzers()), ...extra] }
+      : options;
+  const baseScan = await scanned(baseline, scanner, scanOptions);
+  const candScan = await scanned(candidate, scanner, scanOptions);
   const diff = await alignTrees(baseScan, candScan, {
     ...(options.fuzzy === false ? {} : { distance: diskTlshDistance(baseScan, candScan) }),
     ...options.align,

@@ -1,7 +1,7 @@
 import { classifyOsvRecord, isWithdrawn, type OsvClassification } from './classify.js';
 import { digestFromHex, digestKey, digestsFromIntegrity } from './digests.js';
 import { type AffectedVia, evaluateAffected } from './evaluate.js';
-import type { OsvAffected, OsvDigest, OsvRecord } from './types.js';
+import type { OsvAffected, OsvDigest, OsvDigestAlgorithm, OsvRecord } from './types.js';
 import { baseEcosystem } from './version-order.js';
 
 /** What we know of a package to look up: coordinates and, when we have the tarball, its digests. */
@@ -62,6 +62,8 @@ export interface OsvIndexStats {
  */
 export interface OsvIndex {
   readonly stats: OsvIndexStats;
+  /** Tarball digest algorithms the indexed records name: none means no tarball needs hashing. */
+  readonly digestAlgorithms: ReadonlySet<OsvDigestAlgorithm>;
   lookup(query: PackageQuery): OsvLookup;
 }
 
@@ -90,6 +92,7 @@ export function buildOsvIndex(records: Iterable<OsvRecord>, options: OsvIndexOpt
   const byDigest = new Map<string, Entry[]>();
   let withdrawn = 0;
   let malicious = 0;
+  const digestAlgorithms = new Set<OsvDigestAlgorithm>();
   for (const record of latest.values()) {
     if (isWithdrawn(record, at)) {
       withdrawn += 1;
@@ -102,7 +105,10 @@ export function buildOsvIndex(records: Iterable<OsvRecord>, options: OsvIndexOpt
       if (affected.package !== undefined) {
         push(byPackage, packageKey(affected.package.ecosystem, affected.package.name), entry);
       }
-      for (const digest of affected.digests) push(byDigest, digestKey(digest), entry);
+      for (const digest of affected.digests) {
+        push(byDigest, digestKey(digest), entry);
+        digestAlgorithms.add(digest.algorithm);
+      }
     }
   }
   const indexed = latest.size - withdrawn;
@@ -114,6 +120,7 @@ export function buildOsvIndex(records: Iterable<OsvRecord>, options: OsvIndexOpt
       vulnerabilities: indexed - malicious,
       duplicates,
     },
+    digestAlgorithms,
     lookup: (query) => lookup(byPackage, byDigest, query),
   };
 }
