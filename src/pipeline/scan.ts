@@ -49,8 +49,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
     ...(options.intel?.yara ? [yaraAnalyzer(options.intel.yara)] : []),
   ];
   const cache = options.cache;
-  const treeKey = await cache?.trees.keyOf(inputs, { limits, digestAlgorithms, unpackers, analyzers });
-  let tree = treeKey ? await cache?.trees.get(treeKey, inputs) : undefined;
+  const treeKey = await cache?.trees.keyOf(inputs, { limits, unpackers, analyzers });
+  let tree = treeKey ? await cache?.trees.get(treeKey, inputs, digestAlgorithms) : undefined;
   if (!tree) {
     tree = await buildTree(inputs, {
       limits,
@@ -62,7 +62,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (treeKey && !options.signal?.aborted) await cache?.trees.put(treeKey, tree);
+    if (treeKey && !options.signal?.aborted) await cache?.trees.put(treeKey, tree, digestAlgorithms);
   }
   const { findings, failures } = evaluateRules(options.rules ?? scanRules(), tree.nodes);
   const gaps = [

@@ -126,6 +126,17 @@ describe('scan cache', () => {
     expect(await readdir(join(folder, 'cache')).then((names) => names.includes('trees'))).toBe(false);
   });
 
+  it('serves a tree with more digests to a scan that wants fewer, not the other way round', async () => {
+    const analyzers = defaultAnalyzers({ now: NOW });
+    await scan([R101], { cache, analyzers, digests: ['sha256'] });
+    const full = await scan([R101], { cache, analyzers, digests: ['sha256', 'sha1', 'md5'] });
+    expect(cache.trees.hits).toBe(0);
+    expect(full.nodes.find((node) => node.entryKind === 'file')?.digests?.md5).toMatch(/^[0-9a-f]{32}$/);
+    const lean = await scan([R101], { cache, analyzers, digests: ['sha256'] });
+    expect(cache.trees.hits).toBe(1);
+    expect(lean.nodes.length).toBe(full.nodes.length);
+  });
+
   it('keys trees by configuration: another trust day is another tree', async () => {
     await scan([R101], { cache, analyzers: defaultAnalyzers({ now: NOW }) });
     await scan([R101], {

@@ -15,10 +15,14 @@ const MAX_TREES = 256;
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
+interface CachedTree {
+  readonly digestAlgorithms: readonly DigestAlgorithm[];
+  readonly tree: Tree;
+}
+
 /** What a tree depends on besides its input bytes. */
 export interface TreeRecipe {
   readonly limits: Limits;
-  readonly digestAlgorithms: readonly DigestAlgorithm[];
   readonly unpackers: readonly Unpacker[];
   readonly analyzers: readonly Analyzer[];
 }
@@ -46,7 +50,7 @@ export class TreeCache {
     const part = (value: unknown) => key.update(`${JSON.stringify(value)}\n`);
     part({ tool: TOOL_VERSION, schema: SCAN_REPORT_SCHEMA_VERSION, code: codeFingerprint() });
     part(recipe.limits);
-    part([...recipe.digestAlgorithms].sort());
+    // Digests are not part of the key: a tree with more digests serves a scan that wants fewer.
     part(recipe.unpackers.map((unpacker) => `${unpacker.id}@${unpacker.version}`));
     part(recipe.analyzers.map((a) => `${a.id}@${a.version}:${a.cacheKey?.() ?? ''}`));
     for (const input of inputs) {
@@ -57,12 +61,18 @@ export class TreeCache {
     return key.digest('hex');
   }
 
-  async get(key: string, inputs: readonly string[]): Promise<Tree | undefined> {
-    const tree = await readFile(this.fileOf(key))
+  async get(
+    key: string,
+    inputs: readonly string[],
+    digestAlgorithms: readonly DigestAlgorithm[],
+  ): Promise<Tree | undefined> {
+    const entry = await readFile(this.fileOf(key))
       .then(gunzipAsync)
-      .then((bytes) => JSON.parse(bytes.toString('utf8')) as Tree)
+      .then((bytes) => JSON.parse(bytes.toString('utf8')) as CachedTree)
       .catch(() => undefined);
-    if (!tree || !Array.isArray(tree.nodes) || tree.subjects?.length !== inputs.length) {
+    const tree = entry?.tree;
+    const hasDigests = digestAlgorithms.every((algorithm) => entry?.digestAlgorithms?.includes(algorithm));
+    if (!tree || !hasDigests || !Array.isArray(tree.nodes) || tree.subjects?.length !== inputs.length) {
       this.misses++;
       return undefined;
     }
@@ -74,12 +84,13 @@ export class TreeCache {
     };
   }
 
-  async put(key: string, tree: Tree): Promise<void> {
+  async put(key: string, tree: Tree, digestAlgorithms: readonly DigestAlgorithm[]): Promise<void> {
     await mkdir(this.folder, { recursive: true });
     const file = this.fileOf(key);
     // Write then rename: a reader never sees half a tree, two writers leave one whole file.
     const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(temporary, await gzipAsync(JSON.stringify(tree), { level: 1 }));
+    const entry: CachedTree = { digestAlgorithms, tree };
+    await writeFile(temporary, await gzipAsync(JSON.stringify(entry), { level: 1 }));
     await rename(temporary, file);
     await this.prune();
   }
