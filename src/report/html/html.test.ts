@@ -120,6 +120,32 @@ describe('when a file name and a snippet carry markup', () => {
   });
 });
 
+describe('when a file was removed and another added between two folder releases', () => {
+  it('shows the removed one where it was, under the candidate root, marked D', async () => {
+    const baseline = join(dir, 'app-1.0.0');
+    const candidate = join(dir, 'app-1.1.0');
+    await mkdir(join(baseline, 'lib'), { recursive: true });
+    await mkdir(join(candidate, 'lib'), { recursive: true });
+    await writeFile(join(baseline, 'lib', 'same.txt'), 'same\n');
+    await writeFile(join(candidate, 'lib', 'same.txt'), 'same\n');
+    await writeFile(join(baseline, 'lib', 'gone.txt'), 'only in the baseline\n');
+    await writeFile(join(candidate, 'lib', 'new.txt'), 'only in the candidate, and different\n');
+    const result = await vet([candidate], [baseline], { digests: ['sha256'], fuzzy: false });
+    expect(result.diff.counts).toMatchObject({ removed: 1, added: 1, unchanged: 1 });
+    const section = /<section id="diff">(.*?)<\/section>/s.exec(renderVetHtml(result))![1]!;
+    const tree = /<ul class="tree">(.*)<\/ul>/s.exec(section)![1]!;
+    // One root (the candidate's), holding lib/, which holds both changed files and not the unchanged one.
+    expect(tree.match(/<code>app-1\.[01]\.0<\/code>/g)).toEqual(['<code>app-1.1.0</code>']);
+    expect(tree).toMatch(
+      /<li class="leaf" data-status="removed"><span class="st st-removed"[^>]*>D<\/span> <code>gone\.txt<\/code>/,
+    );
+    expect(tree).toMatch(
+      /<li class="leaf" data-status="added"><span class="st st-added"[^>]*>A<\/span> <code>new\.txt<\/code>/,
+    );
+    expect(tree).not.toContain('same.txt');
+  });
+});
+
 describe('escaping', () => {
   it('covers text, quoted attributes and control characters', () => {
     expect(escapeHtml(`<a href="x" onclick='y'>&\`</a>`)).toBe(
