@@ -5,23 +5,24 @@
  * release must have exactly one vet, and no finding may be stored twice.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgBossQueue } from '../../src/jobs/pg-boss-queue.js';
 import { enqueueVetRelease } from '../../src/jobs/release-jobs.js';
 import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Actor, Release, Store } from '../../src/store/types.js';
+import { type PostgresSchema, withPostgresSchema } from '../support/postgres.js';
 
-const url = process.env.COUNTERSIGN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const suffix = randomBytes(4).toString('hex');
-const storeSchema = `cs_kill_store_${suffix}`;
-const queueSchema = `cs_kill_jobs_${suffix}`;
+/** The suite's PostgreSQL (see test/support): one fresh schema for the store, one for the queue. */
+let storeDatabase: PostgresSchema;
+let queueDatabase: PostgresSchema;
+let url: string;
+let storeSchema: string;
+let queueSchema: string;
 const ROOT = new URL('../../', import.meta.url).pathname;
 const RELEASES = join(ROOT, 'test/fixtures/vet/data/releases');
 const PAIRS = join(ROOT, 'test/fixtures/vet/data/pairs');
@@ -157,6 +158,11 @@ async function candidates(): Promise<Release[]> {
 }
 
 beforeAll(async () => {
+  storeDatabase = await withPostgresSchema('kill_store');
+  queueDatabase = await withPostgresSchema('kill_jobs');
+  url = storeDatabase.url;
+  storeSchema = storeDatabase.schema;
+  queueSchema = queueDatabase.schema;
   dataDir = await mkdtemp(join(tmpdir(), 'countersign-kill-'));
   store = await openStore({ url, schema: storeSchema });
   producer = new PgBossQueue({
@@ -174,11 +180,8 @@ afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.exited));
   await producer?.stop({ graceMs: 0 }).catch(() => undefined);
   await store?.close();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`);
-  await client.query(`DROP SCHEMA IF EXISTS ${queueSchema} CASCADE`);
-  await client.end();
+  await storeDatabase?.drop();
+  await queueDatabase?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
 

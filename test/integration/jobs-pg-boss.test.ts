@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgBossQueue, type PgBossQueueOptions } from '../../src/jobs/pg-boss-queue.js';
 import type { JobQueue, JobStatus } from '../../src/jobs/types.js';
+import { type PostgresSchema, withPostgresSchema } from '../support/postgres.js';
 
-/** The PostgreSQL of this machine (CI exports the URL); each run gets its own pg-boss schema. */
-const url = process.env.COUNTERSIGN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `cs_jobs_test_${randomBytes(4).toString('hex')}`;
+/** The suite's PostgreSQL (env, local or embedded; see test/support) and a fresh pg-boss schema. */
+let database: PostgresSchema;
+let url: string;
+let schema: string;
 const queues: PgBossQueue[] = [];
 
 function makeQueue(options: Partial<PgBossQueueOptions> = {}): PgBossQueue {
@@ -31,18 +31,14 @@ async function settled(queue: JobQueue, id: string, states = ['completed', 'fail
 }
 
 beforeAll(async () => {
-  // The whole suite needs the server: say so plainly instead of failing every test one by one.
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.end();
+  database = await withPostgresSchema('jobs_pg_boss');
+  url = database.url;
+  schema = database.schema;
 });
 
 afterAll(async () => {
   for (const queue of queues) await queue.stop({ graceMs: 1000 }).catch(() => undefined);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
+  await database?.drop();
 });
 
 describe('PgBossQueue on PostgreSQL', () => {
