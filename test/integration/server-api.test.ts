@@ -5,445 +5,459 @@ import { type ApiResponse, readProblem, SYSTEM, startTestServer, type TestServer
 
 /** The API over real HTTP on loopback with a real SQLite store: records, uploads, errors, documents. */
 
-let server: TestServer;
-const MAX_UPLOAD = 64 * 1024;
+/** The same suite on the embedded default and on PostgreSQL (a fresh schema). */
+describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
+  let server: TestServer;
+  const MAX_UPLOAD = 64 * 1024;
 
-beforeAll(async () => {
-  server = await startTestServer({ limits: { maxUploadBytes: MAX_UPLOAD, maxIntelBytes: MAX_UPLOAD } });
-});
-afterAll(async () => server?.close());
-
-const asAnalyst = () => ({ token: server.tokens.analyst });
-const asViewer = () => ({ token: server.tokens.viewer });
-const asAdmin = () => ({ token: server.tokens.admin });
-
-async function created<T>(response: ApiResponse): Promise<T> {
-  const text = await response.text();
-  expect(response.status, text).toBe(201);
-  return JSON.parse(text) as T;
-}
-
-async function auditCount(): Promise<number> {
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await server.store.auditLog({ limit: 500, ...(cursor ? { cursor } : {}) });
-    count += page.items.length;
-    cursor = page.next;
-  } while (cursor);
-  return count;
-}
-
-function upload(bytes: Uint8Array, name: string, token = server.tokens.analyst): Promise<ApiResponse> {
-  return server.call('POST', `/api/v1/artifacts?name=${encodeURIComponent(name)}`, {
-    token,
-    body: bytes,
-    headers: { 'content-type': 'application/octet-stream' },
-  });
-}
-
-describe('suppliers, products and releases', () => {
-  it('creates, reads and lists them, with search and cursor pagination', async () => {
-    const names = ['Acme Tools', 'Acme Labs', 'Zeta Soft'];
-    const ids: string[] = [];
-    for (const name of names) {
-      ids.push(
-        (
-          await created<{ id: string }>(
-            await server.call('POST', '/api/v1/suppliers', { ...asAnalyst(), json: { name } }),
-          )
-        ).id,
-      );
-    }
-    const one = await server.call('GET', `/api/v1/suppliers/${ids[0]}`, asViewer());
-    expect(await one.json()).toMatchObject({ id: ids[0], name: 'Acme Tools' });
-
-    const acme = await (await server.call('GET', '/api/v1/suppliers?q=acme', asViewer())).json();
-    expect(acme.items.map((s: { name: string }) => s.name).sort()).toEqual(['Acme Labs', 'Acme Tools']);
-
-    const first = await (await server.call('GET', '/api/v1/suppliers?limit=2', asViewer())).json();
-    expect(first.items).toHaveLength(2);
-    expect(typeof first.next).toBe('string');
-    const second = await (
-      await server.call(
-        'GET',
-        `/api/v1/suppliers?limit=2&cursor=${encodeURIComponent(first.next)}`,
-        asViewer(),
-      )
-    ).json();
-    const seen = [...first.items, ...second.items].map((s: { id: string }) => s.id);
-    expect(new Set(seen)).toEqual(new Set(ids));
-    expect(second.next).toBeUndefined();
-
-    const product = await created<{ id: string; supplierId: string }>(
-      await server.call('POST', '/api/v1/products', {
-        ...asAnalyst(),
-        json: { supplierId: ids[0], name: 'Anvil', ecosystem: 'windows' },
-      }),
-    );
-    expect(product.supplierId).toBe(ids[0]);
-    const release = await created<{ id: string; state: string; version: string }>(
-      await server.call('POST', '/api/v1/releases', {
-        ...asAnalyst(),
-        json: { productId: product.id, version: '2.0.0' },
-      }),
-    );
-    expect(release).toMatchObject({ state: 'new', version: '2.0.0' });
-    const listed = await (
-      await server.call('GET', `/api/v1/releases?productId=${product.id}&q=2.0`, asViewer())
-    ).json();
-    expect(listed.items.map((r: { id: string }) => r.id)).toEqual([release.id]);
-
-    const trusted = await server.call('PUT', `/api/v1/products/${product.id}/trusted-release`, {
-      ...asAnalyst(),
-      json: { releaseId: release.id },
+  beforeAll(async () => {
+    server = await startTestServer({
+      backend,
+      limits: { maxUploadBytes: MAX_UPLOAD, maxIntelBytes: MAX_UPLOAD },
     });
-    expect((await trusted.json()).trustedReleaseId).toBe(release.id);
-
-    // The audit log names the user who made each change.
-    const audit = await (await server.call('GET', '/api/v1/audit?limit=500', asAdmin())).json();
-    const mine = audit.items.filter(
-      (entry: { actor: { id: string } }) => entry.actor.id === server.userIds.analyst,
-    );
-    expect(mine.length).toBeGreaterThanOrEqual(6);
   });
+  afterAll(async () => server?.close());
 
-  it('answers 404 problems for unknown records and routes', async () => {
-    for (const path of ['/api/v1/suppliers/nope', '/api/v1/products/nope', '/api/v1/releases/nope']) {
-      const response = await server.call('GET', path, asViewer());
-      expect(response.status).toBe(404);
-      expect((await readProblem(response)).code).toBe('E_API_NOT_FOUND');
-    }
-    const unknownRoute = await server.call('GET', '/api/v1/no-such-thing', asViewer());
-    expect((await readProblem(unknownRoute)).code).toBe('E_API_NOT_FOUND');
-    const orphan = await server.call('POST', '/api/v1/products', {
-      ...asAnalyst(),
-      json: { supplierId: 'nope', name: 'x' },
-    });
-    expect(orphan.status).toBe(404);
-    await orphan.arrayBuffer();
-  });
-});
+  const asAnalyst = () => ({ token: server.tokens.analyst });
+  const asViewer = () => ({ token: server.tokens.viewer });
+  const asAdmin = () => ({ token: server.tokens.admin });
 
-describe('when a body is malformed', () => {
-  const cases: { what: string; body: string; contentType?: string; code: string }[] = [
-    { what: 'a missing required field', body: '{}', code: 'E_API_VALIDATION' },
-    { what: 'a field of the wrong type', body: '{"name": 42}', code: 'E_API_VALIDATION' },
-    { what: 'an unknown field', body: '{"name": "x", "admin": true}', code: 'E_API_VALIDATION' },
-    { what: 'an empty name', body: '{"name": ""}', code: 'E_API_VALIDATION' },
-    { what: 'broken JSON', body: '{"name": "x"', code: 'E_API_BAD_REQUEST' },
-    { what: 'a JSON array', body: '[1,2]', code: 'E_API_VALIDATION' },
-    { what: 'an empty JSON body', body: '', code: 'E_API_BAD_REQUEST' },
-    {
-      what: 'an unsupported content type',
-      body: 'name=x',
-      contentType: 'application/x-www-form-urlencoded',
-      code: 'E_API_UNSUPPORTED_MEDIA_TYPE',
-    },
-  ];
-  for (const item of cases) {
-    it(`refuses ${item.what} with a 4xx problem and stores nothing`, async () => {
-      const before = await auditCount();
-      const suppliersBefore = (await server.store.listSuppliers({ limit: 500 })).items.length;
-      const response = await server.call('POST', '/api/v1/suppliers', {
-        ...asAnalyst(),
-        body: item.body,
-        headers: { 'content-type': item.contentType ?? 'application/json' },
-      });
-      const problem = await readProblem(response);
-      expect(problem.code).toBe(item.code);
-      expect(response.status).toBeGreaterThanOrEqual(400);
-      expect(response.status).toBeLessThan(500);
-      expect(await auditCount()).toBe(before);
-      expect((await server.store.listSuppliers({ limit: 500 })).items.length).toBe(suppliersBefore);
+  async function created<T>(response: ApiResponse): Promise<T> {
+    const text = await response.text();
+    expect(response.status, text).toBe(201);
+    return JSON.parse(text) as T;
+  }
+
+  async function auditCount(): Promise<number> {
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await server.store.auditLog({ limit: 500, ...(cursor ? { cursor } : {}) });
+      count += page.items.length;
+      cursor = page.next;
+    } while (cursor);
+    return count;
+  }
+
+  function upload(bytes: Uint8Array, name: string, token = server.tokens.analyst): Promise<ApiResponse> {
+    return server.call('POST', `/api/v1/artifacts?name=${encodeURIComponent(name)}`, {
+      token,
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
     });
   }
 
-  it('says where a validation error is', async () => {
-    const response = await server.call('POST', '/api/v1/releases', { ...asAnalyst(), json: { version: 7 } });
-    const problem = await readProblem(response);
-    expect(problem.errors?.map((error) => error.path)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^body/)]),
-    );
+  describe('suppliers, products and releases', () => {
+    it('creates, reads and lists them, with search and cursor pagination', async () => {
+      const names = ['Acme Tools', 'Acme Labs', 'Zeta Soft'];
+      const ids: string[] = [];
+      for (const name of names) {
+        ids.push(
+          (
+            await created<{ id: string }>(
+              await server.call('POST', '/api/v1/suppliers', { ...asAnalyst(), json: { name } }),
+            )
+          ).id,
+        );
+      }
+      const one = await server.call('GET', `/api/v1/suppliers/${ids[0]}`, asViewer());
+      expect(await one.json()).toMatchObject({ id: ids[0], name: 'Acme Tools' });
+
+      const acme = await (await server.call('GET', '/api/v1/suppliers?q=acme', asViewer())).json();
+      expect(acme.items.map((s: { name: string }) => s.name).sort()).toEqual(['Acme Labs', 'Acme Tools']);
+
+      const first = await (await server.call('GET', '/api/v1/suppliers?limit=2', asViewer())).json();
+      expect(first.items).toHaveLength(2);
+      expect(typeof first.next).toBe('string');
+      const second = await (
+        await server.call(
+          'GET',
+          `/api/v1/suppliers?limit=2&cursor=${encodeURIComponent(first.next)}`,
+          asViewer(),
+        )
+      ).json();
+      const seen = [...first.items, ...second.items].map((s: { id: string }) => s.id);
+      expect(new Set(seen)).toEqual(new Set(ids));
+      expect(second.next).toBeUndefined();
+
+      const product = await created<{ id: string; supplierId: string }>(
+        await server.call('POST', '/api/v1/products', {
+          ...asAnalyst(),
+          json: { supplierId: ids[0], name: 'Anvil', ecosystem: 'windows' },
+        }),
+      );
+      expect(product.supplierId).toBe(ids[0]);
+      const release = await created<{ id: string; state: string; version: string }>(
+        await server.call('POST', '/api/v1/releases', {
+          ...asAnalyst(),
+          json: { productId: product.id, version: '2.0.0' },
+        }),
+      );
+      expect(release).toMatchObject({ state: 'new', version: '2.0.0' });
+      const listed = await (
+        await server.call('GET', `/api/v1/releases?productId=${product.id}&q=2.0`, asViewer())
+      ).json();
+      expect(listed.items.map((r: { id: string }) => r.id)).toEqual([release.id]);
+
+      const trusted = await server.call('PUT', `/api/v1/products/${product.id}/trusted-release`, {
+        ...asAnalyst(),
+        json: { releaseId: release.id },
+      });
+      expect((await trusted.json()).trustedReleaseId).toBe(release.id);
+
+      // The audit log names the user who made each change.
+      const audit = await (await server.call('GET', '/api/v1/audit?limit=500', asAdmin())).json();
+      const mine = audit.items.filter(
+        (entry: { actor: { id: string } }) => entry.actor.id === server.userIds.analyst,
+      );
+      expect(mine.length).toBeGreaterThanOrEqual(6);
+    });
+
+    it('answers 404 problems for unknown records and routes', async () => {
+      for (const path of ['/api/v1/suppliers/nope', '/api/v1/products/nope', '/api/v1/releases/nope']) {
+        const response = await server.call('GET', path, asViewer());
+        expect(response.status).toBe(404);
+        expect((await readProblem(response)).code).toBe('E_API_NOT_FOUND');
+      }
+      const unknownRoute = await server.call('GET', '/api/v1/no-such-thing', asViewer());
+      expect((await readProblem(unknownRoute)).code).toBe('E_API_NOT_FOUND');
+      const orphan = await server.call('POST', '/api/v1/products', {
+        ...asAnalyst(),
+        json: { supplierId: 'nope', name: 'x' },
+      });
+      expect(orphan.status).toBe(404);
+      await orphan.arrayBuffer();
+    });
   });
 
-  it('refuses a bad query parameter', async () => {
-    const response = await server.call('GET', '/api/v1/suppliers?limit=0', asViewer());
-    expect((await readProblem(response)).code).toBe('E_API_VALIDATION');
-    const digest = await server.call('GET', '/api/v1/seen/not-a-digest', asViewer());
-    expect((await readProblem(digest)).code).toBe('E_API_VALIDATION');
-  });
-});
-
-describe('uploading an artifact', () => {
-  it('streams it into the blob store, content-addressed, and records it', async () => {
-    const bytes = new Uint8Array(40_000).map((_, index) => index % 251);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const record = await created<{ sha256: string; size: number; name: string; sha1: string }>(
-      await upload(bytes, 'tool-1.0.zip'),
-    );
-    expect(record).toMatchObject({ sha256, size: 40_000, name: 'tool-1.0.zip' });
-    expect(record.sha1).toBe(createHash('sha1').update(bytes).digest('hex'));
-    expect(await server.blobs.has(sha256)).toBe(true);
-    const again = await created<{ sha256: string }>(await upload(bytes, 'tool-1.0.zip'));
-    expect(again.sha256).toBe(sha256);
-    const read = await server.call('GET', `/api/v1/artifacts/${sha256}`, asViewer());
-    expect((await read.json()).size).toBe(40_000);
-  });
-
-  it('refuses a declared oversize upload with 413 before reading it, keeping nothing', async () => {
-    const before = await server.blobFiles();
-    const bytes = new Uint8Array(MAX_UPLOAD + 1).fill(1);
-    const response = await upload(bytes, 'big.bin');
-    expect(response.status).toBe(413);
-    expect((await readProblem(response)).code).toBe('E_UPLOAD_TOO_LARGE');
-    expect(await server.blobFiles()).toEqual(before);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    expect(await server.store.getArtifact(sha256)).toBeUndefined();
-  });
-
-  it('stops a streamed (chunked) upload at the limit with 413, keeping nothing', async () => {
-    const before = await server.blobFiles();
-    const chunk = new Uint8Array(16 * 1024).fill(2);
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= MAX_UPLOAD * 4) return controller.close();
-        sent += chunk.byteLength;
-        controller.enqueue(chunk);
+  describe('when a body is malformed', () => {
+    const cases: { what: string; body: string; contentType?: string; code: string }[] = [
+      { what: 'a missing required field', body: '{}', code: 'E_API_VALIDATION' },
+      { what: 'a field of the wrong type', body: '{"name": 42}', code: 'E_API_VALIDATION' },
+      { what: 'an unknown field', body: '{"name": "x", "admin": true}', code: 'E_API_VALIDATION' },
+      { what: 'an empty name', body: '{"name": ""}', code: 'E_API_VALIDATION' },
+      { what: 'broken JSON', body: '{"name": "x"', code: 'E_API_BAD_REQUEST' },
+      { what: 'a JSON array', body: '[1,2]', code: 'E_API_VALIDATION' },
+      { what: 'an empty JSON body', body: '', code: 'E_API_BAD_REQUEST' },
+      {
+        what: 'an unsupported content type',
+        body: 'name=x',
+        contentType: 'application/x-www-form-urlencoded',
+        code: 'E_API_UNSUPPORTED_MEDIA_TYPE',
       },
-    });
-    const response = await server.call('POST', '/api/v1/artifacts?name=stream.bin', {
-      ...asAnalyst(),
-      body,
-      headers: { 'content-type': 'application/octet-stream' },
-    });
-    expect(response.status).toBe(413);
-    expect((await readProblem(response)).code).toBe('E_UPLOAD_TOO_LARGE');
-    expect(await server.blobFiles()).toEqual(before);
-  });
-
-  it('refuses an upload that is not application/octet-stream, and an empty one', async () => {
-    const json = await server.call('POST', '/api/v1/artifacts?name=a.bin', {
-      ...asAnalyst(),
-      json: { a: 1 },
-    });
-    expect((await readProblem(json)).code).toBe('E_API_UNSUPPORTED_MEDIA_TYPE');
-    const empty = await upload(new Uint8Array(0), 'empty.bin');
-    expect(empty.status).toBe(400);
-    await empty.arrayBuffer();
-    const noName = await server.call('POST', '/api/v1/artifacts', {
-      ...asAnalyst(),
-      body: new Uint8Array(10),
-      headers: { 'content-type': 'application/octet-stream' },
-    });
-    expect((await readProblem(noName)).code).toBe('E_API_VALIDATION');
-  });
-});
-
-describe('attaching artifacts and vetting', () => {
-  it('attaches an upload to a release and queues a vet job (202 + job id)', async () => {
-    const supplier = await created<{ id: string }>(
-      await server.call('POST', '/api/v1/suppliers', { ...asAnalyst(), json: { name: 'Vetco' } }),
-    );
-    const product = await created<{ id: string }>(
-      await server.call('POST', '/api/v1/products', {
-        ...asAnalyst(),
-        json: { supplierId: supplier.id, name: 'P' },
-      }),
-    );
-    const release = await created<{ id: string }>(
-      await server.call('POST', '/api/v1/releases', {
-        ...asAnalyst(),
-        json: { productId: product.id, version: '1' },
-      }),
-    );
-    const noArtifacts = await server.call('POST', `/api/v1/releases/${release.id}/vet`, asAnalyst());
-    expect((await readProblem(noArtifacts)).code).toBe('E_API_CONFLICT');
-
-    const artifact = await created<{ sha256: string }>(
-      await upload(new TextEncoder().encode('hello'), 'hello.txt'),
-    );
-    const link = await created<{ name: string }>(
-      await server.call('POST', `/api/v1/releases/${release.id}/artifacts`, {
-        ...asAnalyst(),
-        json: { sha256: artifact.sha256 },
-      }),
-    );
-    expect(link.name).toBe('hello.txt');
-    const listed = await (
-      await server.call('GET', `/api/v1/releases/${release.id}/artifacts`, asViewer())
-    ).json();
-    expect(listed.items).toEqual([{ releaseId: release.id, sha256: artifact.sha256, name: 'hello.txt' }]);
-
-    const vet = await server.call('POST', `/api/v1/releases/${release.id}/vet`, asAnalyst());
-    expect(vet.status).toBe(202);
-    const { jobId } = await vet.json();
-    expect(vet.headers.get('location')).toBe(`/api/v1/jobs/${jobId}`);
-    const job = await (await server.call('GET', `/api/v1/jobs/${jobId}`, asViewer())).json();
-    expect(job).toMatchObject({ id: jobId, name: 'vet-release' });
-    // Asking again while the job is queued returns the same job.
-    const again = await (await server.call('POST', `/api/v1/releases/${release.id}/vet`, asAnalyst())).json();
-    expect(again.jobId).toBe(jobId);
-
-    const missing = await server.call('GET', `/api/v1/releases/${release.id}/verdict`, asViewer());
-    expect((await readProblem(missing)).code).toBe('E_API_NOT_FOUND');
-    const unknownJob = await server.call('GET', '/api/v1/jobs/nope', asViewer());
-    expect(unknownJob.status).toBe(404);
-    await unknownJob.arrayBuffer();
-  });
-
-  it('refuses a baseline from another product', async () => {
-    const supplier = await server.store.createSupplier(SYSTEM, { name: 'Two' });
-    const a = await server.store.createProduct(SYSTEM, { supplierId: supplier.id, name: 'A' });
-    const b = await server.store.createProduct(SYSTEM, { supplierId: supplier.id, name: 'B' });
-    const releaseA = await server.store.createRelease(SYSTEM, { productId: a.id, version: '1' });
-    const response = await server.call('POST', '/api/v1/releases', {
-      ...asAnalyst(),
-      json: { productId: b.id, version: '1', baselineReleaseId: releaseA.id },
-    });
-    expect((await readProblem(response)).code).toBe('E_API_CONFLICT');
-  });
-});
-
-describe('where have we seen this file?', () => {
-  it('finds analysed nodes by SHA-256, SHA-1 or MD5', async () => {
-    const bytes = new TextEncoder().encode('payload of seen test');
-    const artifact = await created<{ sha256: string }>(await upload(bytes, 'seen.zip'));
-    const node = {
-      artifactSha256: artifact.sha256,
-      path: 'seen.zip!/lib/ffmpeg.dll',
-      sha256: 'c'.repeat(64),
-      sha1: 'd'.repeat(40),
-      md5: 'e'.repeat(32),
-      size: 123,
-      type: 'pe',
-    };
-    await server.store.saveAnalysis(SYSTEM, {
-      artifactSha256: artifact.sha256,
-      analyzerVersion: 'test-1',
-      result: { ok: true },
-      nodes: [node],
-    });
-    for (const digest of [node.sha256, node.sha1, node.md5.toUpperCase()]) {
-      const page = await (await server.call('GET', `/api/v1/seen/${digest}`, asViewer())).json();
-      expect(page.items).toHaveLength(1);
-      expect(page.items[0]).toMatchObject({ path: node.path, artifactSha256: artifact.sha256 });
-    }
-    const none = await (await server.call('GET', `/api/v1/seen/${'f'.repeat(64)}`, asViewer())).json();
-    expect(none.items).toEqual([]);
-    const analyses = await (
-      await server.call(
-        'GET',
-        `/api/v1/artifacts/${artifact.sha256}/analyses?analyzerVersion=test-1`,
-        asViewer(),
-      )
-    ).json();
-    expect(analyses.items[0]).toMatchObject({ analyzerVersion: 'test-1', result: { ok: true } });
-  });
-});
-
-describe('importing intel', () => {
-  it('parses an uploaded IOC list into a named source with its indicators', async () => {
-    const text = [
-      '# 3CX-style test list',
-      'evil-c2[.]invalid',
-      'hxxps://cdn.evil.invalid/icon1.ico',
-      'c'.repeat(64),
     ];
-    const response = await server.call('POST', '/api/v1/intel/sources?name=vendor-feed&tag=test', {
-      ...asAnalyst(),
-      body: new TextEncoder().encode(text.join('\n')),
-      headers: { 'content-type': 'application/octet-stream' },
+    for (const item of cases) {
+      it(`refuses ${item.what} with a 4xx problem and stores nothing`, async () => {
+        const before = await auditCount();
+        const suppliersBefore = (await server.store.listSuppliers({ limit: 500 })).items.length;
+        const response = await server.call('POST', '/api/v1/suppliers', {
+          ...asAnalyst(),
+          body: item.body,
+          headers: { 'content-type': item.contentType ?? 'application/json' },
+        });
+        const problem = await readProblem(response);
+        expect(problem.code).toBe(item.code);
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        expect(await auditCount()).toBe(before);
+        expect((await server.store.listSuppliers({ limit: 500 })).items.length).toBe(suppliersBefore);
+      });
+    }
+
+    it('says where a validation error is', async () => {
+      const response = await server.call('POST', '/api/v1/releases', {
+        ...asAnalyst(),
+        json: { version: 7 },
+      });
+      const problem = await readProblem(response);
+      expect(problem.errors?.map((error) => error.path)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^body/)]),
+      );
     });
-    const body = await created<{
-      source: { name: string; counts: Record<string, number> };
-      rejected: number;
-    }>(response);
-    expect(body.source.name).toBe('vendor-feed');
-    expect(body.source.counts).toMatchObject({ indicators: 3, domain: 1, url: 1, sha256: 1 });
-    const found = await server.store.findIndicators('domain', ['evil-c2.invalid']);
-    expect(found.map((item) => item.tags)).toEqual([expect.arrayContaining(['test'])]);
-    const list = await (await server.call('GET', '/api/v1/intel/sources', asViewer())).json();
-    expect(list.items.map((item: { name: string }) => item.name)).toContain('vendor-feed');
-  });
 
-  it('refuses an unreadable STIX file with a problem that does not show server paths', async () => {
-    const response = await server.call('POST', '/api/v1/intel/sources?name=broken&format=stix', {
-      ...asAnalyst(),
-      body: new TextEncoder().encode('{"type": "bundle", "objects": '),
-      headers: { 'content-type': 'application/octet-stream' },
+    it('refuses a bad query parameter', async () => {
+      const response = await server.call('GET', '/api/v1/suppliers?limit=0', asViewer());
+      expect((await readProblem(response)).code).toBe('E_API_VALIDATION');
+      const digest = await server.call('GET', '/api/v1/seen/not-a-digest', asViewer());
+      expect((await readProblem(digest)).code).toBe('E_API_VALIDATION');
     });
-    const problem = await readProblem(response);
-    expect(problem.status).toBe(400);
-    expect(problem.detail).not.toContain(server.dir);
   });
-});
 
-describe('tokens and users (admin)', () => {
-  it('issues a token shown once, which then authenticates as the new user', async () => {
-    const user = await created<{ id: string; role: string }>(
-      await server.call('POST', '/api/v1/users', { ...asAdmin(), json: { name: 'ci-bot', role: 'analyst' } }),
-    );
-    const response = await server.call('POST', '/api/v1/tokens', {
-      ...asAdmin(),
-      json: { userId: user.id, label: 'ci' },
+  describe('uploading an artifact', () => {
+    it('streams it into the blob store, content-addressed, and records it', async () => {
+      const bytes = new Uint8Array(40_000).map((_, index) => index % 251);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const record = await created<{ sha256: string; size: number; name: string; sha1: string }>(
+        await upload(bytes, 'tool-1.0.zip'),
+      );
+      expect(record).toMatchObject({ sha256, size: 40_000, name: 'tool-1.0.zip' });
+      expect(record.sha1).toBe(createHash('sha1').update(bytes).digest('hex'));
+      expect(await server.blobs.has(sha256)).toBe(true);
+      const again = await created<{ sha256: string }>(await upload(bytes, 'tool-1.0.zip'));
+      expect(again.sha256).toBe(sha256);
+      const read = await server.call('GET', `/api/v1/artifacts/${sha256}`, asViewer());
+      expect((await read.json()).size).toBe(40_000);
     });
-    expect(response.headers.get('cache-control')).toBe('no-store');
-    const issued = await created<{ token: string; record: { prefix: string; userId: string } }>(response);
-    expect(issued.token.startsWith(issued.record.prefix)).toBe(true);
-    const me = await (await server.call('GET', '/api/v1/me', { token: issued.token })).json();
-    expect(me).toMatchObject({ id: user.id, role: 'analyst' });
-    const users = await (await server.call('GET', '/api/v1/users', asAdmin())).json();
-    expect(users.items.map((u: { name: string }) => u.name)).toContain('ci-bot');
-    // The audit log never carries the clear token.
-    const audit = await (await server.call('GET', '/api/v1/audit?limit=500', asAdmin())).text();
-    expect(audit).not.toContain(issued.token);
-  });
 
-  it('refuses a token for an unknown user', async () => {
-    const response = await server.call('POST', '/api/v1/tokens', {
-      ...asAdmin(),
-      json: { userId: 'x', label: 'y' },
+    it('refuses a declared oversize upload with 413 before reading it, keeping nothing', async () => {
+      const before = await server.blobFiles();
+      const bytes = new Uint8Array(MAX_UPLOAD + 1).fill(1);
+      const response = await upload(bytes, 'big.bin');
+      expect(response.status).toBe(413);
+      expect((await readProblem(response)).code).toBe('E_UPLOAD_TOO_LARGE');
+      expect(await server.blobFiles()).toEqual(before);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      expect(await server.store.getArtifact(sha256)).toBeUndefined();
     });
-    expect(response.status).toBe(404);
-    await response.arrayBuffer();
+
+    it('stops a streamed (chunked) upload at the limit with 413, keeping nothing', async () => {
+      const before = await server.blobFiles();
+      const chunk = new Uint8Array(16 * 1024).fill(2);
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= MAX_UPLOAD * 4) return controller.close();
+          sent += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      });
+      const response = await server.call('POST', '/api/v1/artifacts?name=stream.bin', {
+        ...asAnalyst(),
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(response.status).toBe(413);
+      expect((await readProblem(response)).code).toBe('E_UPLOAD_TOO_LARGE');
+      expect(await server.blobFiles()).toEqual(before);
+    });
+
+    it('refuses an upload that is not application/octet-stream, and an empty one', async () => {
+      const json = await server.call('POST', '/api/v1/artifacts?name=a.bin', {
+        ...asAnalyst(),
+        json: { a: 1 },
+      });
+      expect((await readProblem(json)).code).toBe('E_API_UNSUPPORTED_MEDIA_TYPE');
+      const empty = await upload(new Uint8Array(0), 'empty.bin');
+      expect(empty.status).toBe(400);
+      await empty.arrayBuffer();
+      const noName = await server.call('POST', '/api/v1/artifacts', {
+        ...asAnalyst(),
+        body: new Uint8Array(10),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect((await readProblem(noName)).code).toBe('E_API_VALIDATION');
+    });
   });
 
-  it('verifies the audit chain', async () => {
-    const verification = await (await server.call('GET', '/api/v1/audit/verify', asAdmin())).json();
-    expect(verification.ok).toBe(true);
-    expect(verification.entries).toBeGreaterThan(5);
-  });
-});
+  describe('attaching artifacts and vetting', () => {
+    it('attaches an upload to a release and queues a vet job (202 + job id)', async () => {
+      const supplier = await created<{ id: string }>(
+        await server.call('POST', '/api/v1/suppliers', { ...asAnalyst(), json: { name: 'Vetco' } }),
+      );
+      const product = await created<{ id: string }>(
+        await server.call('POST', '/api/v1/products', {
+          ...asAnalyst(),
+          json: { supplierId: supplier.id, name: 'P' },
+        }),
+      );
+      const release = await created<{ id: string }>(
+        await server.call('POST', '/api/v1/releases', {
+          ...asAnalyst(),
+          json: { productId: product.id, version: '1' },
+        }),
+      );
+      const noArtifacts = await server.call('POST', `/api/v1/releases/${release.id}/vet`, asAnalyst());
+      expect((await readProblem(noArtifacts)).code).toBe('E_API_CONFLICT');
 
-describe('health, readiness, metrics and the OpenAPI document', () => {
-  it('answers liveness and readiness without a token', async () => {
-    expect(await (await server.call('GET', '/healthz')).json()).toEqual({ status: 'ok' });
-    expect(await (await server.call('GET', '/readyz')).json()).toEqual({ status: 'ready' });
+      const artifact = await created<{ sha256: string }>(
+        await upload(new TextEncoder().encode('hello'), 'hello.txt'),
+      );
+      const link = await created<{ name: string }>(
+        await server.call('POST', `/api/v1/releases/${release.id}/artifacts`, {
+          ...asAnalyst(),
+          json: { sha256: artifact.sha256 },
+        }),
+      );
+      expect(link.name).toBe('hello.txt');
+      const listed = await (
+        await server.call('GET', `/api/v1/releases/${release.id}/artifacts`, asViewer())
+      ).json();
+      expect(listed.items).toEqual([{ releaseId: release.id, sha256: artifact.sha256, name: 'hello.txt' }]);
+
+      const vet = await server.call('POST', `/api/v1/releases/${release.id}/vet`, asAnalyst());
+      expect(vet.status).toBe(202);
+      const { jobId } = await vet.json();
+      expect(vet.headers.get('location')).toBe(`/api/v1/jobs/${jobId}`);
+      const job = await (await server.call('GET', `/api/v1/jobs/${jobId}`, asViewer())).json();
+      expect(job).toMatchObject({ id: jobId, name: 'vet-release' });
+      // Asking again while the job is queued returns the same job.
+      const again = await (
+        await server.call('POST', `/api/v1/releases/${release.id}/vet`, asAnalyst())
+      ).json();
+      expect(again.jobId).toBe(jobId);
+
+      const missing = await server.call('GET', `/api/v1/releases/${release.id}/verdict`, asViewer());
+      expect((await readProblem(missing)).code).toBe('E_API_NOT_FOUND');
+      const unknownJob = await server.call('GET', '/api/v1/jobs/nope', asViewer());
+      expect(unknownJob.status).toBe(404);
+      await unknownJob.arrayBuffer();
+    });
+
+    it('refuses a baseline from another product', async () => {
+      const supplier = await server.store.createSupplier(SYSTEM, { name: 'Two' });
+      const a = await server.store.createProduct(SYSTEM, { supplierId: supplier.id, name: 'A' });
+      const b = await server.store.createProduct(SYSTEM, { supplierId: supplier.id, name: 'B' });
+      const releaseA = await server.store.createRelease(SYSTEM, { productId: a.id, version: '1' });
+      const response = await server.call('POST', '/api/v1/releases', {
+        ...asAnalyst(),
+        json: { productId: b.id, version: '1', baselineReleaseId: releaseA.id },
+      });
+      expect((await readProblem(response)).code).toBe('E_API_CONFLICT');
+    });
   });
 
-  it('exposes Prometheus metrics with request counts by route pattern', async () => {
-    const response = await server.call('GET', '/metrics', asViewer());
-    expect(response.headers.get('content-type')).toContain('text/plain');
-    const text = await response.text();
-    expect(text).toMatch(
-      /countersign_http_requests_total\{method="GET",route="\/api\/v1\/suppliers\/:id",status="200"\} \d+/,
-    );
-    expect(text).toContain('countersign_http_request_duration_seconds_bucket');
-    expect(text).toMatch(/countersign_jobs_enqueued_total\{name="vet-release"\} [1-9]/);
-    expect(text).toMatch(/countersign_vets_stored \d+/);
+  describe('where have we seen this file?', () => {
+    it('finds analysed nodes by SHA-256, SHA-1 or MD5', async () => {
+      const bytes = new TextEncoder().encode('payload of seen test');
+      const artifact = await created<{ sha256: string }>(await upload(bytes, 'seen.zip'));
+      const node = {
+        artifactSha256: artifact.sha256,
+        path: 'seen.zip!/lib/ffmpeg.dll',
+        sha256: 'c'.repeat(64),
+        sha1: 'd'.repeat(40),
+        md5: 'e'.repeat(32),
+        size: 123,
+        type: 'pe',
+      };
+      await server.store.saveAnalysis(SYSTEM, {
+        artifactSha256: artifact.sha256,
+        analyzerVersion: 'test-1',
+        result: { ok: true },
+        nodes: [node],
+      });
+      for (const digest of [node.sha256, node.sha1, node.md5.toUpperCase()]) {
+        const page = await (await server.call('GET', `/api/v1/seen/${digest}`, asViewer())).json();
+        expect(page.items).toHaveLength(1);
+        expect(page.items[0]).toMatchObject({ path: node.path, artifactSha256: artifact.sha256 });
+      }
+      const none = await (await server.call('GET', `/api/v1/seen/${'f'.repeat(64)}`, asViewer())).json();
+      expect(none.items).toEqual([]);
+      const analyses = await (
+        await server.call(
+          'GET',
+          `/api/v1/artifacts/${artifact.sha256}/analyses?analyzerVersion=test-1`,
+          asViewer(),
+        )
+      ).json();
+      expect(analyses.items[0]).toMatchObject({ analyzerVersion: 'test-1', result: { ok: true } });
+    });
   });
 
-  it('serves the OpenAPI 3.1 document, identical to the checked-in openapi/openapi.json', async () => {
-    const served = await (await server.call('GET', '/openapi.json')).json();
-    expect(served.openapi).toBe('3.1.0');
-    expect(Object.keys(served.paths)).toContain('/api/v1/releases/{id}/vet');
-    // Regenerate with: npx tsx src/server/openapi.ts --write
-    expect(served, 'openapi/openapi.json is stale: run npx tsx src/server/openapi.ts --write').toEqual(
-      await readCheckedInOpenApi(),
-    );
-    expect(await generateOpenApi()).toEqual(served);
+  describe('importing intel', () => {
+    it('parses an uploaded IOC list into a named source with its indicators', async () => {
+      const text = [
+        '# 3CX-style test list',
+        'evil-c2[.]invalid',
+        'hxxps://cdn.evil.invalid/icon1.ico',
+        'c'.repeat(64),
+      ];
+      const response = await server.call('POST', '/api/v1/intel/sources?name=vendor-feed&tag=test', {
+        ...asAnalyst(),
+        body: new TextEncoder().encode(text.join('\n')),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      const body = await created<{
+        source: { name: string; counts: Record<string, number> };
+        rejected: number;
+      }>(response);
+      expect(body.source.name).toBe('vendor-feed');
+      expect(body.source.counts).toMatchObject({ indicators: 3, domain: 1, url: 1, sha256: 1 });
+      const found = await server.store.findIndicators('domain', ['evil-c2.invalid']);
+      expect(found.map((item) => item.tags)).toEqual([expect.arrayContaining(['test'])]);
+      const list = await (await server.call('GET', '/api/v1/intel/sources', asViewer())).json();
+      expect(list.items.map((item: { name: string }) => item.name)).toContain('vendor-feed');
+    });
+
+    it('refuses an unreadable STIX file with a problem that does not show server paths', async () => {
+      const response = await server.call('POST', '/api/v1/intel/sources?name=broken&format=stix', {
+        ...asAnalyst(),
+        body: new TextEncoder().encode('{"type": "bundle", "objects": '),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      const problem = await readProblem(response);
+      expect(problem.status).toBe(400);
+      expect(problem.detail).not.toContain(server.dir);
+    });
+  });
+
+  describe('tokens and users (admin)', () => {
+    it('issues a token shown once, which then authenticates as the new user', async () => {
+      const user = await created<{ id: string; role: string }>(
+        await server.call('POST', '/api/v1/users', {
+          ...asAdmin(),
+          json: { name: 'ci-bot', role: 'analyst' },
+        }),
+      );
+      const response = await server.call('POST', '/api/v1/tokens', {
+        ...asAdmin(),
+        json: { userId: user.id, label: 'ci' },
+      });
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const issued = await created<{ token: string; record: { prefix: string; userId: string } }>(response);
+      expect(issued.token.startsWith(issued.record.prefix)).toBe(true);
+      const me = await (await server.call('GET', '/api/v1/me', { token: issued.token })).json();
+      expect(me).toMatchObject({ id: user.id, role: 'analyst' });
+      const users = await (await server.call('GET', '/api/v1/users', asAdmin())).json();
+      expect(users.items.map((u: { name: string }) => u.name)).toContain('ci-bot');
+      // The audit log never carries the clear token.
+      const audit = await (await server.call('GET', '/api/v1/audit?limit=500', asAdmin())).text();
+      expect(audit).not.toContain(issued.token);
+    });
+
+    it('refuses a token for an unknown user', async () => {
+      const response = await server.call('POST', '/api/v1/tokens', {
+        ...asAdmin(),
+        json: { userId: 'x', label: 'y' },
+      });
+      expect(response.status).toBe(404);
+      await response.arrayBuffer();
+    });
+
+    it('verifies the audit chain', async () => {
+      const verification = await (await server.call('GET', '/api/v1/audit/verify', asAdmin())).json();
+      expect(verification.ok).toBe(true);
+      expect(verification.entries).toBeGreaterThan(5);
+    });
+  });
+
+  describe('health, readiness, metrics and the OpenAPI document', () => {
+    it('answers liveness and readiness without a token', async () => {
+      expect(await (await server.call('GET', '/healthz')).json()).toEqual({ status: 'ok' });
+      expect(await (await server.call('GET', '/readyz')).json()).toEqual({ status: 'ready' });
+    });
+
+    it('exposes Prometheus metrics with request counts by route pattern', async () => {
+      const response = await server.call('GET', '/metrics', asViewer());
+      expect(response.headers.get('content-type')).toContain('text/plain');
+      const text = await response.text();
+      expect(text).toMatch(
+        /countersign_http_requests_total\{method="GET",route="\/api\/v1\/suppliers\/:id",status="200"\} \d+/,
+      );
+      expect(text).toContain('countersign_http_request_duration_seconds_bucket');
+      expect(text).toMatch(/countersign_jobs_enqueued_total\{name="vet-release"\} [1-9]/);
+      expect(text).toMatch(/countersign_vets_stored \d+/);
+    });
+
+    it('serves the OpenAPI 3.1 document, identical to the checked-in openapi/openapi.json', async () => {
+      const served = await (await server.call('GET', '/openapi.json')).json();
+      expect(served.openapi).toBe('3.1.0');
+      expect(Object.keys(served.paths)).toContain('/api/v1/releases/{id}/vet');
+      // Regenerate with: npx tsx src/server/openapi.ts --write
+      expect(served, 'openapi/openapi.json is stale: run npx tsx src/server/openapi.ts --write').toEqual(
+        await readCheckedInOpenApi(),
+      );
+      expect(await generateOpenApi()).toEqual(served);
+    });
   });
 });
 

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import type { JobQueue } from '../../src/jobs/types.js';
+import { startWorker } from '../../src/jobs/worker.js';
 import { buildServer } from '../../src/server/build-server.js';
 import type { ServerLimits } from '../../src/server/context.js';
 import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Actor, Role, Store } from '../../src/store/types.js';
+import { withPostgresSchema } from '../support/postgres.js';
 
 /**
  * A real server for API tests: SQLite store in a temp dir (or a PostgreSQL URL and schema), blobs
@@ -46,10 +48,11 @@ export interface CallOptions {
 
 export interface TestServerOptions {
   readonly limits?: Partial<ServerLimits>;
-  /** Default: a SQLite file in the temp dir. */
-  readonly storeUrl?: string;
-  readonly schema?: string;
+  /** `sqlite` (default): a file in the temp dir; `postgres`: a fresh schema in the test database. */
+  readonly backend?: 'sqlite' | 'postgres';
   readonly queue?: JobQueue;
+  /** Run vet jobs in this process (the in-process queue with a worker), as `serve` does with SQLite. */
+  readonly withWorker?: boolean;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -59,13 +62,12 @@ async function listFiles(dir: string): Promise<string[]> {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'countersign-server-'));
-  const store = await openStore({
-    url: options.storeUrl ?? join(dir, 'store.db'),
-    ...(options.schema ? { schema: options.schema } : {}),
-  });
+  const pg = options.backend === 'postgres' ? await withPostgresSchema('server') : undefined;
+  const store = await openStore(pg ? { url: pg.url, schema: pg.schema } : { url: join(dir, 'store.db') });
   const blobs = new FsBlobStore(dir);
-  const queue = options.queue ?? new InProcessQueue();
-  await queue.start();
+  const queue = options.queue ?? new InProcessQueue({ retryDelayMs: 100 });
+  if (options.withWorker) await startWorker({ store, blobs, queue, concurrency: 2 });
+  else await queue.start();
   const app = await buildServer({
     store,
     blobs,
@@ -114,6 +116,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await app.close();
       await queue.stop({ graceMs: 1000 });
       await store.close();
+      await pg?.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };
