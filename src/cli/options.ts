@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
+import { CountersignError } from '../core/errors.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../core/scan-result.js';
+import { type Packument, parsePackument } from '../formats/npm/packument.js';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
@@ -25,4 +28,32 @@ export function parseDigests(value: string): DigestAlgorithm[] {
     }
   }
   return names as DigestAlgorithm[];
+}
+
+/** Collects the values of a repeatable option (`--packument a.json --packument b.json`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Reads `--packument` files: npm registry metadata for the packages of the same name. */
+export async function loadPackuments(files: readonly string[] = []): Promise<Packument[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new CountersignError('E_INPUT_NOT_FOUND', `cannot read the packument file ${file}`, {
+          cause: error,
+        });
+      }
+      try {
+        return parsePackument(text);
+      } catch (error) {
+        throw new CountersignError('E_INPUT_UNREADABLE', `${file}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }),
+  );
 }

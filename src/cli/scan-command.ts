@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
+import { defaultAnalyzers } from '../analyzers/index.js';
+import { withNpmAnalyzers } from '../analyzers/npm/index.js';
 import type { Limits } from '../core/limits.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
 import { loadIntel } from '../intel/store-files.js';
@@ -7,7 +9,7 @@ import { defaultCacheFolder, openScanCache } from '../pipeline/cache/scan-cache.
 import { scan } from '../pipeline/scan.js';
 import { type ReportFormat, renderReport } from '../report/index.js';
 import { EXIT } from './exit-codes.js';
-import { parseDigests, parsePositiveInt, parseSize } from './options.js';
+import { collect, loadPackuments, parseDigests, parsePositiveInt, parseSize } from './options.js';
 import { createProgressBar } from './progress.js';
 import { renderScanExtra } from './report-choice.js';
 
@@ -30,6 +32,7 @@ interface ScanFlags {
   intelDir?: string;
   cache?: boolean;
   cacheDir?: string;
+  packument?: string[];
 }
 
 export function registerScanCommand(program: Command): void {
@@ -67,6 +70,11 @@ export function registerScanCommand(program: Command): void {
       'intel folder to match against (default: $COUNTERSIGN_HOME/intel or ~/.countersign/intel)',
     )
     .option('--no-intel', 'do not match the imported intel (IOCs, OSV, YARA)')
+    .option(
+      '--packument <file>',
+      'npm registry metadata (packument JSON) for the package of that name; repeatable',
+      collect,
+    )
     .option('--scratch-dir <dir>', 'where large unpacked entries are kept during the scan (default: OS temp)')
     .option('--cache', 'reuse (and keep) trees and analyses seen before, as vet does by default')
     .option('--cache-dir <dir>', 'analysis cache folder; implies --cache (default: $COUNTERSIGN_HOME/cache)')
@@ -83,6 +91,7 @@ export function registerScanCommand(program: Command): void {
         flags.intel && !flags.inventoryOnly
           ? await loadIntel(flags.intelDir ? { dir: flags.intelDir } : {})
           : undefined;
+      const packuments = await loadPackuments(flags.packument);
       const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
       const cache =
         flags.cache || flags.cacheDir ? openScanCache(flags.cacheDir ?? defaultCacheFolder()) : undefined;
@@ -92,7 +101,11 @@ export function registerScanCommand(program: Command): void {
             ...(cache ? { cache } : {}),
             limits,
             digests: flags.digests,
-            ...(flags.inventoryOnly ? { analyzers: [], rules: [] } : {}),
+            ...(flags.inventoryOnly
+              ? { analyzers: [], rules: [] }
+              : packuments.length > 0
+                ? { analyzers: withNpmAnalyzers(defaultAnalyzers(), { packuments }) }
+                : {}),
             ...(intel && intel.sources.length > 0 ? { intel } : {}),
             ...(flags.scratchDir ? { scratchParent: flags.scratchDir } : {}),
             ...(progress ? { onProgress: progress.update } : {}),
