@@ -10,6 +10,7 @@ import type { Actor, Release, Store } from '../store/types.js';
 import { scan } from './scan.js';
 import {
   analyzerVersionOf,
+  canReuseUnder,
   mergeScans,
   renameRoot,
   splitByRoot,
@@ -261,5 +262,17 @@ describe('scans per artifact', () => {
   it('changes the analyzer version when the limits change', () => {
     expect(analyzerVersionOf()).toBe(analyzerVersionOf());
     expect(analyzerVersionOf({ limits: { maxDepth: 3 } })).not.toBe(analyzerVersionOf());
+  });
+});
+
+describe('reusing an analysis under another name', () => {
+  it('holds for a container with the same extension, not for a renamed single file', async () => {
+    const zip = await scan([join(RELEASES, 'ExampleDesk-1.0.2.zip')]);
+    expect(canReuseUnder(zip, 'ExampleDesk-1.0.2.zip')).toBe(true);
+    expect(canReuseUnder(zip, 'desk.zip')).toBe(true);
+    expect(canReuseUnder(zip, 'desk.bin')).toBe(false);
+    const dll = await scan([join(PAIRS, 'pe-overlay-appended/candidate/app/tool.dll')]);
+    expect(canReuseUnder(dll, 'tool.dll')).toBe(true);
+    expect(canReuseUnder(dll, 'other.dll')).toBe(false);
   });
 });

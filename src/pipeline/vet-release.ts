@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,13 +65,20 @@ const WORKER: Actor = { kind: 'system', id: 'worker' };
 
 /**
  * What an artifact's stored analysis depends on besides its bytes: the tool version, every
- * unpacker, analyzer and scan rule with its version, the limits and the digests. Any change gives a
- * new key, so an analysis is reused only when a fresh scan would say the same.
+ * unpacker, analyzer (with its cache key) and scan rule with its version, the limits and the
+ * digests. Any change gives a new key, so an analysis is reused only when a fresh scan would say
+ * the same. Unlike the local scan cache it leaves out the code's file times: workers on other
+ * machines share the store, and the same release of Countersign must find the same analyses there.
  */
 export function analyzerVersionOf(options: VetReleaseInput['scan'] = {}): string {
   const parts = [
     ...(options.unpackers ?? defaultUnpackers()).map((plugin) => `${plugin.id}@${plugin.version}`),
-    ...(options.analyzers ?? defaultAnalyzers()).map((plugin) => `${plugin.id}@${plugin.version}`),
+    // An analyzer's cacheKey() names what else its output depends on (trust anchors, the day);
+    // one without it must never be served from a cache: a fresh nonce keeps its scans apart.
+    ...(options.analyzers ?? defaultAnalyzers()).map(
+      (plugin) =>
+        `${plugin.id}@${plugin.version}:${plugin.cacheKey ? plugin.cacheKey() : `uncached-${randomUUID()}`}`,
+    ),
     ...(options.rules ?? scanRules()).map((rule) => `${rule.id}@${rule.version}`),
     `limits:${JSON.stringify(resolveLimits(options.limits))}`,
     `digests:${DEFAULT_DIGESTS.join(',')}`,
@@ -119,6 +126,27 @@ export function renameRoot(result: ScanResult, from: string, to: string): ScanRe
       return { ...finding, path, evidence, fingerprint: fingerprintOf(finding.ruleId, path, evidence) };
     }),
   };
+}
+
+const extensionOf = (name: string): string => {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? '' : name.slice(dot).toLowerCase();
+};
+
+/**
+ * Whether an analysis made under one root name holds under another. Analyzers see the root's own
+ * name (type hints and parsers by extension; lockfiles and manifests by file name), but nodes
+ * inside a container only their names inside it: a renamed container with the same extension
+ * reads the same, a renamed single file may not.
+ */
+export function canReuseUnder(result: ScanResult, name: string): boolean {
+  const root = result.nodes.find((node) => node.depth === 0);
+  if (!root || root.name === name) return root !== undefined;
+  return (
+    root.unpackedBy !== undefined &&
+    extensionOf(root.name) !== '' &&
+    extensionOf(root.name) === extensionOf(name)
+  );
 }
 
 /** One scan of several artifacts cut into one result per artifact (by root name). */
@@ -252,7 +280,10 @@ async function scanRelease(
   const stored = new Map<string, AnalysisRecord>();
   for (const artifact of artifacts) {
     const analysis = await store.getAnalysis(artifact.sha256, analyzerVersion);
-    if (analysis) stored.set(artifact.sha256, analysis);
+    // Under another name that may read differently, scan again (the first analysis stays stored).
+    if (analysis && canReuseUnder(analysis.result as ScanResult, artifact.name)) {
+      stored.set(artifact.sha256, analysis);
+    }
   }
   const missing = artifacts.filter((artifact) => !stored.has(artifact.sha256));
   const fresh = missing.length > 0 ? await scanArtifacts(input, missing) : new Map<string, ScanResult>();
