@@ -97,6 +97,14 @@ async function ensureReleases(workDir, repoRoot, log) {
   return paths;
 }
 
+/** CPU seconds a process has used so far (all its threads), from /proc/<pid>/stat; 100 ticks/s. */
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the command name (which may hold spaces) start at state: utime, stime are 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** A worker process, ready when it logs so. */
 function startWorker(cli, args) {
   const child = spawn(process.execPath, [cli, 'worker', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -172,11 +180,16 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
             log,
           })
         : undefined;
+    const cpuBefore = await Promise.all(running.map((worker) => cpuSeconds(worker.child.pid)));
     const started = performance.now();
     const jobs = [];
     for (const releaseId of timed) jobs.push(await enqueueVetRelease(store, producer, admin, { releaseId }));
     await waitVetted(store, timed, producer, jobs);
     const elapsedMs = performance.now() - started;
+    const cpuAfter = await Promise.all(running.map((worker) => cpuSeconds(worker.child.pid)));
+    // Cores the workers kept busy: one worker already above 1 caps what a second can add on 2 cores.
+    const workerCores =
+      cpuAfter.reduce((total, after, i) => total + after - cpuBefore[i], 0) / (elapsedMs / 1000);
     const verdicts = [];
     for (const releaseId of timed) verdicts.push((await store.getRelease(releaseId)).verdict);
     const vets = await store.countVets();
@@ -185,6 +198,7 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
       workers,
       releases: timed.length,
       idleBefore,
+      workerCores,
       elapsedMs,
       perSecond: timed.length / (elapsedMs / 1000),
       verdicts,
@@ -262,6 +276,10 @@ export async function run({ options, workDir, repoRoot, log }) {
     ['1 worker', `${formatSeconds(one.elapsedMs)}  (${one.perSecond.toFixed(2)} vets/s)`],
     ['2 workers', `${formatSeconds(two.elapsedMs)}  (${two.perSecond.toFixed(2)} vets/s)`],
     ['ratio 2 / 1', `${ratio.toFixed(2)}x`],
+    [
+      'CPU cores the workers kept busy (1, 2)',
+      `${one.workerCores.toFixed(2)}, ${two.workerCores.toFixed(2)}`,
+    ],
     [
       'idle CPU share before the runs (1, 2)',
       [one.idleBefore, two.idleBefore]
