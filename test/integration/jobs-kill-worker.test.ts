@@ -28,7 +28,7 @@ const RELEASES = join(ROOT, 'test/fixtures/vet/data/releases');
 const PAIRS = join(ROOT, 'test/fixtures/vet/data/pairs');
 const admin: Actor = { kind: 'system', id: 'test' };
 /** Long enough for any vet of these small fixtures on a busy 2-core box; short enough for a test. */
-const EXPIRE_SECONDS = 10;
+const EXPIRE_SECONDS = 15;
 
 interface LogLine {
   readonly msg: string;
