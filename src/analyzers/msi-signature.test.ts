@@ -28,7 +28,7 @@ describe('when Countersign and osslsigncode verify the same signed MSIs', () => 
     );
     expect(gaps).toEqual([]);
     const signatures = factsOfKind(facts, 'msi.authenticode.signature');
-    expect(signatures).toHaveLength(1);
+    expect(signatures).toHaveLength(name.startsWith('nested') ? 2 : 1);
     expect(signatures.every((signature) => signature.isValid)).toBe(reference.succeeded);
     // The same digest either way; osslsigncode names the signers only once the digest matched.
     expect(signatures[0]?.imageDigest.computed).toBe(reference.calculatedDigest);
@@ -84,6 +84,27 @@ describe('when bytes follow the PKCS#7 DER inside the DigitalSignature stream', 
       bytesAfterSignature: 0,
       extended: undefined,
     });
+  });
+});
+
+describe('when the signature carries an RFC 3161 timestamp or a nested signature', () => {
+  it('verifies the timestamp against the trust store and judges validity at its time', async () => {
+    const { facts } = await analyze(signedMsiBytes('signed-timestamped.msi'));
+    const [signature] = factsOfKind(facts, 'msi.authenticode.signature');
+    expect(signature?.timestamps).toHaveLength(1);
+    expect(signature?.timestamps[0]).toMatchObject({ kind: 'rfc3161', isValid: true, imprintMatches: true });
+    expect(signature?.validityCheckedAgainst).toBe('timestamp');
+    expect(signature?.hasUsableTimestamp).toBe(true);
+  });
+
+  it('verifies a nested SHA-1 signature against the same MSI digest, with SHA-1', async () => {
+    const { facts } = await analyze(signedMsiBytes('nested-sha1.msi'));
+    const signatures = factsOfKind(facts, 'msi.authenticode.signature');
+    expect(signatures.map((signature) => [signature.depth, signature.imageDigest.algorithm])).toEqual([
+      [0, 'sha256'],
+      [1, 'sha1'],
+    ]);
+    expect(signatures.every((signature) => signature.isValid)).toBe(true);
   });
 });
 
