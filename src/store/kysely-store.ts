@@ -14,6 +14,7 @@ import {
   toAuditEntry,
   toDecision,
   toDeployment,
+  toFacts,
   toFinding,
   toIndicator,
   toIntelSource,
@@ -40,6 +41,7 @@ import {
   type AuditVerification,
   type DecisionRecord,
   type Deployment,
+  type FactsRecord,
   type IndicatorRecord,
   type IntelSourceRecord,
   type IssuedToken,
@@ -685,6 +687,59 @@ export class KyselyStore implements Store {
       })),
       ...(next === undefined ? {} : { next }),
     };
+  }
+
+  // --- facts cache -----------------------------------------------------------------------------------
+
+  async saveFacts(actor: Actor, entries: readonly Omit<FactsRecord, 'createdAt'>[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const createdAt = now();
+    return this.#write(async (trx, audit) => {
+      let inserted = 0;
+      for (const batch of chunks(entries, INSERT_BATCH_ROWS)) {
+        const result = await trx
+          .insertInto('facts')
+          .values(
+            batch.map((entry) => ({
+              node_sha256: entry.nodeSha256.toLowerCase(),
+              analyzer: entry.analyzer,
+              analyzer_version: entry.analyzerVersion,
+              facts: JSON.stringify(entry.facts ?? null),
+              created_at: createdAt,
+            })),
+          )
+          // The same key twice (a retry, or one file in two artifacts): the first facts stay.
+          .onConflict((conflict) =>
+            conflict.columns(['node_sha256', 'analyzer', 'analyzer_version']).doNothing(),
+          )
+          .executeTakeFirst();
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      if (inserted > 0) {
+        await audit(actor, {
+          action: 'facts.save',
+          entity: 'facts',
+          entityId: [...new Set(entries.map((entry) => entry.analyzer))].sort().join(','),
+          details: { entries: entries.length, inserted },
+        });
+      }
+      return inserted;
+    });
+  }
+
+  async getFacts(
+    nodeSha256: string,
+    analyzer: string,
+    analyzerVersion: string,
+  ): Promise<FactsRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('facts')
+      .selectAll()
+      .where('node_sha256', '=', nodeSha256.toLowerCase())
+      .where('analyzer', '=', analyzer)
+      .where('analyzer_version', '=', analyzerVersion)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toFacts(row);
   }
 
   // --- vets and findings ---------------------------------------------------------------------------

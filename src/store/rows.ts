@@ -9,6 +9,7 @@ import type {
   AuditLogTable,
   DecisionsTable,
   DeploymentsTable,
+  FactsTable,
   FindingsTable,
   IndicatorsTable,
   IntelSourcesTable,
@@ -29,6 +30,7 @@ import type {
   AuditEntry,
   DecisionRecord,
   Deployment,
+  FactsRecord,
   IndicatorRecord,
   IntelSourceRecord,
   PolicyRecord,
@@ -246,5 +248,15 @@ export function toAuditEntry(row: AuditLogTable): AuditEntry {
     ...opt('details', parseJson(row.details)),
     prevHash: row.prev_hash,
     hash: row.hash,
+  };
+}
+
+export function toFacts(row: FactsTable): FactsRecord {
+  return {
+    nodeSha256: row.node_sha256,
+    analyzer: row.analyzer,
+    analyzerVersion: row.analyzer_version,
+    facts: JSON.parse(row.facts),
+    createdAt: row.created_at,
   };
 }

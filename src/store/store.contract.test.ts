@@ -2,10 +2,13 @@
  * The store contract: ONE set of tests, run against SQLite (a temp file) and PostgreSQL (a fresh
  * schema in the test database; see test/support/postgres-setup.ts for how the server is found).
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPostgresSource, withPostgresSchema } from '../../test/support/postgres.js';
@@ -18,7 +21,13 @@ import type { Actor, SeenNode } from './types.js';
 interface Backend {
   readonly name: 'sqlite' | 'postgres';
   /** Opens a store on a fresh database; `second()` opens another connection to the same one. */
-  setup(): Promise<{ store: KyselyStore; second(): Promise<KyselyStore>; cleanup(): Promise<void> }>;
+  setup(): Promise<{
+    store: KyselyStore;
+    second(): Promise<KyselyStore>;
+    cleanup(): Promise<void>;
+    /** What another process needs to open the same store. */
+    location: { url: string; schema?: string };
+  }>;
 }
 
 const backends: Backend[] = [
@@ -37,6 +46,7 @@ const backends: Backend[] = [
       return {
         store,
         second: open,
+        location: { url },
         async cleanup() {
           for (const s of opened) await s.close();
           await rm(dir, { recursive: true, force: true });
@@ -58,6 +68,7 @@ const backends: Backend[] = [
       return {
         store,
         second: open,
+        location: { url: pg.url, schema: pg.schema },
         async cleanup() {
           for (const s of opened) await s.close();
           await pg.drop();
@@ -66,6 +77,8 @@ const backends: Backend[] = [
     },
   },
 ];
+
+const CONCURRENT_WRITER = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'concurrent-writer.ts');
 
 const admin: Actor = { kind: 'user', id: 'u-admin' };
 const system: Actor = { kind: 'system', id: 'test' };
@@ -81,10 +94,11 @@ describe.each(backends)('store contract on $name', (backend) => {
   let store: KyselyStore;
   let second: () => Promise<KyselyStore>;
   let cleanup: () => Promise<void>;
+  let location: { url: string; schema?: string };
 
   beforeAll(async () => {
     if (backend.name === 'postgres') console.log(`[store contract] PostgreSQL from: ${testPostgresSource()}`);
-    ({ store, second, cleanup } = await backend.setup());
+    ({ store, second, cleanup, location } = await backend.setup());
   });
   afterAll(async () => {
     await cleanup?.();
@@ -324,6 +338,39 @@ describe.each(backends)('store contract on $name', (backend) => {
     });
   });
 
+  describe('the facts cache', () => {
+    it('keeps the first facts per (node digest, analyzer, version) and audits only new entries', async () => {
+      const node = digestsOf('ffmpeg.dll');
+      const before = await auditCount();
+      const first = await store.saveFacts(system, [
+        {
+          nodeSha256: node.sha256.toUpperCase(),
+          analyzer: 'analyzer/pe',
+          analyzerVersion: '3',
+          facts: [{ kind: 'pe.imports', n: 3 }],
+        },
+        { nodeSha256: node.sha256, analyzer: 'analyzer/entropy', analyzerVersion: '1', facts: { bits: 6.1 } },
+      ]);
+      expect(first).toBe(2);
+      const again = await store.saveFacts(system, [
+        { nodeSha256: node.sha256, analyzer: 'analyzer/pe', analyzerVersion: '3', facts: 'different' },
+        { nodeSha256: node.sha256, analyzer: 'analyzer/pe', analyzerVersion: '4', facts: [] },
+      ]);
+      expect(again).toBe(1);
+      expect(await store.saveFacts(system, [])).toBe(0);
+      expect(await store.getFacts(node.sha256, 'analyzer/pe', '3')).toMatchObject({
+        nodeSha256: node.sha256,
+        facts: [{ kind: 'pe.imports', n: 3 }],
+      });
+      expect(await store.getFacts(node.sha256, 'analyzer/pe', '5')).toBeUndefined();
+      expect(await auditCount()).toBe(before + 2);
+      await store.saveFacts(system, [
+        { nodeSha256: node.sha256, analyzer: 'analyzer/pe', analyzerVersion: '3', facts: 1 },
+      ]);
+      expect(await auditCount()).toBe(before + 2);
+    });
+  });
+
   describe('vets and findings', () => {
     function finding(i: number) {
       return {
@@ -530,6 +577,55 @@ describe.each(backends)('store contract on $name', (backend) => {
       );
       const verification = await store.verifyAudit();
       expect(verification).toEqual({ ok: true, entries: before + 24 });
+    });
+
+    it('never forks the chain when two other processes write at the same time as this one', async () => {
+      const before = await auditCount();
+      const perWriter = 30;
+      const writers = ['writer-a', 'writer-b'].map((label) =>
+        spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            CONCURRENT_WRITER,
+            location.url,
+            location.schema ?? '-',
+            String(perWriter),
+            label,
+          ],
+          { stdio: ['pipe', 'pipe', 'inherit'] },
+        ),
+      );
+      const outputs = writers.map((child) => {
+        let text = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        return { read: () => text, exited: once(child, 'exit') };
+      });
+      // Start both together (each has opened the store), then write from here too.
+      await Promise.all(
+        outputs.map(async (output) => {
+          while (!output.read().includes('ready')) await new Promise((resolve) => setTimeout(resolve, 20));
+        }),
+      );
+      for (const child of writers) child.stdin?.write('go\n');
+      for (let i = 0; i < perWriter; i++) await store.createSupplier(admin, { name: `local-${i}` });
+      const codes = await Promise.all(outputs.map((output) => output.exited));
+      expect(codes.map(([code]) => code)).toEqual([0, 0]);
+
+      expect(await store.verifyAudit()).toEqual({ ok: true, entries: before + 3 * perWriter });
+      // The writers really overlapped: their entries alternate in the chain more than once.
+      const actors: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.auditLog({ limit: 500, ...(cursor ? { cursor } : {}) });
+        actors.push(...page.items.filter((e) => e.seq > before).map((e) => e.actor.id));
+        cursor = page.next;
+      } while (cursor !== undefined);
+      const switches = actors.filter((actor, i) => i > 0 && actor !== actors[i - 1]).length;
+      expect(switches).toBeGreaterThan(2);
     });
 
     describe('when someone tampers with rows using raw SQL', () => {

@@ -128,6 +128,19 @@ export interface AnalysisRecord {
   readonly result: unknown;
 }
 
+/**
+ * An analyzer's facts about one node's content, cached by content: the same bytes analysed by the
+ * same analyzer version give the same facts, whichever artifact they came in.
+ */
+export interface FactsRecord {
+  readonly nodeSha256: string;
+  /** Plugin id, e.g. `analyzer/pe`. */
+  readonly analyzer: string;
+  readonly analyzerVersion: string;
+  readonly facts: unknown;
+  readonly createdAt: string;
+}
+
 export interface StoredFinding {
   readonly id: string;
   readonly vetId: string;
@@ -289,6 +302,14 @@ export interface Store {
     digest: string,
     page?: Page,
   ): Promise<PageOf<SeenNode & { releaseIds: readonly string[] }>>;
+
+  /**
+   * Caches facts for many nodes at once (one audit entry per call); an entry whose key
+   * (nodeSha256, analyzer, analyzerVersion) is already stored is kept as it was. Returns how many
+   * entries were new.
+   */
+  saveFacts(actor: Actor, entries: readonly Omit<FactsRecord, 'createdAt'>[]): Promise<number>;
+  getFacts(nodeSha256: string, analyzer: string, analyzerVersion: string): Promise<FactsRecord | undefined>;
 
   /** Idempotent on jobKey: storing the same job's result twice keeps one vet and its findings. */
   saveVet(
