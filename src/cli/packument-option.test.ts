@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name: string) => join(root, 'test/fixtures/npm/data', name);
+const pair = (name: string) => join(root, 'test/fixtures/vet/data/pairs', name);
 
 let home: string;
 beforeAll(async () => {
@@ -60,5 +61,50 @@ describe('scan --packument', () => {
     const wrong = countersign('scan', fixture('plain'), '--packument', fixture('plain/package/package.json'));
     expect(wrong.code).toBe(EXIT.input);
     expect(wrong.stderr).toMatch(/not an npm packument.*E_INPUT_UNREADABLE/);
+  });
+});
+
+describe('vet and diff --packument', () => {
+  it('vet names the lost provenance from the registry metadata of both versions', () => {
+    const run = countersign(
+      'vet',
+      join(pair('npm-provenance-lost'), 'candidate'),
+      '--baseline',
+      join(pair('npm-provenance-lost'), 'baseline'),
+      '--packument',
+      join(pair('npm-provenance-lost'), 'packument.json'),
+      '--fail-on',
+      'review',
+      '--no-cache',
+    );
+    expect(run.code).toBe(EXIT.findings);
+    expect(run.stdout).toMatch(/REVIEW/);
+    expect(run.stdout).toContain('npm.provenance.lost');
+  });
+
+  it('diff without it stays quiet on the same pair (nothing in the files changed but the version)', () => {
+    const run = countersign(
+      'diff',
+      join(pair('npm-provenance-lost'), 'baseline'),
+      join(pair('npm-provenance-lost'), 'candidate'),
+      '--fail-on',
+      'review',
+      '--no-cache',
+    );
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).not.toContain('npm.provenance.lost');
+  });
+
+  it('vet says a new dependency is not imported by any file (module references are extracted)', () => {
+    const run = countersign(
+      'vet',
+      join(pair('npm-dependency-added-unused'), 'candidate'),
+      '--baseline',
+      join(pair('npm-dependency-added-unused'), 'baseline'),
+      '--no-cache',
+    );
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toContain('npm.dependency.added-unused');
+    expect(run.stdout).toContain('not imported by any of its 1 script file(s)');
   });
 });

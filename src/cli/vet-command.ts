@@ -1,5 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
+import { defaultAnalyzers } from '../analyzers/index.js';
+import { withNpmAnalyzers } from '../analyzers/npm/index.js';
 import { CountersignError } from '../core/errors.js';
 import { digestsForIntel } from '../intel/scan-needs.js';
 import { loadIntel } from '../intel/store-files.js';
@@ -9,6 +11,7 @@ import { parseVetPolicy } from '../pipeline/vet-policy.js';
 import type { Decision, VetPolicy } from '../pipeline/vet-verdict.js';
 import { renderVetText } from '../report/vet-text.js';
 import { EXIT } from './exit-codes.js';
+import { collect, loadPackuments } from './options.js';
 import { createProgressBar } from './progress.js';
 import { renderVetReport, type VetFormat, vetFormatOption } from './report-choice.js';
 
@@ -28,6 +31,8 @@ export interface VetFlags {
   /** Commander's `--no-intel` sets it false. */
   intel?: boolean;
   intelDir?: string;
+  /** `--packument` files: npm registry metadata for both releases. */
+  packument?: string[];
 }
 
 /** A `--policy` JSON file: thresholds and scores over the defaults. */
@@ -64,11 +69,16 @@ export async function runVet(candidate: string[], baseline: string[], flags: Vet
   const loaded =
     flags.intel === false ? undefined : await loadIntel(flags.intelDir ? { dir: flags.intelDir } : {});
   const intel = loaded && loaded.sources.length > 0 ? loaded : undefined;
+  // npm analyzers: registry metadata when given, and module references (is a new dependency used?).
+  const analyzers = withNpmAnalyzers(defaultAnalyzers(), {
+    packuments: await loadPackuments(flags.packument),
+  });
   const progress = flags.quiet ? undefined : createProgressBar(process.stderr);
   const cache = flags.cache === false ? undefined : openScanCache(flags.cacheDir ?? defaultCacheFolder());
   try {
     return await vet(candidate, baseline, {
       digests: digestsForIntel(intel),
+      analyzers,
       ...(intel ? { intel } : {}),
       ...(cache ? { cache } : {}),
       ...(policy ? { policy } : {}),
@@ -84,6 +94,11 @@ export async function runVet(candidate: string[], baseline: string[], flags: Vet
 /** The cache flags `vet` and `diff` share: on by default, since vetting N+1 re-reads N. */
 export function withCacheOptions(command: Command): Command {
   return command
+    .option(
+      '--packument <file>',
+      'npm registry metadata (packument JSON) for the package of that name, both releases; repeatable',
+      collect,
+    )
     .option('--no-cache', 'analyse everything again: do not read or write the analysis cache')
     .option(
       '--cache-dir <dir>',
