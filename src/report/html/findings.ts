@@ -83,7 +83,10 @@ export function bySeverity<T extends { severity: Severity }>(items: readonly T[]
     .map(({ item }) => item);
 }
 
-export function findingsSection(findings: readonly ReportedFinding[]): string {
+/** Past this many findings the page lists the strongest ones and says how many it left out. */
+export const FINDING_CARD_LIMIT = 3000;
+
+export function findingsSection(findings: readonly ReportedFinding[], limit = FINDING_CARD_LIMIT): string {
   const rules = new Map(ruleCatalogue().map((rule) => [rule.id, rule]));
   const counts = new Map<Severity, number>();
   for (const finding of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
@@ -95,13 +98,16 @@ export function findingsSection(findings: readonly ReportedFinding[]): string {
         `<span class="badge sev-${severity}">${severity}</span> <span class="count" data-severity="${severity}">${counts.get(severity) ?? 0}</span></label>`,
     )
     .join('');
-  const cards = bySeverity(findings)
-    .map((finding) => findingHtml(finding, rules.get(finding.ruleId)))
-    .join('\n');
+  const shown = bySeverity(findings).slice(0, limit);
+  const cards = shown.map((finding) => findingHtml(finding, rules.get(finding.ruleId))).join('\n');
+  const more =
+    findings.length > shown.length
+      ? `<p class="muted" id="findings-cut">The ${shown.length} strongest of ${findings.length} findings are listed; the JSON and SARIF reports have them all.</p>`
+      : '';
   return (
     `<section id="findings"><h2>Findings (${findings.length})</h2>` +
     `<div class="filters" id="severity-filter"><span>Severity:</span>${filter}` +
-    `<span id="shown">${findings.length} of ${findings.length} findings shown</span></div>` +
+    `<span id="shown">${shown.length} of ${shown.length} findings shown</span></div>${more}` +
     `${cards || '<p class="muted">No findings.</p>'}</section>`
   );
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scan } from '../../pipeline/scan.js';
 import { type VetResult, vet } from '../../pipeline/vet.js';
 import { escapeHtml, safeHref } from './escape.js';
+import { findingsSection } from './findings.js';
 import { CONTENT_SECURITY_POLICY } from './page.js';
 import { renderScanHtml } from './scan-html.js';
 import { renderVetHtml } from './vet-html.js';
@@ -143,6 +144,20 @@ describe('when a file was removed and another added between two folder releases'
       /<li class="leaf" data-status="added"><span class="st st-added"[^>]*>A<\/span> <code>new\.txt<\/code>/,
     );
     expect(tree).not.toContain('same.txt');
+  });
+});
+
+describe('when there are more findings than a page should hold', () => {
+  it('lists the strongest ones and says how many it left out', () => {
+    const many = [
+      ...trojanized.findings,
+      ...trojanized.findings.map((f) => ({ ...f, severity: 'info' as const })),
+    ];
+    const section = findingsSection(many, 3);
+    expect(section.match(/<article class="finding"/g)).toHaveLength(3);
+    expect(section).not.toContain('data-severity="info" data-rule');
+    expect(section).toContain(`The 3 strongest of ${many.length} findings are listed`);
+    expect(section).toContain('<span id="shown">3 of 3 findings shown</span>');
   });
 });
 
