@@ -21,6 +21,8 @@ describe('classifySpecifier', () => {
     ['https://example.invalid/pkg-1.0.0.tgz', 'tarball-url', 'example.invalid'],
     ['file:../local', 'file', undefined],
     ['./vendor/x.tgz', 'file', undefined],
+    ['.', 'file', undefined],
+    ['C:\\vendor\\x', 'file', undefined],
     ['link:../x', 'link', undefined],
     ['workspace:*', 'workspace', undefined],
     ['%%%', 'unknown', undefined],

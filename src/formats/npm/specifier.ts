@@ -46,7 +46,9 @@ export function classifySpecifier(spec: string): ClassifiedSpecifier {
   }
   if (value.startsWith('workspace:')) return { type: 'workspace' };
   if (value.startsWith('link:')) return { type: 'link' };
-  if (value.startsWith('file:') || /^(\.{1,2}\/|\/|~\/|[A-Za-z]:[\\/])/.test(value)) return { type: 'file' };
+  // `.` and `..` name a folder too (a package depending on itself: fast-json-stringify).
+  if (value.startsWith('file:') || /^(\.{1,2}(\/|$)|\/|~\/|[A-Za-z]:[\\/])/.test(value))
+    return { type: 'file' };
   if (/^git(\+[a-z]+)?:\/\//i.test(value)) return { type: 'git', ...withHost(hostOf(value)) };
   if (/^[\w.-]+@[\w.-]+:/.test(value)) return { type: 'git', target: value.split('@')[1]!.split(':')[0]! };
   const hosted = HOSTED_PREFIX.exec(value);
