@@ -37,8 +37,8 @@ tr.excluded td { color: var(--muted); }
 .finding[data-severity=critical] { border-left-color: var(--critical); } .finding[data-severity=high] { border-left-color: var(--high); }
 .finding[data-severity=medium] { border-left-color: var(--medium); } .finding[data-severity=low] { border-left-color: var(--low); }
 .evidence { background: var(--soft); border-radius: 4px; padding: 6px 8px; }
-.ev { margin: 2px 0; } .ev .role { display: inline-block; min-width: 64px; color: var(--muted); }
-.ev pre, pre.snippet { margin: 4px 0 4px 68px; white-space: pre-wrap; word-break: break-all; }
+.ev { margin: 2px 0; } .ev .role { display: inline-block; min-width: 84px; color: var(--muted); }
+.ev pre, pre.snippet { margin: 4px 0 4px 88px; white-space: pre-wrap; word-break: break-all; }
 .origin { color: var(--muted); font-weight: 400; } .message { margin: 6px 0; }
 .muted { color: var(--muted); }
 details > summary { cursor: pointer; }
