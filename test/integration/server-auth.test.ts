@@ -146,3 +146,38 @@ describe('when the role is too small', () => {
     expect((await server.call('GET', '/api/v1/audit', { token: server.tokens.admin })).status).toBe(200);
   });
 });
+
+describe('when any route that takes a JSON body gets a malformed one', () => {
+  it('answers 400 problem+json and stores nothing (every POST, PUT and DELETE from the route table)', async () => {
+    const auditBefore = (await server.store.auditLog({ limit: 500 })).items.length;
+    const writes = routes.filter((route) => ['POST', 'PUT', 'PATCH'].includes(route.method));
+    const uploads = new Set(['/api/v1/artifacts', '/api/v1/intel/sources']);
+    const failures: string[] = [];
+    let checked = 0;
+    for (const route of writes) {
+      const bodies = uploads.has(route.url)
+        ? [{ body: '{"not": "bytes"}', type: 'application/json', status: 415 }]
+        : [
+            { body: '{"unexpected": true, "name": 1}', type: 'application/json', status: 400 },
+            { body: '{"broken": ', type: 'application/json', status: 400 },
+            { body: '[]', type: 'application/json', status: 400 },
+          ];
+      for (const item of bodies) {
+        checked++;
+        const path = `${concrete(route.url)}${uploads.has(route.url) ? '?name=x.bin' : ''}`;
+        const response = await server.call(route.method, path, {
+          token: server.tokens.admin,
+          body: item.body,
+          headers: { 'content-type': item.type },
+        });
+        const problem = await readProblem(response).catch((error: Error) => ({ code: error.message }));
+        if (response.status !== item.status)
+          failures.push(`${route.method} ${route.url} ${item.body}: ${response.status} ${problem.code}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(20);
+    expect((await server.store.auditLog({ limit: 500 })).items.length).toBe(auditBefore);
+    expect(await server.blobFiles()).toEqual([]);
+  });
+});
