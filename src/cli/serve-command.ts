@@ -21,6 +21,7 @@ export interface ServeFlags {
   port: number;
   databaseUrl?: string;
   schema?: string;
+  queueSchema?: string;
   workers?: number;
   demo?: boolean;
   maxUpload: number;
@@ -87,7 +88,11 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const blobs = new FsBlobStore(dataDir);
   const onEvent = (event: JobEvent) => logEvent(logger, event);
   const queue: JobQueue = isPostgres
-    ? new PgBossQueue({ connectionString: storeUrl, onEvent })
+    ? new PgBossQueue({
+        connectionString: storeUrl,
+        onEvent,
+        ...(flags.queueSchema ? { schema: flags.queueSchema } : {}),
+      })
     : new InProcessQueue({ onEvent });
 
   let worker: RunningWorker | undefined;
@@ -158,6 +163,7 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'port to listen on (0 picks a free one)', port, 8080)
     .option('--database-url <url>', 'PostgreSQL URL (postgres://…) instead of SQLite in the data directory')
     .option('--schema <name>', 'PostgreSQL schema of the store (default: the connection default)')
+    .option('--queue-schema <name>', 'PostgreSQL schema of the job queue (default: countersign_jobs)')
     .option(
       '--workers <n>',
       'vet jobs this process runs at once (default 2 with SQLite, 1 with PostgreSQL; 0 leaves them to `countersign worker`)',
