@@ -252,7 +252,7 @@ export async function run(ctx) {
     rows.push([
       `${r.kind} (${r.tool})`,
       `${(r.inputBytes / MB).toFixed(1)} MB`,
-      `${(r.extractedBytes / MB).toFixed(1)} MB (${r.files} files + streams)`,
+      `${(r.extractedBytes / MB).toFixed(1)} MB (${r.files} files${r.kind === 'msi' ? ' + streams' : ''})`,
       formatSeconds(r.reference.medianMs),
       formatSeconds(r.countersign.medianMs),
       r.ratio.toFixed(2),
