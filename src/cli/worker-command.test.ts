@@ -69,3 +69,23 @@ describe('countersign worker', () => {
     });
   });
 });
+
+describe('the database URL', () => {
+  it('may come from COUNTERSIGN_DATABASE_URL instead of the command line', async () => {
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      errors.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    process.env.COUNTERSIGN_DATABASE_URL = 'sqlite:/tmp/none.sqlite';
+    try {
+      // Reaches the URL check (not commander's "required option" error): the env was taken.
+      expect(await main(['worker', '--data-dir', '/tmp'])).toBe(EXIT.usage);
+    } finally {
+      delete process.env.COUNTERSIGN_DATABASE_URL;
+      process.stderr.write = write;
+    }
+    expect(errors.join('')).toContain('[E_USAGE]');
+  });
+});

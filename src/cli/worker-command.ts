@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { CountersignError } from '../core/errors.js';
 import { PgBossQueue } from '../jobs/pg-boss-queue.js';
@@ -141,7 +141,12 @@ export function registerWorkerCommand(program: Command): void {
     .description(
       'work vetting and intel-import jobs from a shared PostgreSQL queue (run as many as you like, on any machine)',
     )
-    .requiredOption('--database-url <url>', 'PostgreSQL URL of the shared store and queue (postgres://…)')
+    .addOption(
+      // From the environment too, so a password need not show in the process list.
+      new Option('--database-url <url>', 'PostgreSQL URL of the shared store and queue (postgres://…)')
+        .env('COUNTERSIGN_DATABASE_URL')
+        .makeOptionMandatory(),
+    )
     .requiredOption('--data-dir <dir>', 'the shared data directory holding the artifact blobs')
     .option('--concurrency <n>', 'jobs at once in this process', positiveInteger, 1)
     .option('--schema <name>', 'PostgreSQL schema of the store (default: the connection default)')
