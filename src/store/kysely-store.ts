@@ -30,6 +30,7 @@ import {
 } from './rows.js';
 import type { Database } from './schema.js';
 import { toStoreError } from './sql-errors.js';
+import { isSqliteBusy, SQLITE_WRITE_LOCK_WAIT_MS } from './sqlite-connection.js';
 import { generateToken, hashToken, looksLikeToken } from './tokens.js';
 import {
   type Actor,
@@ -122,7 +123,15 @@ export class KyselyStore implements Store {
       provider: migrationProvider,
       ...(this.#schema === undefined ? {} : { migrationTableSchema: this.#schema }),
     });
-    const { error, results } = await migrator.migrateToLatest();
+    let outcome = await migrator.migrateToLatest();
+    // The Migrator creates its own bookkeeping tables outside a transaction; on SQLite that statement
+    // fails at once (busy_timeout is 0) while another connection writes. Wait for it asynchronously.
+    const deadline = Date.now() + SQLITE_WRITE_LOCK_WAIT_MS;
+    while (this.dialect === 'sqlite' && isSqliteBusy(outcome.error) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+      outcome = await migrator.migrateToLatest();
+    }
+    const { error, results } = outcome;
     if (error !== undefined) {
       const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
       throw new CountersignError('E_STORE_UNAVAILABLE', `migration ${failed} failed`, { cause: error });

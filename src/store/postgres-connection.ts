@@ -18,7 +18,7 @@ export function assertSchemaName(schema: string): void {
  */
 export function createPostgresPool(url: string, options: { schema?: string; poolSize?: number }): pg.Pool {
   if (options.schema !== undefined) assertSchemaName(options.schema);
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
@@ -29,6 +29,11 @@ export function createPostgresPool(url: string, options: { schema?: string; pool
           : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that dies (server restart, network cut) is reported as an 'error' event on the
+  // pool; unhandled, that event would crash the process. The pool drops the client and the next query
+  // opens a new one, or fails with a proper error, so there is nothing more to do here.
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** Creates the schema if needed, on a short-lived connection (the pool's search_path needs it to exist). */

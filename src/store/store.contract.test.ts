@@ -20,6 +20,8 @@ import type { Actor, SeenNode } from './types.js';
 
 interface Backend {
   readonly name: 'sqlite' | 'postgres';
+  /** A place for a new, empty store (not opened, not migrated). */
+  freshLocation(): Promise<{ url: string; schema?: string; cleanup(): Promise<void> }>;
   /** Opens a store on a fresh database; `second()` opens another connection to the same one. */
   setup(): Promise<{
     store: KyselyStore;
@@ -33,6 +35,13 @@ interface Backend {
 const backends: Backend[] = [
   {
     name: 'sqlite',
+    async freshLocation() {
+      const dir = await mkdtemp(join(tmpdir(), 'countersign-store-'));
+      return {
+        url: `sqlite:${join(dir, 'store.db')}`,
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
     async setup() {
       const dir = await mkdtemp(join(tmpdir(), 'countersign-store-'));
       const url = `sqlite:${join(dir, 'store.db')}`;
@@ -56,6 +65,10 @@ const backends: Backend[] = [
   },
   {
     name: 'postgres',
+    async freshLocation() {
+      const pg = await withPostgresSchema('fresh');
+      return { url: pg.url, schema: pg.schema, cleanup: pg.drop };
+    },
     async setup() {
       const pg = await withPostgresSchema('contract');
       const opened: KyselyStore[] = [];
@@ -119,6 +132,26 @@ describe.each(backends)('store contract on $name', (backend) => {
       await store.ping();
       await store.migrate();
       expect(await store.isEmpty()).toBe(true);
+    });
+  });
+
+  describe('when several openers migrate a new database at once', () => {
+    it('applies each migration once and every opener gets a working store', async () => {
+      const fresh = await backend.freshLocation();
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          openStore({ url: fresh.url, ...(fresh.schema === undefined ? {} : { schema: fresh.schema }) }),
+        ),
+      );
+      try {
+        const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(stores[0]!.db);
+        expect(applied.rows.map((row) => row.name)).toEqual(['0001_initial']);
+        await Promise.all(stores.map((s, i) => s.createSupplier(system, { name: `opener ${i}` })));
+        expect(await stores[3]!.verifyAudit()).toEqual({ ok: true, entries: 4 });
+      } finally {
+        for (const s of stores) await s.close();
+        await fresh.cleanup();
+      }
     });
   });
 
