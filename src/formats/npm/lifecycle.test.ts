@@ -78,6 +78,7 @@ describe('analyseLifecycleScript', () => {
       ['prebuild-install || node-gyp rebuild', 'prebuild-install', undefined],
       ['node-gyp-build', 'node-gyp-build', undefined],
       ['node install.js', 'esbuild-install', 'esbuild'],
+      ['node install/check', 'sharp-install', 'sharp'],
       ['husky install', 'husky', undefined],
       ['npx husky', 'husky', undefined],
       ['patch-package', 'patch-package', undefined],

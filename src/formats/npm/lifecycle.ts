@@ -33,6 +33,7 @@ export const KNOWN_INSTALL_TOOLS = [
   'husky', // installs git hooks in the developer's clone
   'patch-package', // applies the project's own patches to node_modules
   'esbuild-install', // esbuild's `node install.js`: checks its platform binary package
+  'sharp-install', // sharp's `node install/check`: checks for libvips, may build from source
   'opencollective', // prints a funding message
   'is-ci', // guards the next command to CI
 ] as const;
@@ -173,6 +174,8 @@ function recognise(program: string, words: readonly string[], packageName: strin
         (packageName === 'esbuild' || packageName?.startsWith('@esbuild/'))
       )
         return 'esbuild-install';
+      if (file !== undefined && /^(\.\/)?install\/check(\.js)?$/.test(file) && packageName === 'sharp')
+        return 'sharp-install';
       return undefined;
     }
     default:
