@@ -3,7 +3,8 @@
  * (no tool here writes them): `lzx/lzx-huffman.cab`, a Huffman-coded LZX verbatim block over three
  * 32 KiB frames with literals, explicit and repeated offsets and long matches (the lzx.cab beside
  * the other fixtures holds only an uncompressed LZX block), and `quantum/quantum.cab`, Quantum's
- * adaptive arithmetic code over all four literal models with many model rescales.
+ * adaptive arithmetic code over all four literal models with many model rescales; and
+ * `lzx/exampledesk-lzx.msi`, the wixl MSI with its embedded cabinet swapped for an LZX one.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,9 +13,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { collect, positions, untypedError, within } from '../../../test/fixtures/archives/harness.js';
-import { hasTool, sha256 } from '../../../test/fixtures/msi/reference.js';
+import { hasTool, referenceExtraction, sha256 } from '../../../test/fixtures/msi/reference.js';
 import { memoryNode } from '../memory-node.js';
 import { cabUnpacker } from './cab.js';
+import { msiUnpacker } from './msi.js';
 
 const MSI_FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/msi');
 
@@ -87,5 +89,25 @@ describe('when the Huffman-coded LZX folder spans frames', () => {
     expect(folderBytes).toBeGreaterThan(2 * 32768);
     const notes = result.entries.find((item) => item.entry.name === 'notes.txt');
     expect(notes?.content?.bytes.toString().split('\n').at(-2)).toMatch(/^01399 /);
+  });
+});
+
+describe('when an MSI embeds an LZX cabinet (as WiX builds often do)', () => {
+  it('installs the same files, byte for byte, as msiextract gives from the MSZIP build', async () => {
+    const bytes = new Uint8Array(readFileSync(join(MSI_FIXTURES, 'lzx/exampledesk-lzx.msi')));
+    const result = await collect(msiUnpacker, memoryNode(bytes, { name: 'exampledesk-lzx.msi' }));
+    expect(result.error).toBeUndefined();
+    const files = result.entries.filter((item) => item.entry.name.startsWith('ProgramFilesFolder/'));
+    // msiextract cannot read LZX (libgcab: MSZIP only): its output for the MSZIP build is the reference.
+    const reference = referenceExtraction('msiextract', 'exampledesk.msi');
+    console.info(`msiextract: ${reference.source === 'live' ? 'run now' : 'not installed, recorded output'}`);
+    const ours = new Map(
+      files.map((item) => [
+        item.entry.name.replace(/^ProgramFilesFolder\//, 'Program Files/'),
+        sha256(item.content?.bytes ?? new Uint8Array()),
+      ]),
+    );
+    expect(ours.size).toBe(3);
+    expect(ours).toEqual(reference.files);
   });
 });
