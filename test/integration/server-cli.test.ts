@@ -84,7 +84,8 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 
-describe('countersign serve', () => {
+// Each test starts real processes (tsx compiles on the fly): generous time on a shared 2-core box.
+describe('countersign serve', { timeout: 180_000 }, () => {
   let token: string;
 
   it('prints the bootstrap admin token on the first start only, and stops on SIGTERM with exit 0', async () => {
@@ -130,7 +131,7 @@ describe('countersign serve', () => {
   });
 });
 
-describe('countersign audit verify', () => {
+describe('countersign audit verify', { timeout: 120_000 }, () => {
   it('exits 0 on an intact log and 1 with the broken seq after a row is edited behind its back', () => {
     const intact = auditVerify(dataDir);
     expect(intact.stdout).toMatch(/audit log intact: \d+ entries/);
