@@ -862,6 +862,11 @@ export class KyselyStore implements Store {
     input: Omit<IntelSourceRecord, 'id'>,
     indicators: readonly Omit<IndicatorRecord, 'sourceId'>[],
   ): Promise<IntelSourceRecord> {
+    const importKey = input.importKey ?? null;
+    if (importKey !== null) {
+      const existing = await this.#intelSourceByImportKey(this.#db, importKey);
+      if (existing !== undefined) return existing;
+    }
     const row = {
       id: newId(),
       name: input.name,
@@ -869,8 +874,14 @@ export class KyselyStore implements Store {
       origin: input.origin,
       fetched_at: input.fetchedAt,
       counts: JSON.stringify(input.counts),
+      import_key: importKey,
     };
-    await this.#write(async (trx, audit) => {
+    return this.#write(async (trx, audit) => {
+      if (importKey !== null) {
+        // Checked again under the append lock: a concurrent attempt may have committed since.
+        const raced = await this.#intelSourceByImportKey(trx, importKey);
+        if (raced !== undefined) return raced;
+      }
       await trx.insertInto('intel_sources').values(row).execute();
       for (const batch of chunks(indicators, INSERT_BATCH_ROWS)) {
         await trx
@@ -896,8 +907,20 @@ export class KyselyStore implements Store {
         afterId: row.id,
         details: { name: row.name, kind: row.kind, indicators: indicators.length },
       });
+      return toIntelSource(row);
     });
-    return toIntelSource(row);
+  }
+
+  async #intelSourceByImportKey(
+    db: Kysely<Database>,
+    importKey: string,
+  ): Promise<IntelSourceRecord | undefined> {
+    const row = await db
+      .selectFrom('intel_sources')
+      .selectAll()
+      .where('import_key', '=', importKey)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toIntelSource(row);
   }
 
   async listIntelSources(): Promise<readonly IntelSourceRecord[]> {

@@ -242,8 +242,23 @@ const initial: Migration = {
   },
 };
 
+/** Intel imports become idempotent: a retried import job finds the source it stored. */
+const intelImportKey: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('intel_sources').addColumn('import_key', 'text').execute();
+    // Unique where present: both databases let several rows hold NULL.
+    await db.schema
+      .createIndex('intel_sources_import_key')
+      .on('intel_sources')
+      .column('import_key')
+      .unique()
+      .execute();
+  },
+};
+
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
+  '0002_intel_import_key': intelImportKey,
 };
 
 export const migrationProvider: MigrationProvider = {

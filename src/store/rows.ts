@@ -175,6 +175,7 @@ export function toIntelSource(row: IntelSourcesTable): IntelSourceRecord {
     origin: row.origin,
     fetchedAt: row.fetched_at,
     counts: JSON.parse(row.counts) as Record<string, number>,
+    ...opt('importKey', row.import_key),
   };
 }
 

@@ -123,6 +123,8 @@ export interface IntelSourcesTable {
   origin: string;
   fetched_at: string;
   counts: string;
+  /** Added by 0002_intel_import_key; unique when present. */
+  import_key: string | null;
 }
 
 export interface IndicatorsTable {

@@ -15,6 +15,7 @@ import { testPostgresSource, withPostgresSchema } from '../../test/support/postg
 import { CountersignError } from '../core/errors.js';
 import { auditHash } from './audit-chain.js';
 import type { KyselyStore } from './kysely-store.js';
+import { MIGRATIONS } from './migrations.js';
 import { openStore } from './open-store.js';
 import type { Actor, SeenNode } from './types.js';
 
@@ -145,7 +146,7 @@ describe.each(backends)('store contract on $name', (backend) => {
       );
       try {
         const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(stores[0]!.db);
-        expect(applied.rows.map((row) => row.name)).toEqual(['0001_initial']);
+        expect(applied.rows.map((row) => row.name).sort()).toEqual(Object.keys(MIGRATIONS).sort());
         await Promise.all(stores.map((s, i) => s.createSupplier(system, { name: `opener ${i}` })));
         expect(await stores[3]!.verifyAudit()).toEqual({ ok: true, entries: 4 });
       } finally {
@@ -533,6 +534,34 @@ describe.each(backends)('store contract on $name', (backend) => {
         },
       ]);
       expect(await store.findIndicators('sha256', ['c2.example.invalid'])).toEqual([]);
+    });
+
+    it('stores an import once per import key, even when retried concurrently', async () => {
+      const before = (await store.listIntelSources()).length;
+      const other = await second();
+      const input = {
+        name: 'feed',
+        kind: 'ioc',
+        origin: 'blob:abc',
+        fetchedAt: '2026-01-02T00:00:00.000Z',
+        counts: { domain: 1 },
+        importKey: 'import-intel:job-1',
+      };
+      const indicators = [{ kind: 'domain', value: 'retry.example.invalid', tags: [] }];
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? store : other).saveIntelSource(system, input, indicators),
+        ),
+      );
+      expect(new Set(results.map((source) => source.id)).size).toBe(1);
+      expect(results[0]).toMatchObject({ importKey: 'import-intel:job-1' });
+      expect((await store.listIntelSources()).length).toBe(before + 1);
+      expect(await store.findIndicators('domain', ['retry.example.invalid'])).toHaveLength(1);
+      // Without a key, every save is a new source (a feed fetched again is a new snapshot).
+      const { importKey: _ignored, ...unkeyed } = input;
+      await store.saveIntelSource(system, unkeyed, []);
+      await store.saveIntelSource(system, unkeyed, []);
+      expect((await store.listIntelSources()).length).toBe(before + 3);
     });
 
     it('records deployments, policies, decisions and alerts', async () => {

@@ -175,6 +175,11 @@ export interface IntelSourceRecord {
   readonly origin: string;
   readonly fetchedAt: string;
   readonly counts: Readonly<Record<string, number>>;
+  /**
+   * Idempotency key of the import that stored it (e.g. the job key): a second save with the same
+   * key returns the first source and stores nothing.
+   */
+  readonly importKey?: string;
 }
 export interface IndicatorRecord {
   readonly sourceId: string;
