@@ -185,6 +185,7 @@ export class PgBossQueue implements JobQueue {
     handler: JobHandler<N>,
     options: { concurrency?: number } = {},
   ): Promise<void> {
+    await this.start();
     await this.listen();
     // pg-boss 10 has no per-worker concurrency: one consumer per slot, each fetching one job.
     const ids = this.workerIds.get(name) ?? [];
@@ -293,6 +294,9 @@ export class PgBossQueue implements JobQueue {
    * pg-boss fails what is still active at its timeout, which retries it (an attempt is spent).
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
+    if (!this.isStarted) return;
+    // Marked first: a second stop (a shell's cleanup after a graceful stop) has nothing to do.
+    this.isStarted = false;
     const graceMs = Math.max(0, options.graceMs ?? 30_000);
     for (const name of this.workerIds.keys()) await this.boss.offWork(name);
     const all = () => Promise.allSettled([...this.running.values()].map((run) => run.done));
@@ -317,7 +321,6 @@ export class PgBossQueue implements JobQueue {
       await client.end().catch(() => undefined);
     }
     this.workerIds.clear();
-    this.isStarted = false;
   }
 
   private emit(event: Parameters<JobEventListener>[0]): void {
