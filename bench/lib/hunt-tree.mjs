@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRng, keystream } from './prng.mjs';
 import { freeBytes, GiB, MiB } from './sys.mjs';
 import { makeLinePool, textBytes } from './text.mjs';
@@ -74,11 +74,16 @@ const digest = (algorithm, bytes) => createHash(algorithm).update(bytes).digest(
  * missing. `samplesDir` holds the inert YARA samples planted as they are.
  */
 export async function ensureHuntTree(workDir, { samplesDir, log = () => {} }) {
-  const root = join(workDir, 'hunt');
+  const root = join(resolve(workDir), 'hunt');
   const manifestPath = join(root, 'manifest.json');
+  const iocPaths = Object.fromEntries(
+    ['md5', 'sha1', 'sha256'].map((a) => [a, join(root, 'iocs', `${a}.txt`)]),
+  );
   if (existsSync(manifestPath)) {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
-    if (manifest.version === HUNT_TREE_VERSION) return manifest;
+    // Paths from where the tree is now (the work folder may have moved since).
+    if (manifest.version === HUNT_TREE_VERSION)
+      return { ...manifest, root, tree: join(root, 'tree'), iocs: iocPaths };
   }
   const expectedBytes = 2.1 * GiB;
   if ((await freeBytes(workDir)) < expectedBytes * 1.2)
@@ -147,7 +152,7 @@ export async function ensureHuntTree(workDir, { samplesDir, log = () => {} }) {
     const lines = [`# ${algorithm} decoys and planted digests for the hunt benchmark`];
     for (let i = 0; i < HUNT_SHAPE.decoysPerHash; i++) lines.push(decoys.next(length).toString('hex'));
     for (const plant of hashPlants[algorithm]) lines.push(`${plant.digest};planted ${plant.path}`);
-    iocs[algorithm] = join(iocDir, `${algorithm}.txt`);
+    iocs[algorithm] = iocPaths[algorithm];
     await writeFile(iocs[algorithm], `${lines.join('\n')}\n`);
   }
   const manifest = {

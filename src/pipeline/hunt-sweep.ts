@@ -47,7 +47,7 @@ export interface SweepResult {
 }
 
 /** Paths per message: enough that messaging is noise, few enough that both cores stay busy to the end. */
-const BATCH_FILES = 16;
+const BATCH_FILES = 64;
 /** Batches given to a worker before it answers: it never waits for the main thread. */
 const BATCHES_IN_FLIGHT = 2;
 const PROGRESS_EVERY_FILES = 256;
@@ -85,8 +85,9 @@ export async function sweepFiles(
         cause: error,
       });
     }
-    roots.push({ absolute, name: basename(absolute), isDirectory: info.isDirectory() });
-    if (!info.isDirectory() && !info.isFile()) roots.pop(); // a link or a special file given as input
+    // A link or a special file given as an input is not followed or read either.
+    if (info.isDirectory() || info.isFile())
+      roots.push({ absolute, name: basename(absolute), isDirectory: info.isDirectory() });
   }
 
   const queue: Pending[] = [];

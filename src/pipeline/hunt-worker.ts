@@ -8,8 +8,11 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type { HashType } from '../intel/ioc/types.js';
-import { compileYaraText, type YaraRuleSet } from '../intel/yara/compile.js';
-import { scanFileWithYara, scanWithYara, type YaraRuleMatch } from '../intel/yara/scan.js';
+import type { YaraRuleSet } from '../intel/yara/compile.js';
+import type { YaraRuleMatch } from '../intel/yara/scan.js';
+
+/** The YARA modules (and the native engine) are loaded only by a hunt that has rules. */
+type YaraScan = typeof import('../intel/yara/scan.js');
 
 export type HuntWorkerRequest =
   | { readonly op: 'init'; readonly algorithms: readonly HashType[]; readonly yaraText?: string }
@@ -39,6 +42,9 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOL
 
 let algorithms: readonly HashType[] = [];
 let rules: YaraRuleSet | undefined;
+let yaraScan: YaraScan | undefined;
+/** Batches wait for `init` to finish (it may load the YARA engine). */
+let ready: Promise<void> = Promise.resolve();
 let buffer = Buffer.allocUnsafe(1024 * 1024);
 
 function bufferOf(size: number): Buffer {
@@ -81,7 +87,7 @@ function huntFile(path: string): HuntFileResult {
       let problem: string | undefined;
       if (rules && read > 0) {
         try {
-          yara = scanWithYara(rules, content, context);
+          yara = yaraScan!.scanWithYara(rules, content, context);
         } catch (error) {
           problem = `YARA scan failed: ${(error as Error).message}`;
         }
@@ -101,7 +107,7 @@ function huntFile(path: string): HuntFileResult {
     let problem: string | undefined;
     if (rules) {
       try {
-        yara = scanFileWithYara(rules, path, context);
+        yara = yaraScan!.scanFileWithYara(rules, path, context);
       } catch (error) {
         problem = `YARA scan failed: ${(error as Error).message}`;
       }
@@ -114,16 +120,28 @@ function huntFile(path: string): HuntFileResult {
   }
 }
 
+async function init(request: Extract<HuntWorkerRequest, { op: 'init' }>): Promise<void> {
+  algorithms = request.algorithms;
+  if (request.yaraText === undefined) return;
+  const [{ compileYaraText }, scanModule] = await Promise.all([
+    import('../intel/yara/compile.js'),
+    import('../intel/yara/scan.js'),
+  ]);
+  yaraScan = scanModule;
+  rules = compileYaraText(request.yaraText);
+}
+
 parentPort?.on('message', (request: HuntWorkerRequest) => {
   if (request.op === 'init') {
-    algorithms = request.algorithms;
-    rules = request.yaraText === undefined ? undefined : compileYaraText(request.yaraText);
+    ready = init(request);
     return;
   }
-  try {
-    const results = request.paths.map(huntFile);
-    parentPort?.postMessage({ id: request.id, results } satisfies HuntWorkerResponse);
-  } catch (error) {
-    parentPort?.postMessage({ id: request.id, error: (error as Error).message } satisfies HuntWorkerResponse);
-  }
+  ready
+    .then(() => {
+      const results = request.paths.map(huntFile);
+      parentPort?.postMessage({ id: request.id, results } satisfies HuntWorkerResponse);
+    })
+    .catch((error: Error) => {
+      parentPort?.postMessage({ id: request.id, error: error.message } satisfies HuntWorkerResponse);
+    });
 });

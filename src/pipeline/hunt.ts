@@ -4,21 +4,15 @@ import type { TreeProgress } from '../artifact/engine.js';
 import type { CoverageGap } from '../core/coverage.js';
 import { CountersignError } from '../core/errors.js';
 import type { NodePath } from '../core/node-path.js';
-import {
-  DIGEST_ALGORITHMS,
-  type DigestAlgorithm,
-  type ScanNode,
-  type ScanResult,
-} from '../core/scan-result.js';
+import type { ScanNode, ScanResult } from '../core/scan-result.js';
 import type { IocIndex, IocMatch, MatchKind } from '../intel/ioc/match.js';
-import { HASH_TYPES, type HashType, type IocType } from '../intel/ioc/types.js';
-import { yaraAnalyzer } from '../intel/yara/analyzer.js';
+import { HASH_TYPES, type IocType } from '../intel/ioc/types.js';
+import { digestsForIntel } from '../intel/scan-needs.js';
 import type { YaraRuleSet } from '../intel/yara/compile.js';
 import type { YaraRuleMatch } from '../intel/yara/scan.js';
 import { huntLogs, type LogFormat } from './hunt-logs.js';
 import { sweepFiles } from './hunt-sweep.js';
 import { intelHitsOf } from './match-intel.js';
-import { scan } from './scan.js';
 
 /**
  * `countersign hunt`: sweep files, folders and (with `deep`) the archives inside them for hash
@@ -122,14 +116,6 @@ export async function huntFiles(
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The digest algorithms the hash indicators use (sha256 alone when there are none: scans need one). */
-function neededDigests(iocs: IocIndex | undefined): DigestAlgorithm[] {
-  const wanted = (DIGEST_ALGORITHMS as readonly string[]).filter((type) =>
-    iocs?.hashTypes.has(type as HashType),
-  ) as DigestAlgorithm[];
-  return wanted.length > 0 ? wanted : ['sha256'];
-}
-
 interface HuntParts {
   readonly hits: HuntHit[];
   readonly stats: { readonly files: number; readonly bytes: number };
@@ -184,10 +170,15 @@ async function huntDeep(
     ? await selectFiles(paths, options.include ?? [], options.exclude ?? [])
     : paths.map((p) => resolve(p));
   if (inputs.length === 0) return { hits: [], stats: { files: 0, bytes: 0 }, gaps: [] };
+  // Loaded here: the plain sweep needs neither the artifact engine nor the analyzers.
+  const [{ scan }, { yaraAnalyzer }] = await Promise.all([
+    import('./scan.js'),
+    import('../intel/yara/analyzer.js'),
+  ]);
   const result = await scan(inputs, {
     analyzers: intel.yara ? [yaraAnalyzer(intel.yara)] : [],
     rules: [],
-    digests: neededDigests(intel.iocs),
+    digests: digestsForIntel(intel),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.scratchParent ? { scratchParent: options.scratchParent } : {}),
