@@ -65,6 +65,13 @@ describe('analyseLifecycleScript', () => {
       ).toEqual(['scripts/setup.js']);
     });
 
+    it('takes inline code that reaches the network for a download', () => {
+      const analysis = analyseLifecycleScript(
+        `node -e "require('https').get('https://x.example.invalid/p', (r) => r.pipe(process.stdout))"`,
+      );
+      expect(analysis.downloads).toEqual([{ tool: 'node-inline:https', url: 'https://x.example.invalid/p' }]);
+    });
+
     it('keeps inline code apart', () => {
       const analysis = analyseLifecycleScript(`node -e "require('./x')"`);
       expect(analysis.nodeScripts).toEqual([]);

@@ -1,4 +1,5 @@
 import { type ShellCommand, tokenizeCommandLine } from './command-line.js';
+import { moduleRefsOf } from './module-refs.js';
 
 /**
  * What an npm lifecycle script runs, read from its command line without running it: the programs,
@@ -99,6 +100,19 @@ const POWERSHELLS = new Set(['powershell', 'pwsh']);
 /** PowerShell cmdlets and .NET calls that fetch from the network. */
 const POWERSHELL_DOWNLOADS =
   /\b(invoke-webrequest|iwr|invoke-restmethod|irm|start-bitstransfer|downloadstring|downloadfile|downloaddata|net\.webclient)\b/i;
+/** Modules through which inline `node -e` code reaches the network. */
+const NETWORK_MODULES = new Set([
+  'http',
+  'https',
+  'net',
+  'tls',
+  'dgram',
+  'http2',
+  'undici',
+  'axios',
+  'node-fetch',
+  'got',
+]);
 const URL_PATTERN = /\b(?:https?|ftp):\/\/[^\s'"`<>|;)]+/gi;
 
 /** `C:\x\Node.EXE` -> `node`; `./node_modules/.bin/husky` -> `husky`. */
@@ -227,7 +241,20 @@ function analyseCommand(
       });
     }
   }
-  if (program === 'node' || program === 'nodejs') readNodeCommand(words, into);
+  if (program === 'node' || program === 'nodejs') {
+    const before = into.inlineCode.length;
+    readNodeCommand(words, into);
+    // `node -e "require('https').get(…)"`: inline code that reaches the network is a download.
+    for (const code of into.inlineCode.slice(before)) {
+      const client =
+        moduleRefsOf(code).find((name) => NETWORK_MODULES.has(name)) ??
+        (/\bfetch\s*\(/.test(code) ? 'fetch' : undefined);
+      if (client) {
+        const inlineUrl = urlsIn(code)[0] ?? url;
+        into.downloads.push({ tool: `node-inline:${client}`, ...(inlineUrl ? { url: inlineUrl } : {}) });
+      }
+    }
+  }
   const known = recognise(program, words, packageName);
   if (known) into.knownTools.add(known);
   return program;

@@ -1,4 +1,5 @@
 import type { JsCapability } from '../../analyzers/js/facts.js';
+import type { ManifestInstallScript } from '../../analyzers/npm-manifest.js';
 import type { ScanNode } from '../../core/scan-result.js';
 import type { NodePair } from '../../diff/tree-diff.js';
 import { NPM_PACKAGE_DIFF_RULES } from './npm-package-rules.js';
@@ -15,6 +16,24 @@ import {
 const SHAI_HULUD = 'https://www.wiz.io/blog/shai-hulud-npm-supply-chain-attack';
 const CHALK_DEBUG = 'https://www.aikido.dev/blog/npm-debug-and-chalk-packages-compromised';
 const UA_PARSER = 'https://github.com/advisories/GHSA-pjwm-rvh2-c87w';
+
+/** What a lifecycle command line does, in a few words: `downloads with curl; runs setup.js`. */
+function scriptSummary(analysis: ManifestInstallScript['analysis'] | undefined): string {
+  if (!analysis) return '';
+  return [
+    ...(analysis.encodedShells.length > 0
+      ? [`runs an encoded command (${analysis.encodedShells[0]!.form})`]
+      : []),
+    ...(analysis.downloads.length > 0
+      ? [`downloads with ${analysis.downloads.map((each) => each.tool).join(', ')}`]
+      : []),
+    ...(analysis.pipesToInterpreter.length > 0
+      ? [`pipes ${analysis.pipesToInterpreter[0]!.from} into ${analysis.pipesToInterpreter[0]!.interpreter}`]
+      : []),
+    ...(analysis.nodeScripts.length > 0 ? [`install-time code: ${analysis.nodeScripts.join(', ')}`] : []),
+    ...(analysis.knownTools.length > 0 ? [`recognised: ${analysis.knownTools.join(', ')}`] : []),
+  ].join('; ');
+}
 
 export const npmInstallScriptAdded: DiffRule = {
   id: 'npm.install-script.added',
@@ -36,12 +55,14 @@ export const npmInstallScriptAdded: DiffRule = {
       for (const [hook, script] of Object.entries(after.lifecycleScripts)) {
         const previous = before.lifecycleScripts[hook];
         if (previous === script) continue;
+        const what = scriptSummary(after.installScripts?.find((each) => each.hook === hook)?.analysis);
         yield {
           path: pair.candidate.path,
-          message:
+          message: `${
             previous === undefined
               ? `${after.name}@${after.version} adds a ${hook} script (${before.version} had none): ${script}`
-              : `${after.name}@${after.version} changes its ${hook} script from \`${previous}\` to \`${script}\``,
+              : `${after.name}@${after.version} changes its ${hook} script from \`${previous}\` to \`${script}\``
+          }${what ? ` (${what})` : ''}`,
           evidence: pairEvidence(
             pair,
             `"${hook}": ${JSON.stringify(script)}`.slice(0, 200),
