@@ -36,6 +36,10 @@ export async function receiveUpload(
     throw new HttpProblem(413, 'E_UPLOAD_TOO_LARGE', `upload of ${declared} bytes exceeds ${maxBytes}`);
   }
   if (declared === 0) throw new HttpProblem(400, 'E_API_BAD_REQUEST', 'empty upload');
+  // A client that goes away mid-upload makes the request stream fail; the blob store sees that
+  // through its iterator, and this listener keeps the error from escaping as an unhandled event
+  // while the store is still opening its temp file.
+  request.raw.on('error', () => {});
   const received = await blobs.put(request.raw, { maxBytes });
   if (received.size === 0) {
     // Only a refused upload ever produces the empty blob, so removing it takes nothing from anyone.

@@ -231,6 +231,38 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
       expect(await server.blobFiles()).toEqual(before);
     });
 
+    it('survives a client that aborts mid-upload, keeping nothing', async () => {
+      const before = await server.blobFiles();
+      const controller = new AbortController();
+      const chunk = new Uint8Array(4 * 1024).fill(3);
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(stream) {
+          sent += chunk.byteLength;
+          if (sent > MAX_UPLOAD / 2) return controller.abort();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          stream.enqueue(chunk);
+        },
+      });
+      const aborted = await server
+        .call('POST', '/api/v1/artifacts?name=abort.bin', {
+          ...asAnalyst(),
+          body,
+          headers: { 'content-type': 'application/octet-stream' },
+          signal: controller.signal,
+        })
+        .then(
+          () => 'answered',
+          (error: Error) => error.name,
+        );
+      expect(aborted).toBe('AbortError');
+      // The temp file goes once the server notices the closed connection.
+      for (let wait = 0; wait < 50 && (await server.blobFiles()).length > before.length; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await server.blobFiles()).toEqual(before);
+      expect((await server.call('GET', '/healthz')).status).toBe(200);
+    });
+
     it('refuses an upload that is not application/octet-stream, and an empty one', async () => {
       const json = await server.call('POST', '/api/v1/artifacts?name=a.bin', {
         ...asAnalyst(),

@@ -44,6 +44,7 @@ export interface CallOptions {
   readonly json?: unknown;
   readonly body?: RequestInit['body'];
   readonly headers?: Record<string, string>;
+  readonly signal?: AbortSignal;
 }
 
 export interface TestServerOptions {
@@ -108,6 +109,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
+        ...(call.signal ? { signal: call.signal } : {}),
         ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
       } as RequestInit) as Promise<ApiResponse>;
     },

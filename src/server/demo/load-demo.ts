@@ -1,5 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { CountersignError } from '../../core/errors.js';
 import { enqueueVetRelease } from '../../jobs/release-jobs.js';
 import type { JobQueue } from '../../jobs/types.js';
 import type { Actor, BlobStore, Product, Release, Store, Supplier } from '../../store/types.js';
@@ -41,6 +44,21 @@ export interface DemoResult {
   readonly releases: readonly Release[];
   /** Vet jobs enqueued by this load (none when every release already had a verdict). */
   readonly jobIds: readonly string[];
+}
+
+/** The demo zips are ~9 KB: read whole, so a missing file is a typed error, not a stream event. */
+async function readDemoFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new CountersignError(
+      'E_INPUT_NOT_FOUND',
+      `demo release ${path} is missing: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 async function findAll<T>(list: (cursor?: string) => Promise<{ items: readonly T[]; next?: string }>) {
@@ -91,7 +109,7 @@ export async function loadDemo(options: DemoOptions): Promise<DemoResult> {
       byVersion.set(spec.version, release);
     }
     if ((await store.releaseArtifacts(release.id)).length === 0) {
-      const received = await blobs.put(createReadStream(`${dir}${spec.file}`));
+      const received = await blobs.put(Readable.from([await readDemoFile(join(dir, spec.file))]));
       await store.putArtifact(DEMO_ACTOR, { ...received, name: spec.file });
       await store.attachArtifact(DEMO_ACTOR, {
         releaseId: release.id,
