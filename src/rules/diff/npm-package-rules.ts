@@ -21,18 +21,31 @@ function sideNodes(diff: TreeDiff, side: 'baseline' | 'candidate'): ScanNode[] {
   return diff.pairs.flatMap((pair) => (pair[side] ? [pair[side]!] : []));
 }
 
-/** Packages present in both releases, matched by alignment of their package.json, else by name. */
+const pairsOfDiff = new WeakMap<TreeDiff, PackagePair[]>();
+
+/**
+ * Packages present in both releases, matched by alignment of their package.json, else by name.
+ * Computed once per diff (every npm diff rule asks), linear in the number of nodes.
+ */
 export function packagePairs(diff: TreeDiff): PackagePair[] {
+  const known = pairsOfDiff.get(diff);
+  if (known) return known;
   const before = packagesOf(sideNodes(diff, 'baseline'));
   const after = packagesOf(sideNodes(diff, 'candidate'));
   const byPath = new Map(before.map((view) => [view.manifestNode.path as string, view]));
   const byName = new Map(before.map((view) => [view.manifest.name, view]));
+  const alignedBaseline = new Map<string, string>();
+  for (const pair of diff.pairs) {
+    if (pair.candidate && pair.baseline) alignedBaseline.set(pair.candidate.path, pair.baseline.path);
+  }
   const pairs: PackagePair[] = [];
   for (const candidate of after) {
-    const aligned = diff.pairs.find((pair) => pair.candidate?.path === candidate.manifestNode.path)?.baseline;
-    const baseline = (aligned && byPath.get(aligned.path)) ?? byName.get(candidate.manifest.name);
+    const aligned = alignedBaseline.get(candidate.manifestNode.path);
+    const baseline =
+      (aligned !== undefined ? byPath.get(aligned) : undefined) ?? byName.get(candidate.manifest.name);
     if (baseline) pairs.push({ baseline, candidate });
   }
+  pairsOfDiff.set(diff, pairs);
   return pairs;
 }
 
