@@ -49,7 +49,7 @@ export interface SweepResult {
 /** Paths per message: enough that messaging is noise, few enough that both cores stay busy to the end. */
 const BATCH_FILES = 64;
 /** Batches given to a worker before it answers: it never waits for the main thread. */
-const BATCHES_IN_FLIGHT = 2;
+const BATCHES_IN_FLIGHT = 4;
 const PROGRESS_EVERY_FILES = 256;
 
 interface Pending {
