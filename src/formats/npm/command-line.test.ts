@@ -49,3 +49,42 @@ describe('tokenizeCommandLine', () => {
     }
   });
 });
+
+describe('when the command line is random', () => {
+  it('neither throws nor hangs on 2000 random lines built from shell metacharacters', () => {
+    // A fixed-seed xorshift: the same lines on every run, so a failure can be replayed.
+    let state = 0x9e3779b9;
+    const next = () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 0x100000000;
+    };
+    const alphabet = [
+      'a',
+      ' ',
+      '"',
+      "'",
+      '\\',
+      '$(',
+      ')',
+      '`',
+      '|',
+      '&',
+      ';',
+      '\n',
+      '>',
+      '2>&1',
+      '(',
+      '{',
+      '-enc',
+    ];
+    for (let line = 0; line < 2000; line++) {
+      let text = '';
+      const length = Math.floor(next() * 60);
+      for (let at = 0; at < length; at++) text += alphabet[Math.floor(next() * alphabet.length)];
+      const result = tokenizeCommandLine(text);
+      expect(Array.isArray(result.pipelines)).toBe(true);
+    }
+  });
+});

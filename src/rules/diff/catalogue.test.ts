@@ -108,6 +108,7 @@ const QUIET = [
   'stock-version-bump',
   'npm-registry-bump',
   'npm-publisher-co-maintainer',
+  'npm-readme-changed',
 ];
 
 const scans = new Map<string, Promise<ScanResult>>();
