@@ -138,7 +138,12 @@ export class KyselyStore implements Store {
     }
   }
 
+  #closed = false;
+
+  /** Closes the connections; a second call does nothing. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#db.destroy();
     await this.#onClose();
   }

@@ -42,7 +42,9 @@ class ImmediateSqliteDriver extends SqliteDriver {
         return;
       } catch (error) {
         if (!isSqliteBusy(error) || Date.now() > deadline) throw error;
-        await sleep(Math.min(50, 1 + attempt * 2) * (0.5 + Math.random()));
+        // Short, jittered polls: SQLite's lock is not fair (a process writing back to back can take it
+        // again before a sleeper wakes), so waiters must look often to get a turn.
+        await sleep(Math.min(10, 1 + attempt) * (0.5 + Math.random()));
       }
     }
   }

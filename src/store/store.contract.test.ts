@@ -687,7 +687,11 @@ describe.each(backends)('store contract on $name', (backend) => {
         cursor = page.next;
       } while (cursor !== undefined);
       const switches = actors.filter((actor, i) => i > 0 && actor !== actors[i - 1]).length;
-      expect(switches).toBeGreaterThan(2);
+      // PostgreSQL queues advisory-lock waiters, so the writers alternate. SQLite's write lock is not
+      // fair: a process writing back to back may keep it (documented in README.md), so there only
+      // all three writers' entries are required.
+      expect(switches).toBeGreaterThan(backend.name === 'postgres' ? 2 : 1);
+      expect(new Set(actors)).toEqual(new Set(['writer-a', 'writer-b', admin.id]));
     });
 
     describe('when someone tampers with rows using raw SQL', () => {
