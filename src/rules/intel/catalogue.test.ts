@@ -10,6 +10,7 @@ import { type IntelIndexes, type MatchIntelOptions, matchIntel } from '../../pip
 import { INTEL_RULES } from './rules.js';
 
 const BAD_SHA256 = 'a'.repeat(64);
+const BAD_TARBALL_SHA1 = 'c'.repeat(40);
 const iocs = compileIocIndex([
   ...parseIocText(`${BAD_SHA256}\nhxxps://cdn.bad[.]invalid/payload.bin\nevil.invalid\n`, {
     source: 'test-list',
@@ -39,6 +40,25 @@ const osv = buildOsvIndex([
     },
     'inline',
   ),
+  parseOsvRecord(
+    {
+      id: 'MAL-2099-2',
+      modified: '2099-01-01T00:00:00Z',
+      summary: 'Malicious code in other-name (npm)',
+      affected: [
+        {
+          package: { ecosystem: 'npm', name: 'other-name' },
+          versions: ['1.0.0'],
+          database_specific: {
+            indicators: {
+              package_integrity: [{ filename: 'other-name-1.0.0.tgz', hashes: { sha1: BAD_TARBALL_SHA1 } }],
+            },
+          },
+        },
+      ],
+    },
+    'inline',
+  ),
 ]);
 const intel: IntelIndexes = { iocs, osv };
 
@@ -60,6 +80,14 @@ const manifest = (name: string, version: string): Fact => ({
   name,
   version,
   lifecycleScripts: {},
+});
+/** An npm tarball's digests (analyzer/npm-tarball), without the manifest node under it. */
+const tarball = (sha1: string): Fact => ({
+  kind: 'npm.tarball',
+  digests: [
+    { algorithm: 'sha1', hex: sha1 },
+    { algorithm: 'sha512', hex: 'd'.repeat(128) },
+  ],
 });
 const peUrl = (value: string): Fact => ({
   kind: 'pe.strings',
@@ -92,10 +120,14 @@ const yaraFact: Fact = {
 /** Each intel rule with nodes that must trigger it and near-misses that must not. */
 const SAMPLES: Record<string, { positive: ScanNode[]; negative: ScanNode[]; options?: MatchIntelOptions }> = {
   'intel.malicious-package': {
-    positive: [node('package.json', [manifest('evil-pkg', '1.0.0')])],
+    positive: [
+      node('package.json', [manifest('evil-pkg', '1.0.0')]),
+      node('renamed-9.9.9.tgz', [tarball(BAD_TARBALL_SHA1)]),
+    ],
     negative: [
       node('package.json', [manifest('evil-pkg', '1.0.1')]),
       node('package.json', [manifest('lib', '1.0.0')]),
+      node('renamed-9.9.9.tgz', [tarball('e'.repeat(40))]),
     ],
   },
   'intel.vulnerability': {
