@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { CountersignError } from '../core/errors.js';
@@ -14,6 +15,7 @@ import { loadDemo } from '../server/demo/load-demo.js';
 import { FsBlobStore } from '../store/fs-blob-store.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
+import { pauseFromEnv } from './worker-command.js';
 
 export interface ServeFlags {
   dataDir?: string;
@@ -106,8 +108,23 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const token = await bootstrapAdmin(store);
-    if (workers > 0) worker = await startWorker({ store, blobs, queue, concurrency: workers });
-    else await queue.start();
+    const pause = pauseFromEnv();
+    if (workers > 0) {
+      worker = await startWorker({
+        store,
+        blobs,
+        queue,
+        concurrency: workers,
+        // Test hook (COUNTERSIGN_TEST_PAUSE_AT, as for `worker`): a pause that a stop can abort.
+        ...(pause
+          ? {
+              onStage: async (stage, _job, context) => {
+                if (stage === pause.stage) await sleep(pause.ms, undefined, { signal: context.signal });
+              },
+            }
+          : {}),
+      });
+    } else await queue.start();
     const requeued = await requeueInterruptedVets(store, queue);
     if (requeued.length > 0)
       logger.warn({ releases: requeued }, 'requeued vets interrupted by the last stop');

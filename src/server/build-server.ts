@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { TOOL_VERSION } from '../core/version.js';
@@ -53,6 +54,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     ...(typeof logger === 'object' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: limits.maxJsonBytes,
+    // Unique across restarts and servers, echoed as x-request-id so a client can quote it.
+    genReqId: () => randomUUID(),
   }) as unknown as FastifyInstance;
 
   const table: RouteEntry[] = [];
@@ -67,6 +70,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   installProblemHandlers(app);
   installValidators(app);
   installUploadParser(app);

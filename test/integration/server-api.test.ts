@@ -502,6 +502,8 @@ describe('when something unexpected breaks', () => {
       const problem = await readProblem(response);
       expect(problem.status).toBeGreaterThanOrEqual(500);
       expect(JSON.stringify(problem)).not.toMatch(/\bat .*\.(ts|js):\d+|sqlite|database/i);
+      // The detail names the request id the server logged the error under.
+      expect(problem.detail).toContain(response.headers.get('x-request-id')!);
       const ready = await broken.call('GET', '/readyz');
       expect(ready.status).toBe(503);
       await ready.arrayBuffer();

@@ -16,14 +16,19 @@ interface Running {
   readonly child: ChildProcessWithoutNullStreams;
   readonly base: string;
   stdout(): string;
+  stderr(): string;
   stop(): Promise<number | null>;
 }
 
 async function serve(dataDir: string, ...extra: string[]): Promise<Running> {
+  return serveWith({}, dataDir, ...extra);
+}
+
+async function serveWith(env: Record<string, string>, dataDir: string, ...extra: string[]): Promise<Running> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn', ...extra],
-    { env: { ...process.env, COUNTERSIGN_HOME: dataDir } },
+    { env: { ...process.env, COUNTERSIGN_HOME: dataDir, ...env } },
   );
   let out = '';
   let err = '';
@@ -51,6 +56,7 @@ async function serve(dataDir: string, ...extra: string[]): Promise<Running> {
     child,
     base,
     stdout: () => out,
+    stderr: () => err,
     async stop() {
       child.kill('SIGTERM');
       return exited;
@@ -128,6 +134,55 @@ describe('countersign serve', { timeout: 180_000 }, () => {
       .items as unknown[];
     expect(suppliers).toHaveLength(1);
     expect(await again.stop()).toBe(0);
+  });
+});
+
+describe('when serve is stopped while vets are running', { timeout: 180_000 }, () => {
+  it('exits 0 after the grace period, and the next start requeues and finishes the interrupted vets once each', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'countersign-serve-stop-'));
+    try {
+      // Every vet pauses as soon as it starts, so the stop finds them running.
+      const busy = await serveWith(
+        { COUNTERSIGN_TEST_PAUSE_AT: 'started:600000' },
+        dir,
+        '--demo',
+        '--grace-seconds',
+        '1',
+      );
+      const token = tokenIn(busy.stdout())!;
+      const releases = async (base: string) =>
+        (await get(base, '/api/v1/releases', token)).body.items as {
+          id: string;
+          state: string;
+          verdict?: string;
+        }[];
+      expect((await releases(busy.base)).map((release) => release.state)).toEqual([
+        'vetting',
+        'vetting',
+        'vetting',
+      ]);
+      const stoppedAt = Date.now();
+      expect(await busy.stop()).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(30_000);
+
+      const next = await serve(dir);
+      let states: { id: string; state: string; verdict?: string }[] = [];
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        states = await releases(next.base);
+        if (states.every((release) => release.state === 'vetted')) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(states.map((release) => release.verdict).sort()).toEqual(['block', 'pass', 'pass']);
+      const metrics = await (
+        await fetch(`${next.base}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      ).text();
+      expect(metrics).toMatch(/^countersign_vets_stored 3$/m);
+      expect(next.stderr()).toContain('requeued vets interrupted by the last stop');
+      expect(await next.stop()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
