@@ -121,7 +121,7 @@ export class KyselyStore implements Store {
     const migrator = new Migrator({
       db: this.#db,
       provider: migrationProvider,
-      ...(this.#schema === undefined ? {} : { migrationTableSchema: this.#schema }),
+      ...(this.dialect === 'postgres' ? { migrationTableSchema: await this.#postgresSchema() } : {}),
     });
     let outcome = await migrator.migrateToLatest();
     // The Migrator creates its own bookkeeping tables outside a transaction; on SQLite that statement
@@ -134,13 +134,31 @@ export class KyselyStore implements Store {
     const { error, results } = outcome;
     if (error !== undefined) {
       const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-      throw new CountersignError('E_STORE_UNAVAILABLE', `migration ${failed} failed`, { cause: error });
+      const message = error instanceof Error ? error.message : String(error);
+      throw new CountersignError('E_STORE_UNAVAILABLE', `migration ${failed} failed: ${message}`, {
+        cause: error,
+      });
     }
   }
 
   #closed = false;
 
   /** Closes the connections; a second call does nothing. */
+  /**
+   * The schema the store lives in. Named explicitly to the Migrator: without it, Kysely looks for its
+   * migration table in every schema of the database and, finding one of another schema's, skips
+   * creating its own (then fails on it).
+   */
+  async #postgresSchema(): Promise<string> {
+    if (this.#schema !== undefined) return this.#schema;
+    const result = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(this.#db);
+    const schema = result.rows[0]?.schema;
+    if (schema === null || schema === undefined) {
+      throw new CountersignError('E_STORE_UNAVAILABLE', 'PostgreSQL search_path names no existing schema');
+    }
+    return schema;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
