@@ -72,7 +72,6 @@ function logEvent(logger: pino.Logger, event: JobEvent): void {
 /** Runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
 export async function runServe(flags: ServeFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir ?? defaultServerDataDir());
-  await mkdir(dataDir, { recursive: true });
   const isPostgres = flags.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(flags.databaseUrl);
   const storeUrl = flags.databaseUrl ?? join(dataDir, 'countersign.db');
   const workers = flags.workers ?? (isPostgres ? 1 : 2);
@@ -82,6 +81,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
       '--workers 0 needs a PostgreSQL --database-url: with SQLite the server is the only one running jobs',
     );
   }
+  await mkdir(dataDir, { recursive: true });
   const logger = pino(
     { name: 'countersign-server', level: flags.logLevel },
     pino.destination({ fd: 2, sync: false }),

@@ -446,6 +446,12 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
       expect(audit).not.toContain(issued.token);
     });
 
+    it('answers 404 to revoking a token that does not exist', async () => {
+      const response = await server.call('DELETE', '/api/v1/tokens/no-such-token', asAdmin());
+      expect(response.status).toBe(404);
+      expect((await readProblem(response)).code).toMatch(/NOT_FOUND/);
+    });
+
     it('refuses a token for an unknown user', async () => {
       const response = await server.call('POST', '/api/v1/tokens', {
         ...asAdmin(),

@@ -137,6 +137,18 @@ describe('countersign serve', { timeout: 180_000 }, () => {
   });
 });
 
+describe('when serve is asked for something it cannot do', { timeout: 60_000 }, () => {
+  it('refuses --workers 0 on SQLite (nobody else would run the jobs) with a usage error', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'serve', '--data-dir', join(dataDir, 'unused'), '--workers', '0'],
+      { encoding: 'utf8' },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--workers 0 needs a PostgreSQL --database-url');
+  });
+});
+
 describe('when serve is stopped while vets are running', { timeout: 180_000 }, () => {
   it('exits 0 after the grace period, and the next start requeues and finishes the interrupted vets once each', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'countersign-serve-stop-'));
