@@ -1149,12 +1149,20 @@ export class KyselyStore implements Store {
         const entry = toAuditEntry(row);
         const reason = checkLink(entry, expectedSeq, prevHash);
         if (reason !== undefined) {
-          return { ok: false, entries: expectedSeq - 1, brokenAt: Math.min(entry.seq, expectedSeq), reason };
+          return {
+            ok: false,
+            entries: expectedSeq - 1,
+            brokenAt: Math.min(entry.seq, expectedSeq),
+            reason,
+            ...(expectedSeq > 1 ? { headHash: prevHash } : {}),
+          };
         }
         prevHash = entry.hash;
         expectedSeq += 1;
       }
-      if (rows.length < AUDIT_VERIFY_BATCH) return { ok: true, entries: expectedSeq - 1 };
+      if (rows.length < AUDIT_VERIFY_BATCH) {
+        return { ok: true, entries: expectedSeq - 1, ...(expectedSeq > 1 ? { headHash: prevHash } : {}) };
+      }
     }
   }
 }

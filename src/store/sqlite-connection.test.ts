@@ -57,7 +57,7 @@ describe('SQLite store settings', () => {
       expect(supplier.name).toBe('after the lock');
       // The event loop ran the timer while the write waited (a blocking busy_timeout would not).
       expect(ticks).toBeGreaterThan(10);
-      expect(await store.verifyAudit()).toEqual({ ok: true, entries: 1 });
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 1 });
     });
 
     it('still authenticates (the last-used touch is skipped, not an error)', async () => {

@@ -252,6 +252,12 @@ export interface AuditVerification {
   /** First entry whose hash or chain link does not match. */
   readonly brokenAt?: number;
   readonly reason?: string;
+  /**
+   * Hash of the last entry that verified. The chain alone cannot show that its newest entries were
+   * deleted; a head hash recorded elsewhere (a ticket, a log shipper) can: a later verification must
+   * still contain it.
+   */
+  readonly headHash?: string;
 }
 
 // --- the store ---------------------------------------------------------------------------------------
