@@ -257,6 +257,7 @@ const SHARED = [
       entries: { type: 'integer' },
       brokenAt: { type: 'integer' },
       reason: { type: 'string' },
+      headHash: { type: 'string', description: 'hash of the last entry that verified: record it elsewhere' },
     },
   },
 ] as const;

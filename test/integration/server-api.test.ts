@@ -399,7 +399,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
         headers: { 'content-type': 'application/octet-stream' },
       });
       const body = await created<{
-        source: { name: string; counts: Record<string, number> };
+        source: { id: string; name: string; counts: Record<string, number> };
         rejected: number;
       }>(response);
       expect(body.source.name).toBe('vendor-feed');
@@ -408,6 +408,16 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
       expect(found.map((item) => item.tags)).toEqual([expect.arrayContaining(['test'])]);
       const list = await (await server.call('GET', '/api/v1/intel/sources', asViewer())).json();
       expect(list.items.map((item: { name: string }) => item.name)).toContain('vendor-feed');
+      // Importing the same file under the same name again is the same source.
+      const again = await created<{ source: { id: string } }>(
+        await server.call('POST', '/api/v1/intel/sources?name=vendor-feed&tag=test', {
+          ...asAnalyst(),
+          body: new TextEncoder().encode(text.join('\n')),
+          headers: { 'content-type': 'application/octet-stream' },
+        }),
+      );
+      expect(again.source.id).toBe(body.source.id);
+      expect((await server.store.listIntelSources()).filter((s) => s.name === 'vendor-feed')).toHaveLength(1);
     });
 
     it('refuses an unreadable STIX file with a problem that does not show server paths', async () => {

@@ -40,7 +40,8 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
       },
       schema: {
         tags: ['intel'],
-        summary: 'import an IOC file as a named intel source (a second import of a name adds a new source)',
+        summary:
+          'import an IOC file as a named intel source (importing the same file under the same name again returns the first import)',
         querystring: {
           type: 'object',
           required: ['name'],
@@ -97,6 +98,8 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
           origin: `upload:sha256:${received.sha256}`,
           fetchedAt: new Date().toISOString(),
           counts,
+          // The same file imported again under the same name is the same source, not a second one.
+          importKey: `upload:${received.sha256}:${name}`,
         },
         imported.indicators.map(toRecord),
       );
