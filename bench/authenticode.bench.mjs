@@ -186,6 +186,7 @@ async function benchAuthenticode({ options, workDir, repoRoot, log }) {
       medianMs: theirsMs,
     },
     ratio: oursMs / theirsMs,
+    cpuRatio: median(ours.map((r) => r.cpuMs)) / median(theirs.map((r) => r.cpuMs)),
     failed: failed
       ? `a run failed (exit ${failed.exitCode}): ${failed.stderrTail.trim().slice(0, 300)}`
       : undefined,
@@ -225,6 +226,10 @@ export async function run(ctx) {
       `${osslsigncode.runsMs.map(formatSeconds).join(', ')} / ${countersign.runsMs.map(formatSeconds).join(', ')}`,
     ],
     ['ratio countersign / osslsigncode (wall)', result.ratio.toFixed(3)],
+    [
+      'ratio countersign / osslsigncode (CPU time, steadier on a busy machine)',
+      Number.isFinite(result.cpuRatio) ? result.cpuRatio.toFixed(3) : '- (needs GNU time)',
+    ],
   ];
   if (result.failed) rows.push(['failure', result.failed]);
   const checks = [
