@@ -43,6 +43,17 @@ export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
   return ROUTE_TABLES.get(app) ?? [];
 }
 
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(API_PREFIX, '')
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => (segment.startsWith(':') ? `by-${segment.slice(1)}` : segment))
+    .flatMap((segment) => segment.split(/[^a-zA-Z0-9]+/))
+    .filter(Boolean);
+  return [method.toLowerCase(), ...words.map((word) => word[0]!.toUpperCase() + word.slice(1))].join('');
+}
+
 /**
  * The HTTP API as a Fastify instance, not yet listening. The caller owns the store, blob store and
  * queue (and closes them); the server only asks them. Routes live under `/api/v1`; health,
@@ -106,6 +117,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         transformed.security = [{ bearer: [] }];
         transformed.description = `Needs the ${access} role.`;
       }
+      // Stable operation ids for generated clients: `post /api/v1/releases/:id/vet` -> postReleasesByIdVet.
+      transformed.operationId ??= operationIdOf(String(route.method), url);
       const upload = route.config?.upload;
       if (upload) {
         transformed.consumes = [UPLOAD_MEDIA_TYPE];

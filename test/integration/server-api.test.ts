@@ -500,6 +500,13 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
       const served = await (await server.call('GET', '/openapi.json')).json();
       expect(served.openapi).toBe('3.1.0');
       expect(Object.keys(served.paths)).toContain('/api/v1/releases/{id}/vet');
+      const operations = Object.values(
+        served.paths as Record<string, Record<string, { operationId?: string }>>,
+      )
+        .flatMap((path) => Object.values(path))
+        .map((operation) => operation.operationId);
+      expect(operations.every((id) => typeof id === 'string')).toBe(true);
+      expect(new Set(operations).size).toBe(operations.length);
       // Regenerate with: npx tsx src/server/openapi.ts --write
       expect(served, 'openapi/openapi.json is stale: run npx tsx src/server/openapi.ts --write').toEqual(
         await readCheckedInOpenApi(),
