@@ -485,11 +485,27 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
     });
 
     it('exposes Prometheus metrics with request counts by route pattern', async () => {
+      // Its own traffic, so the test stands alone: a supplier read twice, and one vet request.
+      const supplier = await server.store.createSupplier(SYSTEM, { name: 'Metered' });
+      const product = await server.store.createProduct(SYSTEM, { supplierId: supplier.id, name: 'M' });
+      const release = await server.store.createRelease(SYSTEM, { productId: product.id, version: '1' });
+      const artifact = await created<{ sha256: string }>(
+        await upload(new TextEncoder().encode('metered'), 'm.txt'),
+      );
+      await server.store.attachArtifact(SYSTEM, {
+        releaseId: release.id,
+        sha256: artifact.sha256,
+        name: 'm.txt',
+      });
+      for (let i = 0; i < 2; i++)
+        await (await server.call('GET', `/api/v1/suppliers/${supplier.id}`, asViewer())).text();
+      expect((await server.call('POST', `/api/v1/releases/${release.id}/vet`, asAnalyst())).status).toBe(202);
+
       const response = await server.call('GET', '/metrics', asViewer());
       expect(response.headers.get('content-type')).toContain('text/plain');
       const text = await response.text();
       expect(text).toMatch(
-        /countersign_http_requests_total\{method="GET",route="\/api\/v1\/suppliers\/:id",status="200"\} \d+/,
+        /countersign_http_requests_total\{method="GET",route="\/api\/v1\/suppliers\/:id",status="200"\} ([2-9]|\d\d+)/,
       );
       expect(text).toContain('countersign_http_request_duration_seconds_bucket');
       expect(text).toMatch(/countersign_jobs_enqueued_total\{name="vet-release"\} [1-9]/);
