@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_MAX_ATTEMPTS,
+  isStopAbort,
   type JobEventListener,
   type JobHandler,
   type JobName,
@@ -8,6 +9,7 @@ import {
   type JobQueue,
   type JobState,
   type JobStatus,
+  JobStopped,
 } from './types.js';
 
 export interface InProcessQueueOptions {
@@ -162,7 +164,7 @@ export class InProcessQueue implements JobQueue {
     clearTimeout(timer);
     if (isFinished) return;
     // Past the grace period: abort what still runs; each aborted job goes back to `queued`.
-    for (const run of this.running.values()) run.controller.abort(new Error('the queue is stopping'));
+    for (const run of this.running.values()) run.controller.abort(new JobStopped('the queue is stopping'));
     await all();
   }
 
@@ -221,7 +223,7 @@ export class InProcessQueue implements JobQueue {
       this.finish(job, 'completed');
       this.emit({ type: 'completed', jobId: job.id, name: job.name, attempt });
     } catch (error) {
-      this.settleFailure(job, attempt, controller.signal.aborted && this.isStopping, error);
+      this.settleFailure(job, attempt, isStopAbort(controller.signal), error);
     } finally {
       consumer.active -= 1;
       this.running.delete(job.id);
@@ -229,8 +231,8 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
-  private settleFailure(job: JobRecord, attempt: number, isStopAbort: boolean, error: unknown): void {
-    if (isStopAbort) {
+  private settleFailure(job: JobRecord, attempt: number, isHandedBack: boolean, error: unknown): void {
+    if (isHandedBack) {
       // Not the job's fault: it goes back unfinished and does not use up an attempt.
       job.state = 'queued';
       job.attempts -= 1;

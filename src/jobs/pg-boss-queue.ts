@@ -11,6 +11,7 @@ import {
   type JobQueue,
   type JobState,
   type JobStatus,
+  JobStopped,
 } from './types.js';
 
 export interface PgBossQueueOptions {
@@ -310,7 +311,7 @@ export class PgBossQueue implements JobQueue {
     clearTimeout(timer);
     if (!isFinished) {
       const unfinished = [...this.running.entries()];
-      for (const [, run] of unfinished) run.controller.abort(new Error('the worker is stopping'));
+      for (const [, run] of unfinished) run.controller.abort(new JobStopped('the worker is stopping'));
       await all();
       for (const [jobId, run] of unfinished) this.emit({ type: 'requeued', jobId, name: run.name });
     }

@@ -97,3 +97,15 @@ export type JobEventListener = (event: JobEvent) => void;
 
 /** Attempts per job unless a queue is told otherwise: the first run and two retries. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * The abort reason a queue gives running handlers when it stops (as opposed to a job that ran out
+ * of time): the job is handed back, so a handler must not record it as failed.
+ */
+export class JobStopped extends Error {
+  override readonly name = 'JobStopped';
+}
+
+export function isStopAbort(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof JobStopped;
+}

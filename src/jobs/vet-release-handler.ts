@@ -1,6 +1,6 @@
 import { type VetReleaseInput, type VetReleaseOutcome, vetRelease } from '../pipeline/vet-release.js';
 import type { Actor } from '../store/types.js';
-import type { JobHandler } from './types.js';
+import { isStopAbort, type JobHandler } from './types.js';
 
 export interface VetReleaseHandlerDeps
   extends Pick<VetReleaseInput, 'store' | 'blobs' | 'policy' | 'scan' | 'onStage'> {
@@ -31,8 +31,9 @@ export function vetReleaseHandler(deps: VetReleaseHandlerDeps): JobHandler<'vet-
       });
       deps.onOutcome?.(outcome);
     } catch (error) {
+      // A stop hands the job back (it runs again); running out of time on the last attempt fails.
       const isLast = context.attempt >= (context.maxAttempts ?? 1);
-      if (isLast && !context.signal.aborted) {
+      if (isLast && !isStopAbort(context.signal)) {
         await deps.store.setReleaseState(actor, job.releaseId, 'failed').catch(() => undefined);
       }
       throw error;
