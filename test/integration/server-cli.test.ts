@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSql, withPostgresSchema } from '../support/postgres.js';
 
 /**
  * `countersign serve` and `countersign audit verify` as a user runs them: real processes, a data
@@ -193,6 +194,48 @@ describe('when serve is stopped while vets are running', { timeout: 180_000 }, (
       expect(next.stderr()).toContain('requeued vets interrupted by the last stop');
       expect(await next.stop()).toBe(0);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('countersign serve on PostgreSQL with --workers 0', { timeout: 180_000 }, () => {
+  it('only enqueues, and a separate `countersign worker` process does the vetting', async () => {
+    const pg = await withPostgresSchema('serve');
+    const queueSchema = `${pg.schema}_q`;
+    const dir = await mkdtemp(join(tmpdir(), 'countersign-serve-pg-'));
+    const database = ['--database-url', pg.url, '--schema', pg.schema, '--queue-schema', queueSchema];
+    let worker: ChildProcessWithoutNullStreams | undefined;
+    try {
+      const server = await serve(dir, ...database, '--workers', '0', '--demo');
+      const token = tokenIn(server.stdout())!;
+      const releases = async () =>
+        (await get(server.base, '/api/v1/releases', token)).body.items as {
+          state: string;
+          verdict?: string;
+        }[];
+      // Nobody works the queue yet: the releases wait.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await releases()).map((release) => release.state)).toEqual(['vetting', 'vetting', 'vetting']);
+
+      worker = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', ...database, '--data-dir', dir]);
+      let states: { state: string; verdict?: string }[] = [];
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        states = await releases();
+        if (states.every((release) => release.state === 'vetted')) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(states.map((release) => release.verdict).sort()).toEqual(['block', 'pass', 'pass']);
+      expect(await server.stop()).toBe(0);
+    } finally {
+      if (worker && worker.exitCode === null) {
+        const exited = new Promise((resolve) => worker!.on('exit', resolve));
+        worker.kill('SIGTERM');
+        await exited;
+      }
+      await runSql(pg.url, `drop schema if exists ${queueSchema} cascade`);
+      await pg.drop();
       await rm(dir, { recursive: true, force: true });
     }
   });
