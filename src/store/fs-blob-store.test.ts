@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -114,6 +114,20 @@ describe('FsBlobStore', () => {
     await blobs.delete(put.sha256);
     expect(await blobs.has(put.sha256)).toBe(false);
     await expect(blobs.localPath(put.sha256)).rejects.toMatchObject({ code: 'E_BLOB_NOT_FOUND' });
+  });
+
+  it('removes temp files left by a killed upload once they are old enough, and only those', async () => {
+    expect(await blobs.removeStaleTemp()).toBe(0); // no tmp dir yet
+    const tmp = join(dataDir, 'blobs', 'tmp');
+    await mkdir(tmp, { recursive: true });
+    await writeFile(join(tmp, 'old'), 'half an upload');
+    await writeFile(join(tmp, 'fresh'), 'an upload in progress');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(join(tmp, 'old'), twoHoursAgo, twoHoursAgo);
+    const kept = await blobs.put(chunked(Buffer.from('kept'), 2));
+    expect(await blobs.removeStaleTemp()).toBe(1);
+    expect(await readdir(tmp)).toEqual(['fresh']);
+    expect(await blobs.has(kept.sha256)).toBe(true);
   });
 
   it('refuses a digest that is not 64 hex characters (it would become a path)', async () => {

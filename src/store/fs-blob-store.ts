@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CountersignError } from '../core/errors.js';
 import type { BlobStore } from './types.js';
@@ -112,5 +112,29 @@ export class FsBlobStore implements BlobStore {
 
   async delete(sha256: string): Promise<void> {
     await rm(this.pathOf(sha256), { force: true });
+  }
+
+  /**
+   * Deletes temp files that no put is writing any more: a process killed mid-upload leaves its temp
+   * file behind. Age, not the pid in the name, decides, because the blob directory may be shared by
+   * processes on several machines. Call it at start-up; returns how many were removed.
+   */
+  async removeStaleTemp(options: { olderThanMs?: number } = {}): Promise<number> {
+    const cutoff = Date.now() - (options.olderThanMs ?? 60 * 60 * 1000);
+    const tmpDir = join(this.#root, 'tmp');
+    const names = await readdir(tmpDir).catch((error: unknown) => {
+      if (isMissing(error)) return [] as string[];
+      throw error;
+    });
+    let removed = 0;
+    for (const name of names) {
+      const path = join(tmpDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info?.isFile() && info.mtimeMs < cutoff) {
+        await rm(path, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 }
