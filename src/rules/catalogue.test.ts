@@ -24,6 +24,7 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
 /** Rule families whose positive and negative samples are proven by their own catalogue test. */
 const FAMILY_CATALOGUES: Record<string, string> = {
   'pe.authenticode.': 'src/rules/authenticode.test.ts',
+  'msi.authenticode.': 'src/rules/msi-authenticode.test.ts',
   'js.': 'src/rules/js/catalogue.test.ts',
   'npm.': 'src/rules/npm/catalogue.test.ts',
 };

@@ -1,5 +1,5 @@
 import { archiveRules } from './archive.js';
-import { AUTHENTICODE_RULES, type AuthenticodeRule } from './authenticode.js';
+import { AUTHENTICODE_RULES, type AuthenticodeRule, MSI_AUTHENTICODE_RULES } from './authenticode.js';
 import type { NodeRule, ScanRule } from './evaluate.js';
 import { jsRules } from './js/index.js';
 import { npmRules } from './npm/index.js';
@@ -15,5 +15,11 @@ function overNodeFacts(rule: AuthenticodeRule): NodeRule {
 
 /** Every rule a scan evaluates, in the order findings are reported. */
 export function scanRules(): ScanRule[] {
-  return [...archiveRules, ...AUTHENTICODE_RULES.map(overNodeFacts), ...jsRules(), ...npmRules()];
+  return [
+    ...archiveRules,
+    ...AUTHENTICODE_RULES.map(overNodeFacts),
+    ...MSI_AUTHENTICODE_RULES.map(overNodeFacts),
+    ...jsRules(),
+    ...npmRules(),
+  ];
 }
