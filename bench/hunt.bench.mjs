@@ -6,7 +6,10 @@
 // 2. the same lists plus the signature-base YARA rules (figure only);
 // 3. the YARA rules alone vs Debian's `yara -r` with the same rules (target: yara time / hunt time
 //    >= 1.0). The LOKI/THOR external variables the rules read are defined empty for `yara`, as
-//    Countersign defines them per file.
+//    Countersign defines them per file. `yara` runs with one thread per CPU (`-p`), as hunt does:
+//    its default is 32 threads, which on an idle machine is no faster than one per core, but on a
+//    shared, loaded one takes a larger share of the CPUs from the neighbours than hunt's workers
+//    do, so the comparison would measure the scheduler rather than the scanners.
 // Runs are interleaved (reference, hunt, reference, hunt...) so that the machine's load weighs on
 // both sides alike; one warm-up of each is discarded. Every run's report is checked: every planted
 // indicator found, nothing else.
@@ -163,7 +166,14 @@ export async function run(ctx) {
       toFile(join(scratch, 'yara-cli.txt'), (fd) =>
         measure(
           'yara',
-          ['-r', ...YARA_EXTERNALS.flatMap((name) => ['-d', `${name}=`]), ...yaraRuleFiles, tree],
+          [
+            '-r',
+            '-p',
+            String(cpus().length),
+            ...YARA_EXTERNALS.flatMap((name) => ['-d', `${name}=`]),
+            ...yaraRuleFiles,
+            tree,
+          ],
           { stdoutFd: fd },
         ),
       ),
