@@ -139,6 +139,7 @@ export class KyselyStore implements Store {
   // facts (queries/facts.ts)
   readonly saveFacts: Store['saveFacts'] = (...args) => facts.saveFacts(this.#ctx, ...args);
   readonly getFacts: Store['getFacts'] = (...args) => facts.getFacts(this.#ctx, ...args);
+  readonly findFacts: Store['findFacts'] = (...args) => facts.findFacts(this.#ctx, ...args);
 
   // vets (queries/vets.ts)
   readonly saveVet: Store['saveVet'] = (...args) => vets.saveVet(this.#ctx, ...args);

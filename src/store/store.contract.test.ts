@@ -397,6 +397,17 @@ describe.each(backends)('store contract on $name', (backend) => {
         facts: [{ kind: 'pe.imports', n: 3 }],
       });
       expect(await store.getFacts(node.sha256, 'analyzer/pe', '5')).toBeUndefined();
+      const many = await store.findFacts([
+        { nodeSha256: node.sha256.toUpperCase(), analyzer: 'analyzer/pe', analyzerVersion: '3' },
+        { nodeSha256: node.sha256, analyzer: 'analyzer/pe', analyzerVersion: '4' },
+        { nodeSha256: node.sha256, analyzer: 'analyzer/entropy', analyzerVersion: '9' },
+        { nodeSha256: digestsOf('other').sha256, analyzer: 'analyzer/pe', analyzerVersion: '3' },
+      ]);
+      expect(many.map((r) => `${r.analyzer}@${r.analyzerVersion}`).sort()).toEqual([
+        'analyzer/pe@3',
+        'analyzer/pe@4',
+      ]);
+      expect(await store.findFacts([])).toEqual([]);
       expect(await auditCount()).toBe(before + 2);
       await store.saveFacts(system, [
         { nodeSha256: node.sha256, analyzer: 'analyzer/pe', analyzerVersion: '3', facts: 1 },

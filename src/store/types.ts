@@ -321,6 +321,10 @@ export interface Store {
    */
   saveFacts(actor: Actor, entries: readonly Omit<FactsRecord, 'createdAt'>[]): Promise<number>;
   getFacts(nodeSha256: string, analyzer: string, analyzerVersion: string): Promise<FactsRecord | undefined>;
+  /** Many getFacts in a few queries; returns the records found, in no particular order. */
+  findFacts(
+    keys: readonly { nodeSha256: string; analyzer: string; analyzerVersion: string }[],
+  ): Promise<readonly FactsRecord[]>;
 
   /** Idempotent on jobKey: storing the same job's result twice keeps one vet and its findings. */
   saveVet(

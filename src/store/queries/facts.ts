@@ -58,3 +58,32 @@ export async function getFacts(
     .executeTakeFirst();
   return row === undefined ? undefined : toFacts(row);
 }
+
+/**
+ * Many lookups in a few queries (one per 500 digests): a worker on PostgreSQL would otherwise pay a
+ * round trip per node and analyzer. Returns the records found, in no particular order.
+ */
+export async function findFacts(
+  ctx: StoreContext,
+  keys: readonly { nodeSha256: string; analyzer: string; analyzerVersion: string }[],
+): Promise<readonly FactsRecord[]> {
+  const wanted = new Set(
+    keys.map((key) => `${key.nodeSha256.toLowerCase()}\u0000${key.analyzer}\u0000${key.analyzerVersion}`),
+  );
+  const digests = [...new Set(keys.map((key) => key.nodeSha256.toLowerCase()))];
+  const analyzers = [...new Set(keys.map((key) => key.analyzer))];
+  const found: FactsRecord[] = [];
+  for (const batch of chunks(digests, INSERT_BATCH_ROWS)) {
+    const rows = await ctx.db
+      .selectFrom('facts')
+      .selectAll()
+      .where('node_sha256', 'in', batch)
+      .where('analyzer', 'in', analyzers)
+      .execute();
+    for (const row of rows) {
+      if (wanted.has(`${row.node_sha256}\u0000${row.analyzer}\u0000${row.analyzer_version}`))
+        found.push(toFacts(row));
+    }
+  }
+  return found;
+}
