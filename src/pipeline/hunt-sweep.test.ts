@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileIocIndex } from '../intel/ioc/match.js';
 import { parseIocText } from '../intel/ioc/parse-text.js';
+import { compileYaraSources, readYaraSources } from '../intel/yara/compile.js';
 import { huntFiles } from './hunt.js';
 import { type SweptFile, sweepFiles } from './hunt-sweep.js';
 
@@ -76,3 +78,32 @@ function sizeOfSmall(): number {
   for (let i = 0; i < 40; i += 1) total += `file ${i}\n`.length;
   return total;
 }
+
+describe('when a file is larger than what is read whole', () => {
+  it('streams the hashes and lets YARA read the file itself, with the same results', async () => {
+    const samples = fileURLToPath(new URL('../../test/fixtures/hunt/yara-samples/', import.meta.url));
+    const rules = compileYaraSources(
+      await readYaraSources([fileURLToPath(new URL('../../test/fixtures/hunt/yara/', import.meta.url))]),
+    );
+    const sweep = async (wholeFileBytes?: number) => {
+      const files: SweptFile[] = [];
+      await sweepFiles(
+        [samples],
+        { algorithms: ['sha256'], yaraText: rules.text, ...(wholeFileBytes ? { wholeFileBytes } : {}) },
+        (file) => files.push(file),
+      );
+      return files.sort((a, b) => a.node.localeCompare(b.node));
+    };
+    const whole = await sweep();
+    const streamed = await sweep(16); // every sample is larger than 16 bytes
+    expect(streamed).toEqual(whole);
+    const matched = whole.filter((file) => file.yara.length > 0).map((file) => file.node);
+    expect(matched).toEqual([
+      'yara-samples/gopuram-marker.exe',
+      'yara-samples/planted.TxR.0.regtrans-ms',
+      'yara-samples/rc4-key.dll',
+      'yara-samples/rc4-key.msi',
+    ]);
+    expect(whole.find((file) => file.node.endsWith('.exe'))?.yara[0]?.strings[0]?.hex).toMatch(/^[0-9a-f]+$/);
+  });
+});

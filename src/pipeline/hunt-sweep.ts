@@ -24,6 +24,8 @@ export interface SweepWork {
   readonly algorithms: readonly HashType[];
   /** Rule text compiled once per worker (`YaraRuleSet.text`). */
   readonly yaraText?: string;
+  /** Largest file read whole; larger ones are streamed and scanned from disk (tests lower it). */
+  readonly wholeFileBytes?: number;
 }
 
 export interface SweepOptions {
@@ -142,6 +144,7 @@ export async function sweepFiles(
       op: 'init',
       algorithms: [...work.algorithms],
       ...(work.yaraText !== undefined ? { yaraText: work.yaraText } : {}),
+      ...(work.wholeFileBytes !== undefined ? { wholeFileBytes: work.wholeFileBytes } : {}),
     } satisfies HuntWorkerRequest);
     entry.worker.on('message', (response: HuntWorkerResponse) => {
       const batch = entry.inFlight.get(response.id);

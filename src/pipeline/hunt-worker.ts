@@ -15,7 +15,13 @@ import type { YaraRuleMatch } from '../intel/yara/scan.js';
 type YaraScan = typeof import('../intel/yara/scan.js');
 
 export type HuntWorkerRequest =
-  | { readonly op: 'init'; readonly algorithms: readonly HashType[]; readonly yaraText?: string }
+  | {
+      readonly op: 'init';
+      readonly algorithms: readonly HashType[];
+      readonly yaraText?: string;
+      /** Files up to this size are read whole (default 64 MiB); tests lower it to reach the streamed path. */
+      readonly wholeFileBytes?: number;
+    }
   | { readonly op: 'batch'; readonly id: number; readonly paths: readonly string[] };
 
 export interface HuntFileResult {
@@ -33,6 +39,7 @@ export type HuntWorkerResponse =
 
 /** Files up to this size are read whole (one read serves the hashes and YARA); larger ones stream. */
 const WHOLE_FILE_BYTES = 64 * 1024 * 1024;
+let wholeFileBytes = WHOLE_FILE_BYTES;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /**
  * Never block on a FIFO swapped in after the walk, never follow a link swapped in for a file:
@@ -73,7 +80,7 @@ function huntFile(path: string): HuntFileResult {
     const size = info.size;
     const hashes = algorithms.map((algorithm) => createHash(algorithm));
     const context = { name: basename(path), path };
-    if (size <= WHOLE_FILE_BYTES) {
+    if (size <= wholeFileBytes) {
       const bytes = bufferOf(size);
       let read = 0;
       while (read < size) {
@@ -122,6 +129,7 @@ function huntFile(path: string): HuntFileResult {
 
 async function init(request: Extract<HuntWorkerRequest, { op: 'init' }>): Promise<void> {
   algorithms = request.algorithms;
+  wholeFileBytes = request.wholeFileBytes ?? WHOLE_FILE_BYTES;
   if (request.yaraText === undefined) return;
   const [{ compileYaraText }, scanModule] = await Promise.all([
     import('../intel/yara/compile.js'),
