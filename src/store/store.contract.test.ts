@@ -290,6 +290,19 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect(first.size).toBe(2 ** 40 + 5);
       expect(typeof (await store.getArtifact(d.sha256))?.size).toBe('number');
       expect(await auditCount()).toBe(before + 1);
+      const upper = { sha256: d.sha256.toUpperCase(), sha1: d.sha1.toUpperCase(), md5: d.md5.toUpperCase() };
+      expect(await store.putArtifact(admin, { ...upper, size: 1, name: 'x' })).toEqual(first);
+      expect(await store.getArtifact(upper.sha256)).toEqual(first);
+      await expect(
+        store.putArtifact(admin, { ...d, sha256: 'zz', size: 1, name: 'x' }),
+      ).rejects.toMatchObject({
+        code: 'E_USAGE',
+      });
+      await expect(
+        store.putArtifact(admin, { ...digestsOf('neg'), size: -1, name: 'x' }),
+      ).rejects.toMatchObject({
+        code: 'E_USAGE',
+      });
     });
 
     it('attaches artifacts to releases, idempotently, and refuses a different file under a taken name', async () => {

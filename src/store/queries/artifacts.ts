@@ -21,11 +21,29 @@ function digestColumn(digest: string): 'sha256' | 'sha1' | 'md5' | undefined {
   return ({ 64: 'sha256', 40: 'sha1', 32: 'md5' } as const)[digest.length as 64 | 40 | 32];
 }
 
+/** Artifact digests are stored as lowercase hex; anything else is refused before it reaches a key. */
+function normalisedDigests(artifact: Omit<ArtifactRecord, 'createdAt'>): Omit<ArtifactRecord, 'createdAt'> {
+  const sha256 = artifact.sha256.toLowerCase();
+  const sha1 = artifact.sha1.toLowerCase();
+  const md5 = artifact.md5.toLowerCase();
+  if (digestColumn(sha256) !== 'sha256' || digestColumn(sha1) !== 'sha1' || digestColumn(md5) !== 'md5') {
+    throw new CountersignError('E_USAGE', 'artifact digests must be hex sha256, sha1 and md5');
+  }
+  if (!Number.isSafeInteger(artifact.size) || artifact.size < 0) {
+    throw new CountersignError(
+      'E_USAGE',
+      `artifact size must be a non-negative integer, got ${artifact.size}`,
+    );
+  }
+  return { ...artifact, sha256, sha1, md5 };
+}
+
 export async function putArtifact(
   ctx: StoreContext,
   actor: Actor,
-  artifact: Omit<ArtifactRecord, 'createdAt'>,
+  input: Omit<ArtifactRecord, 'createdAt'>,
 ): Promise<ArtifactRecord> {
+  const artifact = normalisedDigests(input);
   const existing = await getArtifact(ctx, artifact.sha256);
   if (existing !== undefined) return existing;
   return ctx.write(async (trx, audit) => {
@@ -52,12 +70,13 @@ export async function getArtifact(ctx: StoreContext, sha256: string): Promise<Ar
   const row = await ctx.db
     .selectFrom('artifacts')
     .selectAll()
-    .where('sha256', '=', sha256)
+    .where('sha256', '=', sha256.toLowerCase())
     .executeTakeFirst();
   return row === undefined ? undefined : toArtifact(row);
 }
 
-export async function attachArtifact(ctx: StoreContext, actor: Actor, link: ReleaseArtifact): Promise<void> {
+export async function attachArtifact(ctx: StoreContext, actor: Actor, input: ReleaseArtifact): Promise<void> {
+  const link = { ...input, sha256: input.sha256.toLowerCase() };
   await ctx.write(async (trx, audit) => {
     const existing = await trx
       .selectFrom('release_artifacts')

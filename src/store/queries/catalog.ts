@@ -207,7 +207,7 @@ function releasesQuery(db: Kysely<Database>) {
 
 export async function getRelease(ctx: StoreContext, id: string): Promise<Release | undefined> {
   const row = await releasesQuery(ctx.db).where('releases.id', '=', id).executeTakeFirst();
-  return row === undefined ? undefined : toRelease(row as ReleaseRow);
+  return row === undefined ? undefined : toRelease(row);
 }
 
 export async function listReleases(
@@ -222,10 +222,10 @@ export async function listReleases(
   if (query.q !== undefined && query.q !== '') {
     select = select.where(sql<boolean>`lower(releases.version) like ${containsPattern(query.q)} escape '\\'`);
   }
-  const rows = (await select
+  const rows: ReleaseRow[] = await select
     .orderBy('releases.id', 'desc')
     .limit(limit + 1)
-    .execute()) as ReleaseRow[];
+    .execute();
   const page = toPage(rows, limit, (row) => row.id);
   return { items: page.items.map(toRelease), ...(page.next === undefined ? {} : { next: page.next }) };
 }
@@ -240,13 +240,9 @@ export async function setReleaseState(
   if (!RELEASE_STATES.includes(state))
     throw new CountersignError('E_USAGE', `unknown release state: ${state}`);
   return ctx.write(async (trx, audit) => {
-    const before = (await trx
-      .selectFrom('releases')
-      .innerJoin('products', 'products.id', 'releases.product_id')
-      .selectAll('releases')
-      .select('products.trusted_release_id')
+    const before: ReleaseRow | undefined = await releasesQuery(trx)
       .where('releases.id', '=', releaseId)
-      .executeTakeFirst()) as ReleaseRow | undefined;
+      .executeTakeFirst();
     if (before === undefined) throw notFound('release', releaseId);
     const after: ReleaseRow = { ...before, state, verdict: verdict ?? before.verdict };
     await trx
