@@ -54,7 +54,12 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
   },
   'npm.install-script.added': {
     positive: ['npm-install-script-added'],
-    negative: ['npm-install-script-kept', 'npm-version-bump'],
+    negative: [
+      'npm-install-script-kept',
+      'npm-version-bump',
+      'npm-install-script-tool-switched',
+      'npm-prepare-changed',
+    ],
   },
   'js.capability.added': {
     positive: ['npm-capability-added'],
@@ -74,7 +79,7 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
   },
   'npm.bin.added': {
     positive: ['npm-bin-added'],
-    negative: ['npm-version-bump', 'npm-dependency-added-used'],
+    negative: ['npm-version-bump', 'npm-dependency-added-used', 'npm-bin-retargeted'],
   },
   'npm.native-binary.added': {
     positive: ['npm-native-added'],

@@ -192,19 +192,14 @@ export const npmBinAdded: DiffRule = {
       const after = pair.candidate.manifest.bin;
       if (!before || !after) continue;
       for (const [command, file] of Object.entries(after)) {
-        const previous = before[command];
-        if (previous !== undefined && previous.replace(/^\.\//, '') === file.replace(/^\.\//, '')) continue;
+        // A command pointed at another file (dotenv 18.0.10: index.cjs -> cli.cjs) is not a new
+        // command: what the file does is judged by the file's own rules.
+        if (before[command] !== undefined) continue;
+        const had = Object.keys(before);
         yield {
           path: pair.candidate.manifestNode.path,
-          message:
-            previous === undefined
-              ? `${label(pair.candidate.manifest)} installs a new command \`${command}\` (${file}); ${pair.baseline.manifest.version} had ${Object.keys(before).length === 0 ? 'none' : Object.keys(before).join(', ')}`
-              : `${label(pair.candidate.manifest)} points its command \`${command}\` at ${file} instead of ${previous}`,
-          evidence: manifestEvidence(
-            pair,
-            `"bin": { "${command}": ${JSON.stringify(file)} }`,
-            previous ?? 'none',
-          ),
+          message: `${label(pair.candidate.manifest)} installs a new command \`${command}\` (${file}); ${pair.baseline.manifest.version} had ${had.length === 0 ? 'none' : had.join(', ')}`,
+          evidence: manifestEvidence(pair, `"bin": { "${command}": ${JSON.stringify(file)} }`, 'none'),
         };
       }
     }

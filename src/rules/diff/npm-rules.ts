@@ -17,6 +17,27 @@ const SHAI_HULUD = 'https://www.wiz.io/blog/shai-hulud-npm-supply-chain-attack';
 const CHALK_DEBUG = 'https://www.aikido.dev/blog/npm-debug-and-chalk-packages-compromised';
 const UA_PARSER = 'https://github.com/advisories/GHSA-pjwm-rvh2-c87w';
 
+/** The hooks a consumer's `npm install` runs (npm 7+ no longer runs the uninstall hooks). */
+const CONSUMER_HOOKS: ReadonlySet<string> = new Set(['preinstall', 'install', 'postinstall']);
+
+/**
+ * A script that only runs recognised build tools (bcrypt 6 moving from node-pre-gyp to
+ * node-gyp-build): changing from one such script to another is a build change, not a new foothold.
+ */
+function isOnlyKnownBuildStep(analysis: ManifestInstallScript['analysis'] | undefined): boolean {
+  if (!analysis || analysis.knownTools.length === 0) return false;
+  const unexplained = analysis.programs.filter(
+    (program) => !(analysis.knownTools as readonly string[]).includes(program) && program !== 'npx',
+  );
+  return (
+    unexplained.length === 0 &&
+    analysis.downloads.length === 0 &&
+    analysis.encodedShells.length === 0 &&
+    analysis.pipesToInterpreter.length === 0 &&
+    analysis.inlineCode.length === 0
+  );
+}
+
 /** What a lifecycle command line does, in a few words: `downloads with curl; runs setup.js`. */
 function scriptSummary(analysis: ManifestInstallScript['analysis'] | undefined): string {
   if (!analysis) return '';
@@ -44,7 +65,7 @@ export const npmInstallScriptAdded: DiffRule = {
   confidence: 'medium',
   scope: 'diff',
   rationale:
-    "Lifecycle scripts run on every `npm install` with the user's rights, before any code is imported. ua-parser-js, coa, rc and Shai-Hulud each added one to a package that had none.",
+    "Lifecycle scripts run on every `npm install` with the user's rights, before any code is imported. ua-parser-js, coa, rc and Shai-Hulud each added one to a package that had none. Only the hooks a consumer's install runs count (preinstall, install, postinstall); a switch between recognised native build tools (node-pre-gyp to node-gyp-build) is not a new foothold.",
   remediation: 'Read the script and what it runs; install with --ignore-scripts until it is explained.',
   references: [UA_PARSER, SHAI_HULUD],
   *evaluate({ diff }) {
@@ -53,9 +74,13 @@ export const npmInstallScriptAdded: DiffRule = {
       const after = factOf(pair.candidate, 'npm.manifest');
       if (!before || !after) continue;
       for (const [hook, script] of Object.entries(after.lifecycleScripts)) {
+        // `prepare` and `prepublish` run in the package's own clone, not when a consumer installs it.
+        if (!CONSUMER_HOOKS.has(hook)) continue;
         const previous = before.lifecycleScripts[hook];
         if (previous === script) continue;
-        const what = scriptSummary(after.installScripts?.find((each) => each.hook === hook)?.analysis);
+        const analysis = after.installScripts?.find((each) => each.hook === hook)?.analysis;
+        if (previous !== undefined && isOnlyKnownBuildStep(analysis)) continue;
+        const what = scriptSummary(analysis);
         yield {
           path: pair.candidate.path,
           message: `${
