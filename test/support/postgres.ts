@@ -21,7 +21,14 @@ declare module 'vitest' {
 }
 
 export function testPostgresUrl(): string {
-  return inject('countersignPostgresUrl');
+  const url = inject('countersignPostgresUrl');
+  if (typeof url !== 'string' || url === '') {
+    // Never a silent skip: a run without the global setup is a configuration error.
+    throw new Error(
+      'no PostgreSQL URL provided: run vitest with test/support/postgres-setup.ts as globalSetup',
+    );
+  }
+  return url;
 }
 
 export function testPostgresSource(): 'env' | 'local' | 'embedded' {
