@@ -129,6 +129,7 @@ const RISKY_AT_INSTALL: ReadonlySet<JsCapability> = new Set<JsCapability>([
   'network.github-api',
   'process.spawn',
   'process.shell-command',
+  'process.ai-cli-bypass',
   'filesystem.sensitive-path',
   'filesystem.workflow-path',
   'environment.bulk-read',
