@@ -93,6 +93,7 @@ const backends: Backend[] = [
 ];
 
 const CONCURRENT_WRITER = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'concurrent-writer.ts');
+const KILLED_WRITER = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'killed-writer.ts');
 
 const admin: Actor = { kind: 'user', id: 'u-admin' };
 const system: Actor = { kind: 'system', id: 'test' };
@@ -716,6 +717,36 @@ describe.each(backends)('store contract on $name', (backend) => {
       // all three writers' entries are required.
       expect(switches).toBeGreaterThan(backend.name === 'postgres' ? 2 : 1);
       expect(new Set(actors)).toEqual(new Set(['writer-a', 'writer-b', admin.id]));
+    });
+
+    describe('when a writer is killed (kill -9) inside its transaction', () => {
+      it('keeps neither its row nor its audit entry, and releases the lock', async () => {
+        const before = await auditCount();
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', KILLED_WRITER, location.url, location.schema ?? '-'],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        const exited = once(child, 'exit');
+        let output = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        while (!output.includes('inside')) {
+          if (child.exitCode !== null) throw new Error(`killed-writer exited early with ${child.exitCode}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        child.kill('SIGKILL');
+        const [, signal] = await exited;
+        expect(signal).toBe('SIGKILL');
+
+        // The next write gets the lock (SQLite: the dead process's lock is gone with its file
+        // handles; PostgreSQL: the server aborts the dead client's transaction and its advisory lock).
+        const after = await store.createSupplier(admin, { name: 'after the kill' });
+        expect(await store.getSupplier('half-written')).toBeUndefined();
+        expect(await store.getSupplier(after.id)).toEqual(after);
+        expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: before + 1 });
+      });
     });
 
     describe('when someone tampers with rows using raw SQL', () => {
