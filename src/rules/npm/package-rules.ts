@@ -68,13 +68,11 @@ export function createNpmPackageLargeFileRule(settings: NpmPackageRuleSettings =
             .join(', ')}`,
           evidence: [
             { role: 'primary', node: view.manifestNode.path },
-            ...large
-              .slice(0, 10)
-              .map((file) => ({
-                role: 'supporting' as const,
-                node: file.path,
-                snippet: `${file.size} bytes`,
-              })),
+            ...large.slice(0, 10).map((file) => ({
+              role: 'supporting' as const,
+              node: file.path,
+              snippet: `${file.size} bytes`,
+            })),
           ],
         };
       }
