@@ -129,6 +129,37 @@ async function uploadAndVet({ base, token, productId, index, zip }) {
   return { releaseId: release.id, jobId, sha256: artifact.sha256 };
 }
 
+/**
+ * The server's own view of the read load: its request-duration histogram, summed over the read
+ * routes, as bucket upper bounds for p50 and p99. Set beside autocannon's figures it tells server
+ * time from time spent waiting for a CPU on a loaded machine.
+ */
+async function serverSideQuantiles(base, token, before) {
+  const text = await (
+    await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+  ).text();
+  const buckets = histogramBuckets(text);
+  const delta = [...buckets.entries()].map(([le, count]) => [le, count - (before?.get(le) ?? 0)]);
+  delta.sort((a, b) => a[0] - b[0]);
+  const total = delta.at(-1)?.[1] ?? 0;
+  const quantile = (q) => delta.find(([, count]) => count >= q * total)?.[0];
+  return { buckets, total, p50: quantile(0.5), p99: quantile(0.99) };
+}
+
+function histogramBuckets(text) {
+  const sums = new Map();
+  const pattern =
+    /^countersign_http_request_duration_seconds_bucket\{le="([^"]+)",method="GET",route="\/api\/v1\/(releases|seen|suppliers)[^"]*"\} (\d+)/gm;
+  for (const match of text.matchAll(pattern)) {
+    const le = match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]);
+    sums.set(le, (sums.get(le) ?? 0) + Number(match[3]));
+  }
+  return sums;
+}
+
+const boundMs = (seconds) =>
+  seconds === undefined ? '-' : seconds === Number.POSITIVE_INFINITY ? '> 10000' : `<= ${seconds * 1000}`;
+
 async function latencyRun({ base, token, releaseId, sha256 }) {
   const { default: autocannon } = await import('autocannon');
   const headers = { authorization: `Bearer ${token}` };
@@ -209,7 +240,9 @@ export async function run({ options, workDir, repoRoot, log }) {
     log(`  ${vetted.length} vetted, ${storedVets} vets stored, in ${formatSeconds(vettedMs)}`);
 
     const probe = accepted[0];
+    const serverBefore = await serverSideQuantiles(base, token);
     const latency = await latencyRun({ base, token, releaseId: probe.releaseId, sha256: probe.sha256 });
+    const serverSide = await serverSideQuantiles(base, token, serverBefore.buckets);
     log(`  reads: p50 ${latency.p50} ms, p99 ${latency.p99} ms over ${latency.requests} requests`);
     const stopCode = await server.stop();
 
@@ -231,6 +264,10 @@ export async function run({ options, workDir, repoRoot, log }) {
       [
         'read latency p50 / p90 / p99 / max',
         `${latency.p50} / ${latency.p90} / ${latency.p99} / ${latency.max} ms`,
+      ],
+      [
+        'server-side p50 / p99 (its own histogram, bucket bound)',
+        `${boundMs(serverSide.p50)} / ${boundMs(serverSide.p99)} ms over ${serverSide.total} reads`,
       ],
       [
         'reads answered',
@@ -281,6 +318,7 @@ export async function run({ options, workDir, repoRoot, log }) {
           vetted: vetted.length,
           storedVets,
           latency,
+          serverSide: { total: serverSide.total, p50: serverSide.p50, p99: serverSide.p99 },
           idleBefore,
         },
         rows,
