@@ -13,7 +13,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
   beforeAll(async () => {
     server = await startTestServer({
       backend,
-      limits: { maxUploadBytes: MAX_UPLOAD, maxIntelBytes: MAX_UPLOAD },
+      // JSON bodies are capped far below uploads: an upload must stream past that cap.
+      limits: { maxUploadBytes: MAX_UPLOAD, maxIntelBytes: MAX_UPLOAD, maxJsonBytes: 16 * 1024 },
     });
   });
   afterAll(async () => server?.close());
@@ -164,6 +165,15 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
       });
     }
 
+    it('refuses a JSON body over the JSON limit with 413', async () => {
+      const response = await server.call('POST', '/api/v1/suppliers', {
+        ...asAnalyst(),
+        json: { name: 'x', website: `https://example.invalid/${'a'.repeat(20 * 1024)}` },
+      });
+      expect(response.status).toBe(413);
+      expect((await readProblem(response)).code).toBe('E_UPLOAD_TOO_LARGE');
+    });
+
     it('says where a validation error is', async () => {
       const response = await server.call('POST', '/api/v1/releases', {
         ...asAnalyst(),
@@ -185,6 +195,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
 
   describe('uploading an artifact', () => {
     it('streams it into the blob store, content-addressed, and records it', async () => {
+      // 40 KB: more than the 16 KiB JSON body limit, which must not apply to uploads.
       const bytes = new Uint8Array(40_000).map((_, index) => index % 251);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const record = await created<{ sha256: string; size: number; name: string; sha1: string }>(
