@@ -3,6 +3,7 @@ import { createAuthenticodeAnalyzer } from './authenticode.js';
 import { createJsCapabilitiesAnalyzer } from './js/analyzer.js';
 import { lockfileAnalyzer } from './lockfile.js';
 import { createMsiSignatureAnalyzer } from './msi-signature.js';
+import { npmModuleRefsAnalyzer } from './npm/module-refs.js';
 import { npmManifestAnalyzer } from './npm-manifest.js';
 import { peAnalyzer } from './pe.js';
 
@@ -16,8 +17,7 @@ export interface AnalyzerSettings {
 /** The analyzers a scan runs, in order. Each accepts nodes by type, so order only affects fact order. */
 export function defaultAnalyzers(settings: AnalyzerSettings = {}): Analyzer[] {
   return [
-    // The manifest's meaning depends on where it sits (package root or not): cached with trees only.
-    { ...npmManifestAnalyzer, cacheKey: () => '', readsPath: true },
+    npmManifestAnalyzer,
     lockfileAnalyzer,
     peAnalyzer,
     createAuthenticodeAnalyzer({
@@ -29,5 +29,7 @@ export function defaultAnalyzers(settings: AnalyzerSettings = {}): Analyzer[] {
       ...(settings.now ? { now: settings.now } : {}),
     }),
     createJsCapabilitiesAnalyzer(),
+    // Which packages each script requires: whether a new dependency is used at all.
+    npmModuleRefsAnalyzer,
   ];
 }
