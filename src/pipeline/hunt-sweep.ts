@@ -26,6 +26,11 @@ export interface SweepWork {
   readonly yaraText?: string;
   /** Largest file read whole; larger ones are streamed and scanned from disk (tests lower it). */
   readonly wholeFileBytes?: number;
+  /**
+   * Only these digests (lowercase hex) matter: a file's other digests are not passed on. Absent:
+   * every digest of every file is.
+   */
+  readonly wanted?: readonly string[];
 }
 
 export interface SweepOptions {
@@ -38,7 +43,7 @@ export interface SweepOptions {
 }
 
 /** One file looked at: its node path in the report (`<input name>/<relative path>`) and results. */
-export interface SweptFile extends HuntFileResult {
+export interface SweptFile extends Omit<HuntFileResult, 'size'> {
   readonly node: NodePath;
 }
 
@@ -145,6 +150,7 @@ export async function sweepFiles(
       algorithms: [...work.algorithms],
       ...(work.yaraText !== undefined ? { yaraText: work.yaraText } : {}),
       ...(work.wholeFileBytes !== undefined ? { wholeFileBytes: work.wholeFileBytes } : {}),
+      ...(work.wanted !== undefined ? { wanted: work.wanted } : {}),
     } satisfies HuntWorkerRequest);
     entry.worker.on('message', (response: HuntWorkerResponse) => {
       const batch = entry.inFlight.get(response.id);
@@ -153,14 +159,19 @@ export async function sweepFiles(
         failure ??= new CountersignError('E_INTERNAL', `hunt worker failed: ${response.error}`);
       } else if (batch) {
         response.results.forEach((result, index) => {
-          const node = batch[index]!.node;
+          const { path, node } = batch[index]!;
+          if (result === null) {
+            onFile({ path, node, digests: {}, yara: [] });
+            return;
+          }
           if (result.problem !== undefined) {
             gaps.push({ node, code: 'E_INPUT_UNREADABLE', stage: 'read', message: result.problem });
           }
-          files += 1;
-          bytes += result.size;
-          onFile({ ...result, node });
+          const { size: _size, ...rest } = result;
+          onFile({ ...rest, node });
         });
+        files += batch.length;
+        bytes += response.bytes;
         if (
           options.onProgress &&
           Math.floor(files / PROGRESS_EVERY_FILES) !==

@@ -21,6 +21,12 @@ export type HuntWorkerRequest =
       readonly yaraText?: string;
       /** Files up to this size are read whole (default 64 MiB); tests lower it to reach the streamed path. */
       readonly wholeFileBytes?: number;
+      /**
+       * The hash values the indicators list (lowercase hex): a file none of whose digests is listed,
+       * that no rule matched and that read fine comes back as `null`, so that 50,000 clean files
+       * cost the main thread no messages to decode. Absent: every file's digests come back.
+       */
+      readonly wanted?: readonly string[];
     }
   | { readonly op: 'batch'; readonly id: number; readonly paths: readonly string[] };
 
@@ -34,12 +40,19 @@ export interface HuntFileResult {
 }
 
 export type HuntWorkerResponse =
-  | { readonly id: number; readonly results: readonly HuntFileResult[] }
+  | {
+      readonly id: number;
+      /** One per path of the batch, in order; `null`: nothing to report (see `wanted`). */
+      readonly results: readonly (HuntFileResult | null)[];
+      /** Bytes read for the whole batch. */
+      readonly bytes: number;
+    }
   | { readonly id: number; readonly error: string };
 
 /** Files up to this size are read whole (one read serves the hashes and YARA); larger ones stream. */
 const WHOLE_FILE_BYTES = 64 * 1024 * 1024;
 let wholeFileBytes = WHOLE_FILE_BYTES;
+let wanted: ReadonlySet<string> | undefined;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /**
  * Never block on a FIFO swapped in after the walk, never follow a link swapped in for a file:
@@ -127,9 +140,25 @@ function huntFile(path: string): HuntFileResult {
   }
 }
 
+/** The result with only the listed digests, or null when it has nothing to report. */
+function reportable(result: HuntFileResult): HuntFileResult | null {
+  if (wanted === undefined) return result;
+  const digests: Partial<Record<HashType, string>> = {};
+  let isListed = false;
+  for (const [algorithm, hex] of Object.entries(result.digests) as [HashType, string][]) {
+    if (wanted.has(hex)) {
+      digests[algorithm] = hex;
+      isListed = true;
+    }
+  }
+  if (!isListed && result.yara.length === 0 && result.problem === undefined) return null;
+  return { ...result, digests };
+}
+
 async function init(request: Extract<HuntWorkerRequest, { op: 'init' }>): Promise<void> {
   algorithms = request.algorithms;
   wholeFileBytes = request.wholeFileBytes ?? WHOLE_FILE_BYTES;
+  wanted = request.wanted ? new Set(request.wanted) : undefined;
   if (request.yaraText === undefined) return;
   const [{ compileYaraText }, scanModule] = await Promise.all([
     import('../intel/yara/compile.js'),
@@ -146,8 +175,13 @@ parentPort?.on('message', (request: HuntWorkerRequest) => {
   }
   ready
     .then(() => {
-      const results = request.paths.map(huntFile);
-      parentPort?.postMessage({ id: request.id, results } satisfies HuntWorkerResponse);
+      let bytes = 0;
+      const results = request.paths.map((path) => {
+        const result = huntFile(path);
+        bytes += result.size;
+        return reportable(result);
+      });
+      parentPort?.postMessage({ id: request.id, results, bytes } satisfies HuntWorkerResponse);
     })
     .catch((error: Error) => {
       parentPort?.postMessage({ id: request.id, error: error.message } satisfies HuntWorkerResponse);

@@ -133,7 +133,12 @@ async function huntPlainFiles(
   const keep = keepFilter(options.include ?? [], options.exclude ?? []);
   const result = await sweepFiles(
     paths,
-    { algorithms, ...(intel.yara ? { yaraText: intel.yara.text } : {}) },
+    {
+      algorithms,
+      ...(intel.yara ? { yaraText: intel.yara.text } : {}),
+      // Workers pass on only listed digests: clean files cost the main thread nothing to decode.
+      ...(intel.iocs ? { wanted: [...intel.iocs.hashValues] } : {}),
+    },
     (file) => {
       if (intel.iocs) {
         for (const algorithm of algorithms) {

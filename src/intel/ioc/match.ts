@@ -35,6 +35,8 @@ export interface IocIndex {
   readonly expired: number;
   /** The digest algorithms the indexed hash indicators use: a caller computes only these. */
   readonly hashTypes: ReadonlySet<HashType>;
+  /** Every hash indicator's value (lowercase hex): a cheap first test before `match`. */
+  readonly hashValues: ReadonlySet<string>;
   match(observable: Observable): IocMatch[];
 }
 
@@ -50,13 +52,17 @@ export function compileIocIndex(indicators: Iterable<Indicator>, options: IocInd
   let size = 0;
   let expired = 0;
   const hashTypes = new Set<HashType>();
+  const hashValues = new Set<string>();
   for (const indicator of indicators) {
     if (indicator.expiresAt !== undefined && Date.parse(indicator.expiresAt) <= now) {
       expired += 1;
       continue;
     }
     size += 1;
-    if ((HASH_TYPES as readonly string[]).includes(indicator.type)) hashTypes.add(indicator.type as HashType);
+    if ((HASH_TYPES as readonly string[]).includes(indicator.type)) {
+      hashTypes.add(indicator.type as HashType);
+      hashValues.add(indicator.value);
+    }
     if (indicator.type === 'ip' && indicator.value.includes('/')) {
       const [address, bits] = indicator.value.split('/');
       const list = new BlockList();
@@ -100,6 +106,7 @@ export function compileIocIndex(indicators: Iterable<Indicator>, options: IocInd
     size,
     expired,
     hashTypes,
+    hashValues,
     match(observable: Observable): IocMatch[] {
       const value = observable.value.trim();
       switch (observable.type) {
