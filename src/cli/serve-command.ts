@@ -15,6 +15,7 @@ import { loadDemo } from '../server/demo/load-demo.js';
 import { FsBlobStore } from '../store/fs-blob-store.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
+import { parseSize } from './options.js';
 import { pauseFromEnv } from './worker-command.js';
 
 export interface ServeFlags {
@@ -187,7 +188,7 @@ export function registerServeCommand(program: Command): void {
       wholeNumber,
     )
     .option('--demo', 'load the demo dataset (ExampleSoft / ExampleDesk 1.0.0-1.0.2) and vet it')
-    .option('--max-upload <bytes>', 'largest artifact upload in bytes', wholeNumber, 4 * 1024 ** 3)
+    .option('--max-upload <size>', 'largest artifact upload (bytes, or with K/M/G)', parseSize, 4 * 1024 ** 3)
     .option('--grace-seconds <n>', 'on SIGINT/SIGTERM, time running jobs get to finish', wholeNumber, 30)
     .option('--log-level <level>', 'pino log level (logs go to stderr)', 'info')
     .action(async (flags: ServeFlags) => runServe(flags));
