@@ -54,6 +54,16 @@ describe('when a folder is swept', () => {
     expect(first.path).toBe(join(tree, 'a/f0.txt'));
   }, 30_000);
 
+  it('passes on only the listed digests when told which ones matter', async () => {
+    const files: SweptFile[] = [];
+    const listed = digest('md5', 'file 3\n');
+    await sweepFiles([tree], { algorithms: ['md5'], wanted: [listed] }, (file) => files.push(file));
+    expect(files).toHaveLength(42);
+    expect(files.filter((file) => Object.keys(file.digests).length > 0)).toEqual([
+      { path: join(tree, 'a/f3.txt'), node: 'tree/a/f3.txt', digests: { md5: listed }, yara: [] },
+    ]);
+  });
+
   it('keeps only what the filter keeps, by path relative to the input', async () => {
     const files: string[] = [];
     await sweepFiles([tree], { algorithms: [] }, (file) => files.push(file.node), {
