@@ -12,6 +12,7 @@ import type { JobEvent, JobQueue } from '../jobs/types.js';
 import { type RunningWorker, startWorker } from '../jobs/worker.js';
 import { buildServer } from '../server/build-server.js';
 import { loadDemo } from '../server/demo/load-demo.js';
+import { type ServerMetrics, serverMetrics } from '../server/metrics.js';
 import { FsBlobStore } from '../store/fs-blob-store.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
@@ -89,7 +90,11 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   );
   const store = await openStore({ url: storeUrl, ...(flags.schema ? { schema: flags.schema } : {}) });
   const blobs = new FsBlobStore(dataDir);
-  const onEvent = (event: JobEvent) => logEvent(logger, event);
+  let metrics: ServerMetrics | undefined;
+  const onEvent = (event: JobEvent) => {
+    logEvent(logger, event);
+    metrics?.onJobEvent(event);
+  };
   const queue: JobQueue = isPostgres
     ? new PgBossQueue({
         connectionString: storeUrl,
@@ -109,6 +114,14 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const token = await bootstrapAdmin(store);
+    app = await buildServer({
+      store,
+      blobs,
+      queue,
+      logger: logger.child({ component: 'http' }),
+      limits: { maxUploadBytes: flags.maxUpload },
+    });
+    metrics = serverMetrics(app);
     const pause = pauseFromEnv();
     if (workers > 0) {
       worker = await startWorker({
@@ -130,13 +143,6 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     if (requeued.length > 0)
       logger.warn({ releases: requeued }, 'requeued vets interrupted by the last stop');
 
-    app = await buildServer({
-      store,
-      blobs,
-      queue,
-      logger: logger.child({ component: 'http' }),
-      limits: { maxUploadBytes: flags.maxUpload },
-    });
     const address = await app.listen({ host: flags.host, port: flags.port });
     if (token) {
       process.stdout.write(

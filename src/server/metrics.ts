@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { JobName } from '../jobs/types.js';
+import type { JobEventListener, JobName } from '../jobs/types.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -11,6 +11,8 @@ import type { Store } from '../store/types.js';
 export interface ServerMetrics {
   readonly registry: Registry;
   readonly jobsEnqueued: Counter<'name'>;
+  /** Feed the queue's events in (the process that runs jobs): attempts by outcome, jobs running. */
+  readonly onJobEvent: JobEventListener;
 }
 
 export function installMetrics(app: FastifyInstance, store: Store): ServerMetrics {
@@ -35,6 +37,27 @@ export function installMetrics(app: FastifyInstance, store: Store): ServerMetric
     labelNames: ['name'] as const,
     registers: [registry],
   });
+  const attempts = new Counter({
+    name: 'countersign_job_attempts_total',
+    help: 'job attempts run in this process, by job name and outcome (completed, failed, retrying, requeued)',
+    labelNames: ['name', 'outcome'] as const,
+    registers: [registry],
+  });
+  const running = new Gauge({
+    name: 'countersign_jobs_running',
+    help: 'jobs running in this process now, by job name',
+    labelNames: ['name'] as const,
+    registers: [registry],
+  });
+  const onJobEvent: JobEventListener = (event) => {
+    if (event.type === 'error') return;
+    if (event.type === 'started') running.inc({ name: event.name });
+    else {
+      // `requeued` comes from a stop (the job was running); the others end an attempt.
+      running.dec({ name: event.name });
+      attempts.inc({ name: event.name, outcome: event.type });
+    }
+  };
   new Gauge({
     name: 'countersign_vets_stored',
     help: 'vet results in the store (all servers and workers)',
@@ -49,7 +72,16 @@ export function installMetrics(app: FastifyInstance, store: Store): ServerMetric
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  return { registry, jobsEnqueued };
+  const metrics = { registry, jobsEnqueued, onJobEvent };
+  METRICS.set(app, metrics);
+  return metrics;
+}
+
+const METRICS = new WeakMap<FastifyInstance, ServerMetrics>();
+
+/** The metrics of a server built by `buildServer` (to feed job events from the queue's owner). */
+export function serverMetrics(app: FastifyInstance): ServerMetrics | undefined {
+  return METRICS.get(app);
 }
 
 export function countEnqueued(metrics: ServerMetrics, name: JobName): void {

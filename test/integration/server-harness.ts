@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
-import type { JobQueue } from '../../src/jobs/types.js';
+import type { JobEventListener, JobQueue } from '../../src/jobs/types.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { buildServer } from '../../src/server/build-server.js';
 import type { ServerLimits } from '../../src/server/context.js';
+import { serverMetrics } from '../../src/server/metrics.js';
 import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Actor, Role, Store } from '../../src/store/types.js';
@@ -66,15 +67,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const pg = options.backend === 'postgres' ? await withPostgresSchema('server') : undefined;
   const store = await openStore(pg ? { url: pg.url, schema: pg.schema } : { url: join(dir, 'store.db') });
   const blobs = new FsBlobStore(dir);
-  const queue = options.queue ?? new InProcessQueue({ retryDelayMs: 100 });
-  if (options.withWorker) await startWorker({ store, blobs, queue, concurrency: 2 });
-  else await queue.start();
+  let onJobEvent: JobEventListener | undefined;
+  const queue =
+    options.queue ?? new InProcessQueue({ retryDelayMs: 100, onEvent: (event) => onJobEvent?.(event) });
   const app = await buildServer({
     store,
     blobs,
     queue,
     ...(options.limits ? { limits: options.limits } : {}),
   });
+  onJobEvent = serverMetrics(app)?.onJobEvent;
+  if (options.withWorker) await startWorker({ store, blobs, queue, concurrency: 2 });
+  else await queue.start();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');

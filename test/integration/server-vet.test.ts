@@ -85,6 +85,10 @@ describe('when an analyst vets a 3CX-style release through the API', () => {
       return status.state === 'completed' || status.state === 'failed' ? status : undefined;
     });
     expect(job).toMatchObject({ state: 'completed', name: 'vet-release' });
+    const metrics = await (await server.call('GET', '/metrics', analyst)).text();
+    expect(metrics).toMatch(/^countersign_job_attempts_total\{name="vet-release",outcome="completed"\} 1$/m);
+    expect(metrics).toMatch(/^countersign_jobs_running\{name="vet-release"\} 0$/m);
+    expect(metrics).toMatch(/^countersign_vets_stored 1$/m);
 
     const release = await ok(server.call('GET', `/api/v1/releases/${ids['1.0.2']}`, analyst));
     expect(release).toMatchObject({ state: 'vetted', verdict: 'block' });
