@@ -65,6 +65,22 @@ describe('when modules are reached through ESM imports and aliases', () => {
   });
 });
 
+describe('when a network module is used for something other than a connection', () => {
+  it('takes byte helpers and settings (ws 8.22 and http.websocketMask) for what they are', () => {
+    const helpers = [
+      "const { websocketMask, websocketUnmask } = require('http');",
+      'if (websocketMask) websocketMask(source, mask, output, offset, length);',
+      "const tls = require('tls');",
+      'const context = tls.createSecureContext({});',
+    ].join('\n');
+    expect(capabilitiesOf(helpers)).toEqual([]);
+    // The connecting calls of the same modules still count.
+    expect(capabilitiesOf(`${helpers}\nconst socket = tls.connect(443, 'example.invalid');`)).toEqual([
+      'network.outbound@5',
+    ]);
+  });
+});
+
 describe('when the same name means different things in different functions', () => {
   it('keeps taint inside the function that decoded', () => {
     const source = [

@@ -49,6 +49,15 @@ const NON_CONNECTING = new Set([
   'isCancel',
   'isAxiosError',
   'default',
+  // Byte helpers and settings of the network modules (ws takes `websocketMask` from http).
+  'websocketMask',
+  'websocketUnmask',
+  'setMaxIdleHTTPParsers',
+  'checkServerIdentity',
+  'createSecureContext',
+  'getCiphers',
+  'BlockList',
+  'SocketAddress',
   // Servers listen rather than connect out.
   'createServer',
   'createSecureServer',
