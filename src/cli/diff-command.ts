@@ -20,6 +20,11 @@ export function registerDiffCommand(program: Command): void {
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('-q, --quiet', 'no progress bar')
     .option('--no-fuzzy', 'do not pair renamed files by TLSH similarity')
+    .option(
+      '--intel-dir <dir>',
+      'intel folder to match against (default: $COUNTERSIGN_HOME/intel or ~/.countersign/intel)',
+    )
+    .option('--no-intel', 'do not match the imported intel (IOCs, OSV, YARA)')
     .option('--strict', `exit ${EXIT.incomplete} when any part of either release could not be looked at`);
   withCacheOptions(command).action(async (old: string, now: string, flags: VetFlags) => {
     const result = await runVet([now], [old], flags);

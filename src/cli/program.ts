@@ -2,7 +2,23 @@ import { Command, CommanderError } from 'commander';
 import { isCountersignError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
-import { registerScanCommand } from './scan-command.js';
+
+interface CommandModule {
+  readonly name: string;
+  register(program: Command): Promise<void>;
+}
+
+const COMMANDS: readonly CommandModule[] = [
+  { name: 'scan', register: async (p) => (await import('./scan-command.js')).registerScanCommand(p) },
+  { name: 'intel', register: async (p) => (await import('./intel-command.js')).registerIntelCommand(p) },
+  { name: 'hunt', register: async (p) => (await import('./hunt-command.js')).registerHuntCommand(p) },
+  { name: 'vet', register: async (p) => (await import('./vet-command.js')).registerVetCommand(p) },
+  { name: 'diff', register: async (p) => (await import('./diff-command.js')).registerDiffCommand(p) },
+  { name: 'rules', register: async (p) => (await import('./rules-command.js')).registerRulesCommand(p) },
+  { name: 'serve', register: async (p) => (await import('./serve-command.js')).registerServeCommand(p) },
+  { name: 'worker', register: async (p) => (await import('./worker-command.js')).registerWorkerCommand(p) },
+  { name: 'audit', register: async (p) => (await import('./audit-command.js')).registerAuditCommand(p) },
+];
 
 /** The CLI owns the terminal: the library never prints; errors are mapped to exit codes here. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -12,15 +28,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(TOOL_VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  registerScanCommand(program);
-  (await import('./intel-command.js')).registerIntelCommand(program);
-  (await import('./hunt-command.js')).registerHuntCommand(program);
-  (await import('./vet-command.js')).registerVetCommand(program);
-  (await import('./diff-command.js')).registerDiffCommand(program);
-  (await import('./worker-command.js')).registerWorkerCommand(program);
-  (await import('./rules-command.js')).registerRulesCommand(program);
-  (await import('./serve-command.js')).registerServeCommand(program);
-  (await import('./audit-command.js')).registerAuditCommand(program);
+  // Only the command being run is loaded: the server alone costs a second of start-up, which
+  // every `hunt` or `scan` would otherwise pay. Help (no command, or an unknown one) loads all.
+  const wanted = argv.find((arg) => !arg.startsWith('-'));
+  const chosen = COMMANDS.filter((command) => command.name === wanted);
+  for (const command of chosen.length > 0 ? chosen : COMMANDS) await command.register(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

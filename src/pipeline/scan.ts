@@ -2,7 +2,7 @@ import { defaultAnalyzers } from '../analyzers/index.js';
 import { buildTree, type TreeProgress } from '../artifact/engine.js';
 import { defaultUnpackers } from '../artifact/unpackers/index.js';
 import { type Limits, resolveLimits } from '../core/limits.js';
-import type { Analyzer, Unpacker } from '../core/plugin.js';
+import type { AnalysisCache, Analyzer, Unpacker } from '../core/plugin.js';
 import {
   type DigestAlgorithm,
   SCAN_REPORT_SCHEMA_VERSION,
@@ -10,6 +10,7 @@ import {
   type ScanStats,
 } from '../core/scan-result.js';
 import { TOOL_VERSION } from '../core/version.js';
+import { intelAnalyzers } from '../intel/scan-needs.js';
 import type { LoadedIntel } from '../intel/store-files.js';
 import { yaraAnalyzer } from '../intel/yara/analyzer.js';
 import { scanRules } from '../rules/catalogue.js';
@@ -29,6 +30,8 @@ export interface ScanOptions {
   readonly scratchParent?: string;
   /** Trees and analyzer results seen before (see `openScanCache`); none by default. */
   readonly cache?: ScanCache;
+  /** A per-content analysis cache of its own (a worker's, kept in the store); overrides `cache.analysis`. */
+  readonly analysisCache?: AnalysisCache;
   readonly onProgress?: (progress: TreeProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -44,9 +47,12 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
   const limits = resolveLimits(options.limits);
   const digestAlgorithms = options.digests ?? DEFAULT_DIGESTS;
   const unpackers = options.unpackers ?? defaultUnpackers();
+  const base = options.analyzers ?? defaultAnalyzers();
   const analyzers = [
-    ...(options.analyzers ?? defaultAnalyzers()),
+    ...base,
     ...(options.intel?.yara ? [yaraAnalyzer(options.intel.yara)] : []),
+    // npm tarball digests when the intel names tarballs that way (vet may have added it already).
+    ...intelAnalyzers(options.intel).filter((extra) => !base.some((analyzer) => analyzer.id === extra.id)),
   ];
   const cache = options.cache;
   const treeKey = await cache?.trees.keyOf(inputs, { limits, unpackers, analyzers });
@@ -57,7 +63,9 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
       unpackers,
       analyzers,
       digestAlgorithms,
-      ...(cache ? { analysisCache: cache.analysis } : {}),
+      ...((options.analysisCache ?? cache?.analysis)
+        ? { analysisCache: options.analysisCache ?? cache?.analysis }
+        : {}),
       ...(options.scratchParent ? { scratchParent: options.scratchParent } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
