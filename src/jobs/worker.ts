@@ -1,6 +1,7 @@
 import type { VetReleaseInput, VetReleaseOutcome, VetReleaseStage } from '../pipeline/vet-release.js';
 import type { BlobStore, IntelSourceRecord, Store } from '../store/types.js';
 import { importIntelHandler } from './import-intel-handler.js';
+import { StoreFactsCache } from './store-facts-cache.js';
 import type { JobContext, JobQueue, VetReleaseJob } from './types.js';
 import { vetReleaseHandler } from './vet-release-handler.js';
 
@@ -32,14 +33,25 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await queue.start();
   await queue.work(
     'vet-release',
-    (job, context) =>
-      vetReleaseHandler({
-        store: options.store,
-        blobs: options.blobs,
-        ...(options.scan ? { scan: options.scan } : {}),
-        ...(options.onStage ? { onStage: (stage) => options.onStage?.(stage, job, context) } : {}),
-        ...(options.onOutcome ? { onOutcome: (outcome) => options.onOutcome?.(outcome, job, context) } : {}),
-      })(job, context),
+    async (job, context) => {
+      // What analyzers said about each content goes to the store, so that any worker vetting N+1
+      // finds N's unchanged files analysed already (unless the caller brought its own cache).
+      const facts = options.scan?.analysisCache ? undefined : new StoreFactsCache(options.store);
+      try {
+        await vetReleaseHandler({
+          store: options.store,
+          blobs: options.blobs,
+          scan: { ...options.scan, ...(facts ? { analysisCache: facts } : {}) },
+          ...(options.onStage ? { onStage: (stage) => options.onStage?.(stage, job, context) } : {}),
+          ...(options.onOutcome
+            ? { onOutcome: (outcome) => options.onOutcome?.(outcome, job, context) }
+            : {}),
+        })(job, context);
+      } finally {
+        // A failed vet's analyses are still right: keep them for the retry.
+        await facts?.flush().catch(() => undefined);
+      }
+    },
     { concurrency: options.concurrency ?? 1 },
   );
   // Imports are short and rare: one at a time per process is plenty.
