@@ -160,14 +160,23 @@ function histogramBuckets(text) {
 const boundMs = (seconds) =>
   seconds === undefined ? '-' : seconds === Number.POSITIVE_INFINITY ? '> 10000' : `<= ${seconds * 1000}`;
 
-async function latencyRun({ base, token, releaseId, sha256 }) {
+/**
+ * autocannon at a fixed overall rate. Its rate limit is per connection and per wall-clock second
+ * (each connection sends its quota back to back, then waits for the next second), so the load comes
+ * in bursts; and with a rate set it "corrects" coordinated omission with an expected interval of
+ * ceil(1 / rate) = 1 ms, which back-fills a synthetic sample for every millisecond of each response
+ * over 1 ms. After a 5-second warm-up, both are reported: raw latencies (`ignoreCoordinatedOmission`),
+ * the target, and autocannon's default.
+ */
+async function latencyRun({ base, token, releaseId, sha256, isRaw, seconds = SHAPE.loadSeconds }) {
   const { default: autocannon } = await import('autocannon');
   const headers = { authorization: `Bearer ${token}` };
   const result = await autocannon({
+    ignoreCoordinatedOmission: isRaw,
     url: base,
     connections: SHAPE.connections,
     overallRate: TARGETS.rate,
-    duration: SHAPE.loadSeconds,
+    duration: seconds,
     headers,
     requests: [
       { method: 'GET', path: `/api/v1/releases/${releaseId}` },
@@ -240,10 +249,32 @@ export async function run({ options, workDir, repoRoot, log }) {
     log(`  ${vetted.length} vetted, ${storedVets} vets stored, in ${formatSeconds(vettedMs)}`);
 
     const probe = accepted[0];
+    // Warm-up (JIT, SQLite page cache, connection set-up), not measured.
+    await latencyRun({
+      base,
+      token,
+      releaseId: probe.releaseId,
+      sha256: probe.sha256,
+      isRaw: true,
+      seconds: 5,
+    });
     const serverBefore = await serverSideQuantiles(base, token);
-    const latency = await latencyRun({ base, token, releaseId: probe.releaseId, sha256: probe.sha256 });
+    const latency = await latencyRun({
+      base,
+      token,
+      releaseId: probe.releaseId,
+      sha256: probe.sha256,
+      isRaw: true,
+    });
     const serverSide = await serverSideQuantiles(base, token, serverBefore.buckets);
-    log(`  reads: p50 ${latency.p50} ms, p99 ${latency.p99} ms over ${latency.requests} requests`);
+    const corrected = await latencyRun({
+      base,
+      token,
+      releaseId: probe.releaseId,
+      sha256: probe.sha256,
+      isRaw: false,
+    });
+    log(`  reads (raw): p50 ${latency.p50} ms, p99 ${latency.p99} ms over ${latency.requests} requests`);
     const stopCode = await server.stop();
 
     const rows = [
@@ -262,7 +293,11 @@ export async function run({ options, workDir, repoRoot, log }) {
         `${TARGETS.rate} rps for ${SHAPE.loadSeconds} s over ${SHAPE.connections} connections, 6 routes`,
       ],
       [
-        'read latency p50 / p90 / p99 / max',
+        "read latency, autocannon's coordinated-omission correction (1 ms interval)",
+        `${corrected.p50} / ${corrected.p90} / ${corrected.p99} / ${corrected.max} ms`,
+      ],
+      [
+        'read latency p50 / p90 / p99 / max (raw)',
         `${latency.p50} / ${latency.p90} / ${latency.p99} / ${latency.max} ms`,
       ],
       [
@@ -302,7 +337,7 @@ export async function run({ options, workDir, repoRoot, log }) {
     ];
     const targets = [
       {
-        label: `read p99 < ${TARGETS.p99Ms} ms at ${TARGETS.rate} rps`,
+        label: `read p99 < ${TARGETS.p99Ms} ms at ${TARGETS.rate} rps (raw)`,
         measured: latency.p99,
         shown: `${latency.p99} ms`,
         status: latency.p99 < TARGETS.p99Ms ? 'PASS' : 'MISS',
@@ -318,6 +353,7 @@ export async function run({ options, workDir, repoRoot, log }) {
           vetted: vetted.length,
           storedVets,
           latency,
+          corrected,
           serverSide: { total: serverSide.total, p50: serverSide.p50, p99: serverSide.p99 },
           idleBefore,
         },
