@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOpenApi, readCheckedInOpenApi } from '../../src/server/openapi.js';
 import { type ApiResponse, readProblem, SYSTEM, startTestServer, type TestServer } from './server-harness.js';
@@ -560,6 +561,7 @@ describe('when something unexpected breaks', () => {
     } finally {
       await broken.app.close();
       await broken.queue.stop();
+      await rm(broken.dir, { recursive: true, force: true });
     }
   });
 });

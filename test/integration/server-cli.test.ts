@@ -40,6 +40,8 @@ async function serveWith(env: Record<string, string>, dataDir: string, ...extra:
     err += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  children.add(child);
+  void exited.then(() => children.delete(child));
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -85,11 +87,17 @@ function auditVerify(dataDir: string): { status: number | null; stdout: string }
   return { status: result.status, stdout: result.stdout + result.stderr };
 }
 
+/** Servers still running when the file ends (a failed assertion skipped their stop) are stopped. */
+const children = new Set<ChildProcessWithoutNullStreams>();
+
 let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'countersign-serve-'));
 });
-afterAll(async () => rm(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
 
 // Each test starts real processes (tsx compiles on the fly): generous time on a shared 2-core box.
 describe('countersign serve', { timeout: 180_000 }, () => {
@@ -219,6 +227,7 @@ describe('countersign serve on PostgreSQL with --workers 0', { timeout: 180_000 
       expect((await releases()).map((release) => release.state)).toEqual(['vetting', 'vetting', 'vetting']);
 
       worker = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', ...database, '--data-dir', dir]);
+      children.add(worker);
       let states: { state: string; verdict?: string }[] = [];
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
