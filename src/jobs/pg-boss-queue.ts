@@ -120,7 +120,7 @@ export class PgBossQueue implements JobQueue {
 
   async start(): Promise<void> {
     if (this.isStarted) return;
-    await this.boss.start();
+    await retryOnDeadlock(() => this.boss.start());
     for (const name of JOB_NAMES) {
       const queue = {
         name,
@@ -130,9 +130,9 @@ export class PgBossQueue implements JobQueue {
         retryBackoff: true,
         expireInSeconds: this.expireInSeconds,
       };
-      await this.boss.createQueue(name, queue);
+      await retryOnDeadlock(() => this.boss.createQueue(name, queue));
       // createQueue keeps an existing queue's settings; the latest configuration wins.
-      await this.boss.updateQueue(name, queue);
+      await retryOnDeadlock(() => this.boss.updateQueue(name, queue));
     }
     this.isStarted = true;
   }
@@ -329,6 +329,24 @@ export class PgBossQueue implements JobQueue {
       this.options.onEvent?.(event);
     } catch {
       // A listener's failure must not change a job's outcome.
+    }
+  }
+}
+
+/**
+ * pg-boss creates its schema and queues with DDL that deadlocks when two processes (a server and a
+ * worker, two workers) start at once on a fresh schema; PostgreSQL aborts one of them with
+ * 40P01. Both operations are idempotent, so the loser simply tries again.
+ */
+async function retryOnDeadlock<T>(operation: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const isRace = code === '40P01' || code === '23505' || code === '42P07';
+      if (!isRace || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
     }
   }
 }

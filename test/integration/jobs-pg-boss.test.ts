@@ -42,6 +42,24 @@ afterAll(async () => {
 });
 
 describe('PgBossQueue on PostgreSQL', () => {
+  it('starts in several processes at once on a fresh schema (a server and its workers)', async () => {
+    const fresh = await withPostgresSchema('jobs_pg_boss_race');
+    const racers = Array.from(
+      { length: 4 },
+      () =>
+        new PgBossQueue({ connectionString: fresh.url, schema: fresh.schema, pollingIntervalSeconds: 0.5 }),
+    );
+    try {
+      // Unretried, pg-boss's schema and queue DDL deadlock here (PostgreSQL 40P01) now and then.
+      await Promise.all(racers.map((queue) => queue.start()));
+      const id = await racers[0]!.enqueue('vet-release', { releaseId: 'race' });
+      expect(await racers[3]!.status(id)).toMatchObject({ id, state: 'queued' });
+    } finally {
+      for (const queue of racers) await queue.stop({ graceMs: 100 }).catch(() => undefined);
+      await fresh.drop();
+    }
+  });
+
   it('runs a job sent by one queue in a consumer of another, with the job id in its key', async () => {
     const producer = makeQueue();
     const consumer = makeQueue();
