@@ -149,6 +149,22 @@ describe('when a scan is rendered as CycloneDX 1.6', () => {
     ]);
   });
 
+  it('keeps a license that names an Object.prototype member (`__proto__`) as a valid named license', async () => {
+    const hostile = structuredClone(result) as ScanResult;
+    const node = hostile.nodes.find((n) => n.facts.some((fact) => fact.kind === 'npm.manifest'))!;
+    (node.facts as unknown as Array<{ kind: string; license?: string }>)
+      .filter((fact) => fact.kind === 'npm.manifest')
+      .forEach((fact) => {
+        fact.license = '__proto__';
+      });
+    const json = renderCycloneDx(hostile, { serialNumber: SERIAL });
+    expect(await validator.validate(json)).toBeNull();
+    const named = flatten((JSON.parse(json) as CdxBom).components).map(
+      ([c]) => c.licenses?.[0]?.license?.name,
+    );
+    expect(named).toContain('__proto__');
+  });
+
   it('records gaps and flags as properties, and says the coverage is incomplete', () => {
     expect(bom.metadata.properties).toEqual(
       expect.arrayContaining([

@@ -111,7 +111,13 @@ function libraryComponent(fact: NpmManifestFact, manifest: ScanNode, refs: BomRe
   if (fact.license !== undefined && fact.license.trim() !== '') {
     // An SPDX id becomes an id, a valid expression an expression, anything else (`SEE LICENSE IN
     // …`, typos) a named license: the manifest's words are kept, never dropped.
-    component.licenses.add(licenseFactory.makeFromString(fact.license));
+    // The library looks SPDX ids up in a plain object: `__proto__` or `constructor` would pass for
+    // one and come out as an id-less license that fails validation. Those are names.
+    component.licenses.add(
+      fact.license in Object.prototype
+        ? new CDX.Models.NamedLicense(fact.license)
+        : licenseFactory.makeFromString(fact.license),
+    );
   }
   component.properties.add(property(CYCLONEDX_PROPERTIES.manifest, manifest.path));
   for (const [hook, script] of Object.entries(fact.lifecycleScripts)) {
