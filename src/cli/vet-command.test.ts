@@ -109,6 +109,31 @@ describe('when the trojanized 3CX-style release 1.0.2 is vetted against 1.0.1', 
   });
 });
 
+describe('when the same releases are shipped as signed MSIs', () => {
+  const msi = (version: string) =>
+    join(root, 'test/fixtures/vet/data/releases', `ExampleDesk-${version}.msi`);
+
+  it('blocks 1.0.2 against 1.0.1, naming both tampered DLLs under their installed paths', () => {
+    const run = countersign('vet', msi('1.0.2'), '--baseline', msi('1.0.1'), '--json', '--no-intel', '-q');
+    expect(run.code).toBe(EXIT.ok);
+    const report = JSON.parse(run.stdout) as VetJson;
+    expect(report.verdict.decision).toBe('block');
+    const cited = report.findings.map((finding) => `${finding.ruleId} ${finding.path}`);
+    const installed = 'ExampleDesk-1.0.2.msi!/ProgramFilesFolder/ExampleDesk';
+    expect(cited).toContain(`component.stock-changed ${installed}/ffmpeg.dll`);
+    expect(cited).toContain(`pe.capability.added ${installed}/ffmpeg.dll`);
+    expect(cited).toContain(`pe.authenticode.anomaly.added ${installed}/d3dcompiler_47.dll`);
+  });
+
+  it('passes 1.0.1 against 1.0.0 with nothing above low', () => {
+    const run = countersign('vet', msi('1.0.1'), '--baseline', msi('1.0.0'), '--json', '--no-intel', '-q');
+    const report = JSON.parse(run.stdout) as VetJson;
+    expect(report.verdict.decision).toBe('pass');
+    const ranks = ['info', 'low'];
+    for (const finding of report.findings) expect(ranks, finding.ruleId).toContain(finding.severity);
+  });
+});
+
 describe('when the benign update 1.0.1 is vetted against 1.0.0', () => {
   it('passes with nothing above low, and exits 0 even with --fail-on review', () => {
     const run = countersign(
