@@ -53,4 +53,20 @@ describe('StoreFactsCache', () => {
     expect(await again.flush()).toBe(0);
     expect(await new StoreFactsCache(store).get(key)).toEqual(result);
   });
+
+  it('answers lookups made together with one query to the store', async () => {
+    let queries = 0;
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'findFacts' || property === 'getFacts') queries++;
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const cache = new StoreFactsCache(counting);
+    const keys = Array.from({ length: 50 }, (_, i) => ({ ...key, sha256: i.toString(16).padStart(64, '0') }));
+    const results = await Promise.all([...keys, key].map((k) => cache.get(k)));
+    expect(queries).toBe(1);
+    expect(results.slice(0, 50).every((r) => r === undefined)).toBe(true);
+    expect(results[50]).toEqual(result);
+  });
 });

@@ -20,6 +20,15 @@ export function factsKeyOf(key: AnalysisCacheKey): { analyzer: string; analyzerV
   return { analyzer, analyzerVersion: `${rest.split(':')[0]}+${digest}` };
 }
 
+type FactsKey = { nodeSha256: string; analyzer: string; analyzerVersion: string };
+
+interface PendingLookUp {
+  readonly id: string;
+  readonly wanted: FactsKey;
+  resolve(record: FactsRecord | undefined): void;
+  reject(error: unknown): void;
+}
+
 /**
  * The engine's per-content analysis cache kept in the shared store (`saveFacts`/`getFacts`): a
  * worker on any machine finds what another analyser said about the same bytes, so vetting N+1
@@ -28,6 +37,7 @@ export function factsKeyOf(key: AnalysisCacheKey): { analyzer: string; analyzerV
  */
 export class StoreFactsCache implements AnalysisCache {
   private readonly pending = new Map<string, Omit<FactsRecord, 'createdAt'>>();
+  private batch: PendingLookUp[] = [];
 
   constructor(
     private readonly store: Store,
@@ -36,9 +46,40 @@ export class StoreFactsCache implements AnalysisCache {
 
   async get(key: AnalysisCacheKey): Promise<AnalyzerResult | undefined> {
     const { analyzer, analyzerVersion } = factsKeyOf(key);
-    const held = this.pending.get(`${key.sha256}\u0000${analyzer}\u0000${analyzerVersion}`);
-    const record = held ?? (await this.store.getFacts(key.sha256, analyzer, analyzerVersion));
+    const id = `${key.sha256}\u0000${analyzer}\u0000${analyzerVersion}`;
+    const held = this.pending.get(id);
+    if (held) return held.facts as AnalyzerResult;
+    const record = await this.lookUp(id, { nodeSha256: key.sha256, analyzer, analyzerVersion });
     return record ? (record.facts as AnalyzerResult) : undefined;
+  }
+
+  /**
+   * The engine analyses many nodes at once, and a round trip per node to a shared PostgreSQL
+   * costs more than most analyses: lookups made in the same turn of the event loop go out as one
+   * `findFacts` query.
+   */
+  private lookUp(id: string, wanted: FactsKey): Promise<FactsRecord | undefined> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ id, wanted, resolve, reject });
+      if (this.batch.length === 1) setImmediate(() => void this.runBatch());
+    });
+  }
+
+  private async runBatch(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      const found = await this.store.findFacts(batch.map((item) => item.wanted));
+      const byId = new Map(
+        found.map((record) => [
+          `${record.nodeSha256}\u0000${record.analyzer}\u0000${record.analyzerVersion}`,
+          record,
+        ]),
+      );
+      for (const item of batch) item.resolve(byId.get(item.id));
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    }
   }
 
   put(key: AnalysisCacheKey, result: AnalyzerResult): void {
