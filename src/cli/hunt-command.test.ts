@@ -1,25 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/run-cli.js';
 import { EXIT } from './exit-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const samples = join(root, 'test/fixtures/hunt/yara-samples');
 
-/** The real CLI from the sources in a child process, with its own COUNTERSIGN_HOME. */
-function countersign(home: string, ...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, COUNTERSIGN_HOME: home },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const countersign = (home: string, ...args: string[]) => runCli(home, args);
 
 let dir: string;
 let home: string;

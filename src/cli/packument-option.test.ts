@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/run-cli.js';
 import { EXIT } from './exit-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,16 +18,7 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-/** Runs the real CLI from the sources in a child process, with a home of its own (no intel). */
-function countersign(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, COUNTERSIGN_HOME: home },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const countersign = (...args: string[]) => runCli(home, args);
 
 describe('scan --packument', () => {
   it('judges the tarball against the registry manifest of the same name', () => {

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Log } from 'sarif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/run-cli.js';
 import { EXIT } from './exit-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,16 +19,7 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-/** Runs the real CLI from the sources in a child process; caches and intel stay in a temp home. */
-function countersign(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, COUNTERSIGN_HOME: home },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const countersign = (...args: string[]) => runCli(home, args);
 
 describe('when vet is asked for SARIF', () => {
   it('writes SARIF 2.1.0 naming both planted tamperings, and still exits on --fail-on', () => {

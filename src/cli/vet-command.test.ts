@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/run-cli.js';
 import { EXIT } from './exit-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,17 +14,7 @@ const release = (version: string) =>
 const pair = (name: string, side: 'baseline' | 'candidate') =>
   join(root, 'test/fixtures/vet/data/pairs', name, side);
 
-/** Runs the real CLI from the sources in a child process, as a user would (no TTY). */
-function countersign(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    // The analysis cache and intel live under COUNTERSIGN_HOME: never the developer's own.
-    env: { ...process.env, COUNTERSIGN_HOME: home },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const countersign = (...args: string[]) => runCli(home, args);
 
 interface VetJson {
   kind: string;

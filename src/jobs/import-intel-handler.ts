@@ -13,7 +13,8 @@ export interface ImportIntelHandlerDeps {
   readonly onImported?: (source: IntelSourceRecord, rejected: number) => void;
 }
 
-function toRecord(indicator: Indicator): Omit<IndicatorRecord, 'sourceId'> {
+/** An indicator as the store keeps it (the API's inline import and the import job share it). */
+export function indicatorRecordOf(indicator: Indicator): Omit<IndicatorRecord, 'sourceId'> {
   return {
     kind: indicator.type,
     value: indicator.value,
@@ -76,7 +77,7 @@ export function importIntelHandler(deps: ImportIntelHandlerDeps): JobHandler<'im
     const source = await deps.store.saveIntelSource(
       actor,
       { name: job.name, kind: 'ioc', origin, fetchedAt: new Date().toISOString(), counts },
-      imported.indicators.map(toRecord),
+      imported.indicators.map(indicatorRecordOf),
     );
     deps.onImported?.(source, imported.rejected.length);
   };

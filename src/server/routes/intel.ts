@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CountersignError, isCountersignError } from '../../core/errors.js';
 import { type IocFormat, importIocFile } from '../../intel/ioc/load.js';
-import type { Indicator } from '../../intel/ioc/types.js';
-import type { IndicatorRecord } from '../../store/types.js';
+import { indicatorRecordOf } from '../../jobs/import-intel-handler.js';
 import { actorOf } from '../auth.js';
 import type { RouteContext } from '../context.js';
 import { PROTECTED_ERRORS, problemResponses } from '../schemas.js';
@@ -16,17 +15,6 @@ import { receiveUpload } from '../upload.js';
 
 const SERVER_IOC_FORMATS = ['text', 'stix', 'misp'] as const;
 const SOURCE_NAME = '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$';
-
-function toRecord(indicator: Indicator): Omit<IndicatorRecord, 'sourceId'> {
-  return {
-    kind: indicator.type,
-    value: indicator.value,
-    tags: indicator.tags,
-    ...(indicator.confidence !== undefined ? { confidence: String(indicator.confidence) } : {}),
-    ...(indicator.source.reference !== undefined ? { reference: indicator.source.reference } : {}),
-    ...(indicator.expiresAt !== undefined ? { expiresAt: indicator.expiresAt } : {}),
-  };
-}
 
 export async function intelRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
   const { store, blobs, limits } = context;
@@ -101,7 +89,7 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
           // The same file imported again under the same name is the same source, not a second one.
           importKey: `upload:${received.sha256}:${name}`,
         },
-        imported.indicators.map(toRecord),
+        imported.indicators.map(indicatorRecordOf),
       );
       return reply.code(201).send({ source, rejected: imported.rejected.length });
     },
