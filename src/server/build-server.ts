@@ -136,7 +136,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     limits,
   };
   await app.register(healthRoutes, context);
-  app.get(OPENAPI_PATH, { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+  app.get(OPENAPI_PATH, { config: { access: 'viewer' }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('application/json').send(app.swagger()),
   );
   await app.register(

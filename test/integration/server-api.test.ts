@@ -525,7 +525,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
     });
 
     it('serves the OpenAPI 3.1 document, identical to the checked-in openapi/openapi.json', async () => {
-      const served = await (await server.call('GET', '/openapi.json')).json();
+      const served = await (await server.call('GET', '/openapi.json', asViewer())).json();
       expect(served.openapi).toBe('3.1.0');
       expect(Object.keys(served.paths)).toContain('/api/v1/releases/{id}/vet');
       const operations = Object.values(
