@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { toCountersignError } from '../core/errors.js';
 import type { Analyzer, AnalyzerResult, NodeHead, NodeView, PluginContext } from '../core/plugin.js';
 import type {
@@ -8,6 +7,7 @@ import type {
 } from '../formats/authenticode/inspect.js';
 import { inspectAuthenticode } from '../formats/authenticode/inspect.js';
 import { getAuthenticodeLayout } from '../formats/pe/authenticode-layout.js';
+import { tooLargeToVerify, trustCacheKey } from './signature-checks.js';
 
 /** The certificate table's layout: entries, where each PKCS#7 DER ends, and what follows it. */
 export type AuthenticodeTableFact = CertificateTableLayout;
@@ -78,30 +78,15 @@ function toFacts(
 /** Builds the Authenticode analyzer with a trust store; see `authenticodeAnalyzer` for the default. */
 export function createAuthenticodeAnalyzer(options: AuthenticodeAnalyzerOptions = {}): Analyzer {
   const trustAnchors = options.trustAnchors ?? [];
-  const anchorsDigest = createHash('sha256');
-  for (const anchor of trustAnchors) anchorsDigest.update(createHash('sha256').update(anchor).digest());
-  const anchorsKey = anchorsDigest.digest('hex');
   return {
     id: 'analyzer/authenticode',
     version: 1,
-    // Validity is judged on a day against a trust store: a cached verdict lasts until either changes.
-    cacheKey: () => `${anchorsKey}:${(options.now?.() ?? new Date()).toISOString().slice(0, 10)}`,
+    cacheKey: trustCacheKey(trustAnchors, options.now),
     accepts(node: NodeHead): boolean {
       return node.type === 'pe';
     },
     async analyze(node: NodeView, _ctx: PluginContext): Promise<AnalyzerResult> {
-      if (node.size > MAX_AUTHENTICODE_BYTES) {
-        return {
-          facts: [],
-          gaps: [
-            {
-              code: 'E_ARTIFACT_FILE_TOO_LARGE',
-              stage: 'analyze',
-              message: `${node.size} bytes is above the ${MAX_AUTHENTICODE_BYTES}-byte Authenticode limit`,
-            },
-          ],
-        };
-      }
+      if (node.size > MAX_AUTHENTICODE_BYTES) return tooLargeToVerify(node.size, MAX_AUTHENTICODE_BYTES);
       const bytes = await node.read();
       const now = options.now?.() ?? new Date();
       try {

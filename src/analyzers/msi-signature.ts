@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { toCountersignError } from '../core/errors.js';
 import type { Analyzer, AnalyzerResult, NodeHead, NodeView, PluginContext } from '../core/plugin.js';
 import type { MalformedSignature } from '../formats/authenticode/inspect.js';
@@ -10,6 +9,7 @@ import {
 } from '../formats/authenticode/msi-inspect.js';
 import { readCompoundTree } from '../formats/cfb/compound-file.js';
 import { MAX_AUTHENTICODE_BYTES } from './authenticode.js';
+import { tooLargeToVerify, trustCacheKey } from './signature-checks.js';
 
 /** The `\x05DigitalSignature` stream's layout, and the MsiDigitalSignatureEx digest when present. */
 export interface MsiSignatureStreamFact extends MsiSignatureStreamLayout {
@@ -65,30 +65,15 @@ function signatureFact(signature: MsiSignatureReport, now: Date): MsiSignatureFa
 /** analyzer/msi-signature: Authenticode signatures of Windows Installer packages (compound files). */
 export function createMsiSignatureAnalyzer(options: MsiSignatureAnalyzerOptions = {}): Analyzer {
   const trustAnchors = options.trustAnchors ?? [];
-  const anchorsDigest = createHash('sha256');
-  for (const anchor of trustAnchors) anchorsDigest.update(createHash('sha256').update(anchor).digest());
-  const anchorsKey = anchorsDigest.digest('hex');
   return {
     id: 'analyzer/msi-signature',
     version: 1,
-    // Validity is judged on a day against a trust store: a cached verdict lasts until either changes.
-    cacheKey: () => `${anchorsKey}:${(options.now?.() ?? new Date()).toISOString().slice(0, 10)}`,
+    cacheKey: trustCacheKey(trustAnchors, options.now),
     accepts(node: NodeHead): boolean {
       return node.type === 'cfb';
     },
     async analyze(node: NodeView, _ctx: PluginContext): Promise<AnalyzerResult> {
-      if (node.size > MAX_AUTHENTICODE_BYTES) {
-        return {
-          facts: [],
-          gaps: [
-            {
-              code: 'E_ARTIFACT_FILE_TOO_LARGE',
-              stage: 'analyze',
-              message: `${node.size} bytes is above the ${MAX_AUTHENTICODE_BYTES}-byte Authenticode limit`,
-            },
-          ],
-        };
-      }
+      if (node.size > MAX_AUTHENTICODE_BYTES) return tooLargeToVerify(node.size, MAX_AUTHENTICODE_BYTES);
       const now = options.now?.() ?? new Date();
       try {
         const report = await inspectMsiAuthenticode(readCompoundTree(await node.read()), {
