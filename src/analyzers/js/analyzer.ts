@@ -39,7 +39,7 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
   const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
   return {
     id: 'analyzer/js-capabilities',
-    version: 2,
+    version: 3,
     // The bytes, the name (parser by extension) and these settings.
     cacheKey: () => JSON.stringify({ maxParseBytes, limits }),
     accepts(node: NodeHead): boolean {

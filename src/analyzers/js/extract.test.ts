@@ -65,6 +65,25 @@ describe('when modules are reached through ESM imports and aliases', () => {
   });
 });
 
+describe('when a function replaces itself with a getter', () => {
+  it('is the obfuscator string array only when it returns a string array', () => {
+    const memoiser = [
+      'let cluster = () => {',
+      "  const data = require('cluster');",
+      '  cluster = () => data;',
+      '  return data;',
+      '};',
+      // Something that sends the file to the parser (the prefilter skips plain modules).
+      'setTimeout(() => cluster(), 1);',
+    ].join('\n');
+    expect(capabilitiesOf(memoiser).filter((c) => c.startsWith('obfuscation'))).toEqual([]);
+    const obfuscated = [
+      "function _0x3f2a() { const _0x5b1c = ['log', 'inert', 'c2Vjb25k', 'dGhpcmQ=']; _0x3f2a = function () { return _0x5b1c; }; return _0x3f2a(); }",
+    ].join('\n');
+    expect(capabilitiesOf(obfuscated).filter((c) => c.startsWith('obfuscation.string-array')).length).toBe(2);
+  });
+});
+
 describe('when a network module is used for something other than a connection', () => {
   it('takes byte helpers and settings (ws 8.22 and http.websocketMask) for what they are', () => {
     const helpers = [
