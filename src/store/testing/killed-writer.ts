@@ -24,5 +24,8 @@ await inWriteTransaction(store.db, store.dialect, async (trx, audit) => {
     { action: 'supplier.create', entity: 'supplier', entityId: id },
   );
   process.stdout.write('inside\n');
+  // A timer keeps the process alive: with SQLite nothing else is pending, and Node would end an
+  // unsettled top-level await at once (exit 13), racing the kill this process is waiting for.
+  setInterval(() => {}, 60_000);
   await new Promise(() => {});
 });
