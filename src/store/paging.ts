@@ -1,5 +1,6 @@
+import { type RawBuilder, sql } from 'kysely';
 import { CountersignError } from '../core/errors.js';
-import type { Page } from './types.js';
+import type { Page, PageOf } from './types.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -43,7 +44,20 @@ export function toPage<T, K extends string | number>(
   return { items, next: encodeCursor(keyOf(items[items.length - 1] as T)) };
 }
 
+/** A page of rows as a page of records. */
+export function mapPage<T, R>(
+  page: { items: readonly T[]; next?: string },
+  toRecord: (row: T) => R,
+): PageOf<R> {
+  return { items: page.items.map(toRecord), ...(page.next === undefined ? {} : { next: page.next }) };
+}
+
 /** LIKE pattern for a case-insensitive "contains" search; `\` escapes the wildcards. */
 export function containsPattern(q: string): string {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** `column` contains `q`, case-insensitively (the same SQL on SQLite and PostgreSQL). */
+export function containsText(column: string, q: string): RawBuilder<boolean> {
+  return sql<boolean>`lower(${sql.ref(column)}) like ${containsPattern(q)} escape '\\'`;
 }

@@ -1,9 +1,9 @@
 /** Suppliers, products and releases: who ships what, and each version of it. */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Decision } from '../../core/decision.js';
 import { CountersignError } from '../../core/errors.js';
 import { newId } from '../ids.js';
-import { containsPattern, decodeCursor, pageSize, toPage } from '../paging.js';
+import { containsText, decodeCursor, mapPage, pageSize, toPage } from '../paging.js';
 import { type ReleaseRow, toProduct, toRelease, toSupplier } from '../rows.js';
 import type { Database } from '../schema.js';
 import { toStoreError } from '../sql-errors.js';
@@ -52,14 +52,14 @@ export async function listSuppliers(
   let select = ctx.db.selectFrom('suppliers').selectAll();
   if (after !== undefined) select = select.where('id', '<', after);
   if (query.q !== undefined && query.q !== '') {
-    select = select.where(sql<boolean>`lower(name) like ${containsPattern(query.q)} escape '\\'`);
+    select = select.where(containsText('name', query.q));
   }
   const rows = await select
     .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
   const page = toPage(rows, limit, (row) => row.id);
-  return { items: page.items.map(toSupplier), ...(page.next === undefined ? {} : { next: page.next }) };
+  return mapPage(page, toSupplier);
 }
 
 export async function createProduct(
@@ -109,14 +109,14 @@ export async function listProducts(
   if (after !== undefined) select = select.where('id', '<', after);
   if (query.supplierId !== undefined) select = select.where('supplier_id', '=', query.supplierId);
   if (query.q !== undefined && query.q !== '') {
-    select = select.where(sql<boolean>`lower(name) like ${containsPattern(query.q)} escape '\\'`);
+    select = select.where(containsText('name', query.q));
   }
   const rows = await select
     .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
   const page = toPage(rows, limit, (row) => row.id);
-  return { items: page.items.map(toProduct), ...(page.next === undefined ? {} : { next: page.next }) };
+  return mapPage(page, toProduct);
 }
 
 export async function setTrustedRelease(
@@ -220,14 +220,14 @@ export async function listReleases(
   if (after !== undefined) select = select.where('releases.id', '<', after);
   if (query.productId !== undefined) select = select.where('releases.product_id', '=', query.productId);
   if (query.q !== undefined && query.q !== '') {
-    select = select.where(sql<boolean>`lower(releases.version) like ${containsPattern(query.q)} escape '\\'`);
+    select = select.where(containsText('releases.version', query.q));
   }
   const rows: ReleaseRow[] = await select
     .orderBy('releases.id', 'desc')
     .limit(limit + 1)
     .execute();
   const page = toPage(rows, limit, (row) => row.id);
-  return { items: page.items.map(toRelease), ...(page.next === undefined ? {} : { next: page.next }) };
+  return mapPage(page, toRelease);
 }
 
 export async function setReleaseState(
