@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, lstat, mkdtemp, open, opendir, readlink, rm, stat } from 'node:fs/promises';
+import {
+  type FileHandle,
+  lstat,
+  mkdtemp,
+  open,
+  opendir,
+  readdir,
+  readlink,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CoverageGap } from '../core/coverage.js';
 import { type DetectedType, isTextType } from '../core/detected-type.js';
@@ -48,6 +58,13 @@ export interface TreeOptions {
   readonly scratchParent?: string;
   readonly onProgress?: (progress: TreeProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Do not descend into `node_modules` folders met while walking a folder input; each one skipped
+   * becomes an `E_SCAN_NOT_DEEP` gap. An input that is (or is inside) a `node_modules` folder is
+   * walked in full: the user pointed at it. Off by default: every caller but `scan` without
+   * `--deep` wants the whole tree.
+   */
+  readonly skipNodeModules?: boolean;
 }
 
 export interface TreeProgress {
@@ -105,6 +122,19 @@ function asGapCode(error: unknown, fallback: ErrorCode): ErrorCode {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+const NODE_MODULES = 'node_modules';
+
+/** Packages directly in a `node_modules` folder (`@scope/name` counts once per name); one listing per scope. */
+async function countInstalledPackages(dir: string): Promise<number> {
+  let count = 0;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    count += name.startsWith('@') ? (await readdir(join(dir, name)).catch(() => [])).length : 1;
+  }
+  return count;
 }
 
 /** Thrown inside entry consumption when a limit stops it; becomes a gap, not a failure. */
@@ -169,8 +199,10 @@ class TreeBuilder {
       const info = stats[index]!;
       const path = rootPath(basename(input) || input);
       roots.push({ input, path, isDirectory: info.isDirectory() });
-      if (info.isDirectory()) await this.walkDirectory(input, path);
-      else await this.addFile(input, path, 0, undefined, info.size);
+      if (info.isDirectory()) {
+        const isInsideNodeModules = resolve(input).split(sep).includes(NODE_MODULES);
+        await this.walkDirectory(input, path, this.options.skipNodeModules === true && !isInsideNodeModules);
+      } else await this.addFile(input, path, 0, undefined, info.size);
     }
     await this.drain(0);
     this.emitProgress('', true);
@@ -213,7 +245,7 @@ class TreeBuilder {
 
   // ---- inputs on disk ------------------------------------------------------------------------
 
-  private async walkDirectory(dir: string, prefix: string): Promise<void> {
+  private async walkDirectory(dir: string, prefix: string, skipNodeModules = false): Promise<void> {
     const entries = [];
     for await (const entry of await opendir(dir)) entries.push(entry.name);
     entries.sort();
@@ -224,8 +256,16 @@ class TreeBuilder {
       const info = await lstat(full).catch(() => undefined);
       if (!info) {
         this.addGap(rootPath(logical), 'E_INPUT_UNREADABLE', 'read', `cannot stat ${full}`);
+      } else if (info.isDirectory() && skipNodeModules && name === NODE_MODULES) {
+        const count = await countInstalledPackages(full);
+        this.addGap(
+          rootPath(logical),
+          'E_SCAN_NOT_DEEP',
+          'limit',
+          `not walked: ${count} installed package${count === 1 ? '' : 's'} not analysed (the lockfile lists them; scan with --deep to analyse them)`,
+        );
       } else if (info.isDirectory()) {
-        await this.walkDirectory(full, logical);
+        await this.walkDirectory(full, logical, skipNodeModules);
       } else if (info.isSymbolicLink()) {
         const target = await readlink(full).catch(() => '');
         this.addLinkNode(rootPath(logical), undefined, 0, name, 'symlink', target);

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'E_ARTIFACT_FILE_TOO_LARGE',
   'E_ARTIFACT_RATIO_EXCEEDED',
   'E_ARTIFACT_LINK_NOT_FOLLOWED',
+  'E_SCAN_NOT_DEEP', // a node_modules folder not walked: the user did not ask for --deep
   // archive contents
   'E_ARCHIVE_CORRUPT',
   'E_ARCHIVE_TRUNCATED',
@@ -30,6 +31,7 @@ export const ERROR_CODES = [
   'E_ANALYZER_FACT_LIMIT',
   'E_LOCKFILE_MALFORMED',
   'E_LOCKFILE_UNSUPPORTED',
+  'E_LOCKFILE_NOT_INSTALLED', // locked packages missing from node_modules in a --deep scan
   'E_INTEL_MALFORMED',
   // plugins and internals
   'E_PLUGIN_FAILED',
