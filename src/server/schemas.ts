@@ -77,6 +77,23 @@ const SHARED = [
     },
   },
   {
+    $id: 'ListedToken',
+    type: 'object',
+    description: 'a token record with the user it acts as; the token itself is never shown again',
+    required: ['id', 'userId', 'userName', 'role', 'label', 'prefix', 'createdAt'],
+    properties: {
+      id: { type: 'string' },
+      userId: { type: 'string' },
+      userName: { type: 'string' },
+      role: { type: 'string', enum: [...ROLES] },
+      label: { type: 'string' },
+      prefix: { type: 'string', description: 'first characters of the token, to tell tokens apart' },
+      createdAt: isoTime,
+      lastUsedAt: isoTime,
+      revokedAt: isoTime,
+    },
+  },
+  {
     $id: 'IssuedToken',
     type: 'object',
     description: 'the clear token is in this response only: it is stored as a SHA-256 digest',

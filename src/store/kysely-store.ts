@@ -13,7 +13,7 @@ import * as users from './queries/users.js';
 import * as vets from './queries/vets.js';
 import type { Database } from './schema.js';
 import { isSqliteBusy, SQLITE_WRITE_LOCK_WAIT_MS } from './sqlite-connection.js';
-import type { ApiTokenRecord, Store } from './types.js';
+import type { Store } from './types.js';
 
 export { TOKEN_TOUCH_INTERVAL_MS } from './queries/users.js';
 
@@ -105,9 +105,7 @@ export class KyselyStore implements Store {
   readonly revokeToken: Store['revokeToken'] = (...args) => users.revokeToken(this.#ctx, ...args);
   readonly authenticate: Store['authenticate'] = (...args) => users.authenticate(this.#ctx, ...args);
   readonly isEmpty: Store['isEmpty'] = (...args) => users.isEmpty(this.#ctx, ...args);
-  /** Token records of a user (never the token), newest first. Not part of `Store`. */
-  readonly listTokens = (userId: string): Promise<readonly ApiTokenRecord[]> =>
-    users.listTokens(this.#ctx, userId);
+  readonly listTokens: Store['listTokens'] = (...args) => users.listTokens(this.#ctx, ...args);
 
   // catalog (queries/catalog.ts)
   readonly createSupplier: Store['createSupplier'] = (...args) => catalog.createSupplier(this.#ctx, ...args);

@@ -59,7 +59,7 @@ export function toUser(row: UsersTable): User {
   return { id: row.id, name: row.name, role: row.role as Role, createdAt: row.created_at };
 }
 
-export function toToken(row: ApiTokensTable): ApiTokenRecord {
+export function toToken(row: Omit<ApiTokensTable, 'token_sha256'>): ApiTokenRecord {
   return {
     id: row.id,
     userId: row.user_id,

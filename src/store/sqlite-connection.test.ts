@@ -67,13 +67,13 @@ describe('SQLite store settings', () => {
       other.exec('begin immediate');
       try {
         expect((await store.authenticate(token))?.user.id).toBe(user.id);
-        expect((await store.listTokens(user.id))[0]?.lastUsedAt).toBeUndefined();
+        expect((await store.listTokens({ userId: user.id }))[0]?.lastUsedAt).toBeUndefined();
       } finally {
         other.exec('commit');
         other.close();
       }
       await store.authenticate(token);
-      expect((await store.listTokens(user.id))[0]?.lastUsedAt).toBeDefined();
+      expect((await store.listTokens({ userId: user.id }))[0]?.lastUsedAt).toBeDefined();
     });
   });
 });

@@ -173,7 +173,7 @@ describe.each(backends)('store contract on $name', (backend) => {
 
       const principal = await store.authenticate(issued.token);
       expect(principal).toEqual({ user, tokenId: issued.record.id });
-      const [record] = await store.listTokens(user.id);
+      const [record] = await store.listTokens({ userId: user.id });
       expect(record?.lastUsedAt).toBeDefined();
     });
 
@@ -189,6 +189,38 @@ describe.each(backends)('store contract on $name', (backend) => {
         (entry) => entry.action === 'token.revoke' && entry.entityId === issued.record.id,
       );
       expect(actions).toHaveLength(1);
+    });
+
+    it("lists every token with its user's name and role, revoked ones too, never the secret", async () => {
+      const carol = await store.createUser(admin, { name: 'Carol', role: 'admin' });
+      const dave = await store.createUser(admin, { name: 'Dave', role: 'viewer' });
+      const first = await store.issueToken(admin, { userId: carol.id, label: 'laptop' });
+      const second = await store.issueToken(admin, { userId: dave.id, label: 'dashboard' });
+      const third = await store.issueToken(admin, { userId: carol.id, label: 'ci' });
+      await store.revokeToken(admin, first.record.id);
+
+      const all = await store.listTokens();
+      const ours = all.filter((token) => [carol.id, dave.id].includes(token.userId));
+      // Newest first.
+      expect(ours.map((token) => token.id)).toEqual([third.record.id, second.record.id, first.record.id]);
+      expect(ours[2]).toMatchObject({ label: 'laptop', userName: 'Carol', role: 'admin' });
+      expect(ours[2]?.revokedAt).toBeDefined();
+      expect(ours[1]).toEqual({
+        ...second.record,
+        userName: 'Dave',
+        role: 'viewer',
+      });
+      // Tokens of users issued elsewhere in the suite are listed too.
+      expect(all.length).toBeGreaterThan(ours.length);
+      const listed = JSON.stringify(all);
+      for (const issued of [first, second, third]) {
+        expect(listed).not.toContain(issued.token);
+        expect(listed).not.toContain(hex(issued.token, 'sha256'));
+      }
+
+      const carols = await store.listTokens({ userId: carol.id });
+      expect(carols.map((token) => token.label)).toEqual(['ci', 'laptop']);
+      expect(await store.listTokens({ userId: 'nobody' })).toEqual([]);
     });
 
     it('refuses a token for a user that does not exist, and writes no audit entry for it', async () => {

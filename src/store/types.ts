@@ -52,6 +52,11 @@ export interface IssuedToken {
   readonly token: string;
   readonly record: ApiTokenRecord;
 }
+/** A token as an admin's listing shows it: its record with the user it acts as (never the secret). */
+export interface ListedToken extends ApiTokenRecord {
+  readonly userName: string;
+  readonly role: Role;
+}
 export interface Principal {
   readonly user: User;
   readonly tokenId: string;
@@ -273,6 +278,11 @@ export interface Store {
   listUsers(): Promise<readonly User[]>;
   issueToken(actor: Actor, input: { userId: string; label: string }): Promise<IssuedToken>;
   revokeToken(actor: Actor, tokenId: string): Promise<void>;
+  /**
+   * Every token (or one user's), newest first, revoked ones included, with the user's name and role:
+   * never the token or its hash. Not paged: a team has tens of tokens, not millions.
+   */
+  listTokens(query?: { userId?: string }): Promise<readonly ListedToken[]>;
   /** Resolves a clear token to its user, or undefined when unknown or revoked. */
   authenticate(token: string): Promise<Principal | undefined>;
   /** True when no user exists yet (first start: the bootstrap admin is created). */

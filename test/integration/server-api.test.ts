@@ -468,6 +468,40 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
       expect(audit).not.toContain(issued.token);
     });
 
+    it("lists tokens with their user's name and role, revoked ones marked, never the token or its hash", async () => {
+      const user = await created<{ id: string }>(
+        await server.call('POST', '/api/v1/users', {
+          ...asAdmin(),
+          json: { name: 'listed-bot', role: 'viewer' },
+        }),
+      );
+      const issued = await created<{ token: string; record: { id: string } }>(
+        await server.call('POST', '/api/v1/tokens', {
+          ...asAdmin(),
+          json: { userId: user.id, label: 'old' },
+        }),
+      );
+      const revoke = await server.call('DELETE', `/api/v1/tokens/${issued.record.id}`, asAdmin());
+      expect(revoke.status).toBe(204);
+      const response = await server.call('GET', '/api/v1/tokens', asAdmin());
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).not.toContain(issued.token);
+      expect(text).not.toContain(createHash('sha256').update(issued.token).digest('hex'));
+      expect(text).not.toContain(server.tokens.admin);
+      const items: Record<string, unknown>[] = JSON.parse(text).items;
+      const listed = items.find((item) => item.id === issued.record.id);
+      expect(listed).toMatchObject({ userId: user.id, userName: 'listed-bot', role: 'viewer', label: 'old' });
+      expect(listed?.revokedAt).toEqual(expect.any(String));
+      // The test server's own tokens are there too, each with its role.
+      expect(items.find((item) => item.userId === server.userIds.admin)).toMatchObject({ role: 'admin' });
+      expect(Object.keys(listed ?? {}).sort()).toEqual(
+        ['createdAt', 'id', 'label', 'prefix', 'revokedAt', 'role', 'userId', 'userName'].sort(),
+      );
+      const mine = await (await server.call('GET', `/api/v1/tokens?userId=${user.id}`, asAdmin())).json();
+      expect(mine.items.map((item: { id: string }) => item.id)).toEqual([issued.record.id]);
+    });
+
     it('answers 404 to revoking a token that does not exist', async () => {
       const response = await server.call('DELETE', '/api/v1/tokens/no-such-token', asAdmin());
       expect(response.status).toBe(404);

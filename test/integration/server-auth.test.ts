@@ -126,6 +126,7 @@ describe('when the role is too small', () => {
     expect(checked).toContain('POST /api/v1/releases/:id/vet');
     expect(checked).toContain('GET /api/v1/audit');
     expect(checked).toContain('POST /api/v1/tokens');
+    expect(checked).toContain('GET /api/v1/tokens');
   });
 
   it('a forbidden upload stores nothing', async () => {

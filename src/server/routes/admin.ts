@@ -94,6 +94,36 @@ export async function adminRoutes(app: FastifyInstance, { store }: RouteContext)
     },
   );
 
+  app.get<{ Querystring: { userId?: string } }>(
+    '/tokens',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary:
+          "list API tokens, newest first, revoked ones included, with their user's name and role (never the token)",
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { userId: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['items'],
+            properties: { items: { type: 'array', items: { $ref: 'ListedToken#' } } },
+          },
+          ...PROTECTED_ERRORS,
+        },
+      },
+    },
+    async (request) => ({
+      items: await store.listTokens(
+        request.query.userId !== undefined ? { userId: request.query.userId } : {},
+      ),
+    }),
+  );
+
   app.delete<{ Params: { id: string } }>(
     '/tokens/:id',
     {

@@ -6,8 +6,8 @@ import { toStoreError } from '../sql-errors.js';
 import { generateToken, hashToken, looksLikeToken } from '../tokens.js';
 import {
   type Actor,
-  type ApiTokenRecord,
   type IssuedToken,
+  type ListedToken,
   type Principal,
   ROLES,
   type Role,
@@ -133,15 +133,34 @@ export async function authenticate(ctx: StoreContext, token: string): Promise<Pr
   };
 }
 
-/** Token records of a user (never the token), newest first. */
-export async function listTokens(ctx: StoreContext, userId: string): Promise<readonly ApiTokenRecord[]> {
-  const rows = await ctx.db
+/** Token records, newest first, with their user's name and role (never the token nor its hash). */
+export async function listTokens(
+  ctx: StoreContext,
+  query: { userId?: string } = {},
+): Promise<readonly ListedToken[]> {
+  let select = ctx.db
     .selectFrom('api_tokens')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .orderBy('id', 'desc')
-    .execute();
-  return rows.map(toToken);
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    // Named columns, not selectAll: the hash never leaves the database through a listing.
+    .select([
+      'api_tokens.id',
+      'api_tokens.user_id',
+      'api_tokens.label',
+      'api_tokens.prefix',
+      'api_tokens.created_at',
+      'api_tokens.last_used_at',
+      'api_tokens.revoked_at',
+      'users.name as user_name',
+      'users.role as user_role',
+    ]);
+  if (query.userId !== undefined) select = select.where('api_tokens.user_id', '=', query.userId);
+  // Ids are time-ordered, so the newest token comes first (created_at alone ties within a millisecond).
+  const rows = await select.orderBy('api_tokens.id', 'desc').execute();
+  return rows.map((row) => ({
+    ...toToken(row),
+    userName: row.user_name,
+    role: row.user_role as Role,
+  }));
 }
 
 export async function isEmpty(ctx: StoreContext): Promise<boolean> {
