@@ -1,13 +1,12 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { basename, join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { TreeProgress } from '../artifact/engine.js';
 import type { CoverageGap } from '../core/coverage.js';
 import { CountersignError } from '../core/errors.js';
+import { startModuleWorker } from '../core/module-worker.js';
 import type { NodePath } from '../core/node-path.js';
 import type { HashType } from '../intel/ioc/types.js';
 import type { HuntFileResult, HuntWorkerRequest, HuntWorkerResponse } from './hunt-worker.js';
@@ -65,13 +64,7 @@ interface Pending {
 }
 
 function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hunt-worker.js', import.meta.url));
-  // Under the TypeScript sources (tests), register tsx's loader in the worker before importing it.
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
-  const workerModule = new URL('./hunt-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerModule)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  return startModuleWorker(import.meta.url, 'hunt-worker');
 }
 
 /** Sweeps the inputs; `onFile` gets each file's result as it arrives (in no particular order). */

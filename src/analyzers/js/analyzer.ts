@@ -5,13 +5,21 @@ import { DEFAULT_EXTRACT_LIMITS, extractJsCapabilities, type JsLang } from './ex
 import type { JsFileFact } from './facts.js';
 import './facts.js';
 import { WalkContext } from './context.js';
+import { type JsExtractPool, sharedJsExtractPool } from './extract-pool.js';
 import { fallbackScan } from './fallback.js';
 import { buildLineIndex } from './line-index.js';
+import { decodeSource } from './source-text.js';
 
 export interface JsCapabilitiesOptions {
   /** Files larger than this are not parsed; they get the fallback string scan and a coverage gap. */
   readonly maxParseBytes?: number;
   readonly limits?: Partial<ExtractLimits>;
+  /**
+   * Where files of `poolMinBytes` or more are analysed: the process-wide thread pool by default
+   * (`COUNTERSIGN_JS_THREADS=0` or `null` here: the calling thread). Results are the same either way.
+   */
+  readonly pool?: JsExtractPool | null;
+  readonly poolMinBytes?: number;
 }
 
 export const DEFAULT_MAX_PARSE_BYTES = 16 * 1024 * 1024;
@@ -24,11 +32,11 @@ function langOf(node: NodeHead): JsLang {
   return 'jsx';
 }
 
-/** UTF-8 with replacement for bad bytes (a hostile file must not stop the scan), BOM dropped. */
-function decode(bytes: Uint8Array): string {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
+/**
+ * Below this, posting a file to a thread costs more than analysing it here; above it sits most of
+ * the bytes (in this project's node_modules: 1,583 of 6,758 files, 65 of 71 MB).
+ */
+const POOL_MIN_BYTES = 4096;
 
 /**
  * `analyzer/js-capabilities`: JavaScript and TypeScript files -> `js.capability` facts (what the
@@ -37,6 +45,8 @@ function decode(bytes: Uint8Array): string {
 export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}): Analyzer {
   const maxParseBytes = options.maxParseBytes ?? DEFAULT_MAX_PARSE_BYTES;
   const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
+  const poolMinBytes = options.poolMinBytes ?? POOL_MIN_BYTES;
+  const poolOf = () => (options.pool === undefined ? sharedJsExtractPool() : (options.pool ?? undefined));
   return {
     id: 'analyzer/js-capabilities',
     version: 3,
@@ -47,8 +57,12 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
     },
     async analyze(node: NodeView): Promise<AnalyzerResult> {
       if (node.size > maxParseBytes) return analyzeOversized(node, maxParseBytes, limits);
-      const source = decode(await node.read());
-      const result = extractJsCapabilities(source, { filename: node.name, lang: langOf(node), limits });
+      const bytes = await node.read();
+      const pool = node.size >= poolMinBytes ? poolOf() : undefined;
+      const request = { filename: node.name, lang: langOf(node), limits };
+      const result = pool
+        ? await pool.extract(bytes, request)
+        : extractJsCapabilities(decodeSource(bytes), request);
       const facts: Fact[] = result.facts.map((fact) => ({ kind: 'js.capability', ...fact }));
       facts.push({ kind: 'js.file', ...result.file });
       const gaps: GapInput[] = [];
@@ -83,7 +97,7 @@ async function analyzeOversized(
   limits: ExtractLimits,
 ): Promise<AnalyzerResult> {
   const length = Math.min(node.size, MAX_FALLBACK_BYTES);
-  const source = decode(await node.read({ offset: 0, length }));
+  const source = decodeSource(await node.read({ offset: 0, length }));
   const lines = buildLineIndex(source);
   const ctx = new WalkContext(source, lines, limits, true);
   fallbackScan(ctx);

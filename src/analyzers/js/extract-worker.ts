@@ -1,0 +1,37 @@
+/**
+ * Worker thread: JavaScript capability extraction off the main thread. On Node 20 most of the cost
+ * is oxc's tree crossing into JavaScript (a JSON string parsed into objects), which only more
+ * threads can spread; the main thread meanwhile unpacks, hashes and runs the rules.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ExtractLimits } from './context.js';
+import { type ExtractResult, extractJsCapabilities, type JsLang } from './extract.js';
+import { decodeSource } from './source-text.js';
+
+export interface ExtractRequest {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly filename: string;
+  readonly lang: JsLang;
+  readonly limits: ExtractLimits;
+}
+
+export type ExtractResponse =
+  | { readonly id: number; readonly result: ExtractResult }
+  | { readonly id: number; readonly error: string };
+
+parentPort?.on('message', (request: ExtractRequest) => {
+  let response: ExtractResponse;
+  try {
+    const source = decodeSource(request.bytes);
+    const result = extractJsCapabilities(source, {
+      filename: request.filename,
+      lang: request.lang,
+      limits: request.limits,
+    });
+    response = { id: request.id, result };
+  } catch (error) {
+    response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort?.postMessage(response);
+});
