@@ -73,3 +73,38 @@ describe('when content is streamed to a worker', () => {
     }
   });
 });
+
+describe('when the pool has no threads (COUNTERSIGN_THREADS=0)', () => {
+  it('hashes files, ranges, bytes and streams on the calling thread with the same results', async () => {
+    const inline = new DigestPool(['sha256', 'sha1', 'md5'], 0);
+    try {
+      const bytes = Buffer.concat([randomBytes(3 * 1024 * 1024 + 17), Buffer.from('a\nb\n'.repeat(1000))]);
+      const path = join(dir, 'inline.bin');
+      await writeFile(path, bytes);
+      const single = digestBytes(bytes, ['sha256', 'sha1', 'md5']);
+
+      const file = await inline.digestFile(path, 0, bytes.length);
+      expect(file.digests).toEqual(reference(bytes));
+      expect(file.entropy).toBe(single.entropy);
+      expect(file.newlines).toBe(single.newlines);
+
+      const range = await inline.digestFile(path, 100, 1_500_000);
+      expect(range.digests).toEqual(reference(bytes.subarray(100, 1_500_100)));
+
+      expect((await inline.digestBytes(bytes)).digests).toEqual(reference(bytes));
+
+      const stream = inline.openStream();
+      for (let at = 0; at < bytes.length; at += 700_000)
+        await stream.update(bytes.subarray(at, at + 700_000));
+      const streamed = await stream.finish();
+      expect(streamed.digests).toEqual(reference(bytes));
+      expect(streamed.size).toBe(bytes.length);
+
+      await expect(inline.digestFile(path, bytes.length - 10, 20)).rejects.toMatchObject({
+        code: 'E_INPUT_UNREADABLE',
+      });
+    } finally {
+      await inline.close();
+    }
+  });
+});

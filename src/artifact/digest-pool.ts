@@ -1,10 +1,11 @@
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { CountersignError } from '../core/errors.js';
 import { startModuleWorker } from '../core/module-worker.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
+import { defaultThreads } from '../core/threads.js';
 import {
   type ContentDigest,
+  ContentDigester,
   combineDigests,
   digestBytes,
   type PartialDigest,
@@ -24,6 +25,19 @@ const SPLIT_BYTES = 16 * 1024 * 1024;
 /** Relative cost per byte measured on this class of machine: md5 is the slowest hash. */
 const COST: Record<DigestAlgorithm, number> = { md5: 1.4, sha1: 0.55, sha256: 0.6 };
 const HISTOGRAM_COST = 1.2;
+
+/** Read size when hashing on the calling thread. */
+const INLINE_CHUNK_BYTES = 1024 * 1024;
+
+/** An incremental digest on the calling thread. */
+function inlineStream(algorithms: readonly DigestAlgorithm[]): StreamDigest {
+  const digester = new ContentDigester(algorithms);
+  return {
+    update: async (chunk) => digester.update(chunk),
+    finish: async () => digester.finish(),
+    abort: () => undefined,
+  };
+}
 
 /** Small contents are sent in batches of up to this many bytes: one message instead of hundreds. */
 const BATCH_BYTES = 1024 * 1024;
@@ -79,9 +93,10 @@ export class DigestPool {
 
   private readonly algorithms: readonly DigestAlgorithm[];
 
+  /** `size` 0 hashes everything on the calling thread (a worker process that is one core's worth). */
   constructor(
     algorithms: readonly DigestAlgorithm[],
-    private readonly size = Math.max(1, Math.min(availableParallelism(), 8)),
+    private readonly size = defaultThreads(),
   ) {
     this.algorithms = withSha256(algorithms);
   }
@@ -168,6 +183,7 @@ export class DigestPool {
    * out by cost, and the histogram, which adds up, is cut where it balances the two shares.
    */
   async digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
+    if (this.size === 0) return this.digestFileInline(path, offset, length);
     if (length <= INLINE_BYTES) {
       const bytes = await readFileRange(path, offset, length);
       if (bytes.length < length)
@@ -240,7 +256,7 @@ export class DigestPool {
 
   /** Hashes bytes (copied to the worker, so the caller may reuse them at once). */
   async digestBytes(bytes: Uint8Array): Promise<ContentDigest> {
-    if (bytes.length <= INLINE_BYTES) return digestBytes(bytes, this.algorithms);
+    if (bytes.length <= INLINE_BYTES || this.size === 0) return digestBytes(bytes, this.algorithms);
     if (bytes.length < BATCH_BYTES) {
       return new Promise<ContentDigest>((resolve, reject) => {
         this.batch.push({ bytes, resolve, reject });
@@ -311,6 +327,7 @@ export class DigestPool {
 
   /** Starts an incremental digest in one worker (chunks are copied to it). */
   openStream(): StreamDigest {
+    if (this.size === 0) return inlineStream(this.algorithms);
     if (this.size < 2) return this.openShare(this.leastLoaded(), [...this.algorithms], () => true);
     // Two shares, as for large files: every chunk goes to both workers; each hashes its share of
     // the algorithms, and chunks are counted by one or the other in the balancing proportion.
@@ -382,6 +399,21 @@ export class DigestPool {
         this.request(entry, { op: 'close', id }).catch(() => undefined);
       },
     };
+  }
+
+  /** A file range read in chunks and hashed here, yielding between chunks. */
+  private async digestFileInline(path: string, offset: number, length: number): Promise<ContentDigest> {
+    const digester = new ContentDigester(this.algorithms);
+    let position = offset;
+    const end = offset + length;
+    while (position < end) {
+      const chunk = await readFileRange(path, position, Math.min(INLINE_CHUNK_BYTES, end - position));
+      if (chunk.length === 0)
+        throw new CountersignError('E_INPUT_UNREADABLE', `${path}: unexpected end of file`);
+      digester.update(chunk);
+      position += chunk.length;
+    }
+    return digester.finish();
   }
 
   async close(): Promise<void> {

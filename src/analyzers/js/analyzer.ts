@@ -16,7 +16,7 @@ export interface JsCapabilitiesOptions {
   readonly limits?: Partial<ExtractLimits>;
   /**
    * Where files of `poolMinBytes` or more are analysed: the process-wide thread pool by default
-   * (`COUNTERSIGN_JS_THREADS=0` or `null` here: the calling thread). Results are the same either way.
+   * (`COUNTERSIGN_THREADS=0` or `null` here: the calling thread). Results are the same either way.
    */
   readonly pool?: JsExtractPool | null;
   readonly poolMinBytes?: number;

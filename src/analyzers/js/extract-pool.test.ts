@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryNode } from '../../artifact/memory-node.js';
 import { factsOfKind } from '../../core/facts.js';
+import { defaultThreads } from '../../core/threads.js';
 import { createJsCapabilitiesAnalyzer } from './analyzer.js';
 import { DEFAULT_EXTRACT_LIMITS, extractJsCapabilities } from './extract.js';
-import { defaultJsThreads, JsExtractPool } from './extract-pool.js';
+import { JsExtractPool } from './extract-pool.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -80,11 +81,12 @@ describe('the JavaScript analyzer with a pool', () => {
   });
 });
 
-describe('COUNTERSIGN_JS_THREADS', () => {
+describe('COUNTERSIGN_THREADS', () => {
   it('sets the thread count; 0 means the calling thread; nonsense is a usage error', () => {
-    expect(defaultJsThreads({ COUNTERSIGN_JS_THREADS: '3' })).toBe(3);
-    expect(defaultJsThreads({ COUNTERSIGN_JS_THREADS: '0' })).toBe(0);
-    expect(defaultJsThreads({})).toBeGreaterThanOrEqual(1);
-    expect(() => defaultJsThreads({ COUNTERSIGN_JS_THREADS: 'many' })).toThrow(/whole number/);
+    expect(defaultThreads({ COUNTERSIGN_THREADS: '3' })).toBe(3);
+    expect(defaultThreads({ COUNTERSIGN_THREADS: '0' })).toBe(0);
+    expect(defaultThreads({})).toBeGreaterThanOrEqual(1);
+    expect(() => defaultThreads({ COUNTERSIGN_THREADS: 'many' })).toThrow(/whole number/);
+    expect(() => defaultThreads({ COUNTERSIGN_THREADS: '-1' })).toThrow(/whole number/);
   });
 });

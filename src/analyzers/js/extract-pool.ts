@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { CountersignError } from '../../core/errors.js';
 import { startModuleWorker } from '../../core/module-worker.js';
+import { defaultThreads } from '../../core/threads.js';
 import type { ExtractLimits } from './context.js';
 import type { ExtractResult, JsLang } from './extract.js';
 import type { ExtractRequest, ExtractResponse } from './extract-worker.js';
@@ -131,29 +131,11 @@ export class JsExtractPool {
   }
 }
 
-/**
- * Threads for JavaScript analysis: `COUNTERSIGN_JS_THREADS` when set (0 analyses on the calling
- * thread), else one per core, at most 8.
- */
-export function defaultJsThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const configured = env.COUNTERSIGN_JS_THREADS;
-  if (configured !== undefined && configured !== '') {
-    const value = Number(configured);
-    if (!Number.isInteger(value) || value < 0)
-      throw new CountersignError(
-        'E_USAGE',
-        `COUNTERSIGN_JS_THREADS must be a whole number ≥ 0, not ${configured}`,
-      );
-    return value;
-  }
-  return Math.max(1, Math.min(availableParallelism(), 8));
-}
-
 let shared: JsExtractPool | undefined;
 
 /** The process-wide pool (undefined when configured to 0 threads). */
 export function sharedJsExtractPool(): JsExtractPool | undefined {
-  const size = defaultJsThreads();
+  const size = defaultThreads();
   if (size === 0) return undefined;
   if (!shared || shared.size !== size) shared = new JsExtractPool(size);
   return shared;
