@@ -2,7 +2,7 @@ import { CountersignError, isCountersignError } from '../core/errors.js';
 import { IOC_FORMATS, type IocFormat, importIocFile } from '../intel/ioc/load.js';
 import type { Indicator } from '../intel/ioc/types.js';
 import type { Actor, BlobStore, IndicatorRecord, IntelSourceRecord, Store } from '../store/types.js';
-import type { JobHandler } from './types.js';
+import { type JobHandler, PermanentJobError } from './types.js';
 
 export interface ImportIntelHandlerDeps {
   readonly store: Store;
@@ -28,10 +28,24 @@ export function indicatorRecordOf(indicator: Indicator): Omit<IndicatorRecord, '
 /** The origin a job's source is stored under: the uploaded file and the job that imported it. */
 export const intelOriginOf = (sha256: string, key: string): string => `upload:sha256:${sha256};job:${key}`;
 
+/**
+ * One import per file and name: the source's import key and the job's singleton key. Posting the
+ * same file under the same name again joins the queued job, or finds the stored source. (The same
+ * string the API's earlier inline import used, so sources it stored are found too.)
+ */
+export const intelImportKeyOf = (sha256: string, name: string): string => `upload:${sha256}:${name}`;
+
+/** Parser errors that another attempt would meet again: the job fails at once. */
+const PERMANENT_CODES: ReadonlySet<string> = new Set([
+  'E_INTEL_MALFORMED',
+  'E_USAGE',
+  'E_ARTIFACT_FILE_TOO_LARGE',
+]);
+
 function formatOf(value: string): IocFormat | undefined {
   if (value === '' || value === 'auto') return undefined;
   if (!(IOC_FORMATS as readonly string[]).includes(value)) {
-    throw new CountersignError(
+    throw new PermanentJobError(
       'E_USAGE',
       `unknown intel format ${value} (expected ${IOC_FORMATS.join(', ')})`,
     );
@@ -41,42 +55,53 @@ function formatOf(value: string): IocFormat | undefined {
 
 /**
  * The `import-intel` job: parses an uploaded IOC file (text, CSV, STIX 2.1, MISP) from the blob
- * store and stores it as a named source with its indicators. A retry whose earlier attempt already
- * stored the source (same job key in its origin) stores nothing more. The store has no unique key
- * on sources, so two attempts running at the very same time (an expired job still running) could
- * both store: the queue's expiry must stay above an import's duration.
+ * store and stores it as a named source with its indicators. Idempotent by file and name: a retry,
+ * or a later job for the same file and name, finds the stored source and stores nothing more (the
+ * store checks the import key again under its write lock, so two attempts at once store one).
+ * A file the parsers refuse fails the job without retries, with the parser's message naming the
+ * source, never the blob's path on the server.
  */
 export function importIntelHandler(deps: ImportIntelHandlerDeps): JobHandler<'import-intel'> {
-  const actor: Actor = deps.actor ?? { kind: 'system', id: 'worker' };
   return async (job, context) => {
+    const actor: Actor = job.requestedBy ?? deps.actor ?? { kind: 'system', id: 'worker' };
+    const importKey = intelImportKeyOf(job.sha256, job.name);
     const origin = intelOriginOf(job.sha256, context.key);
-    const existing = (await deps.store.listIntelSources()).find((source) => source.origin === origin);
+    const existing = (await deps.store.listIntelSources()).find(
+      // Sources stored by jobs of an earlier version carry only the job's key in their origin.
+      (source) => source.importKey === importKey || source.origin === origin,
+    );
     if (existing) {
-      deps.onImported?.(existing, 0);
+      deps.onImported?.(existing, existing.counts.rejected ?? 0);
       return;
     }
-    const path = await deps.blobs.localPath(job.sha256);
     const format = formatOf(job.format);
+    const path = await deps.blobs.localPath(job.sha256);
     let imported: Awaited<ReturnType<typeof importIocFile>>;
     try {
       imported = await importIocFile(path, {
         source: job.name,
         ...(format ? { format } : {}),
+        ...(job.tags && job.tags.length > 0 ? { tags: [...job.tags] } : {}),
         ...(deps.maxBytes !== undefined ? { maxBytes: deps.maxBytes } : {}),
       });
     } catch (error) {
       // The parsers name the file they read: name the source, not the blob path.
       if (isCountersignError(error)) {
-        throw new CountersignError(error.code, error.message.replaceAll(path, job.name), { cause: error });
+        const message = error.message.replaceAll(path, job.name);
+        if (PERMANENT_CODES.has(error.code))
+          throw new PermanentJobError(error.code, message, { cause: error });
+        throw new CountersignError(error.code, message, { cause: error });
       }
       throw error;
     }
     context.signal.throwIfAborted();
     const counts: Record<string, number> = { indicators: imported.indicators.length };
     for (const indicator of imported.indicators) counts[indicator.type] = (counts[indicator.type] ?? 0) + 1;
+    // Input items that did not become indicators, kept with the source for whoever asks later.
+    counts.rejected = imported.rejected.length;
     const source = await deps.store.saveIntelSource(
       actor,
-      { name: job.name, kind: 'ioc', origin, fetchedAt: new Date().toISOString(), counts },
+      { name: job.name, kind: 'ioc', origin, fetchedAt: new Date().toISOString(), counts, importKey },
       imported.indicators.map(indicatorRecordOf),
     );
     deps.onImported?.(source, imported.rejected.length);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessQueue } from './in-process-queue.js';
-import type { JobEvent, JobQueue, JobStatus } from './types.js';
+import { type JobEvent, type JobQueue, type JobStatus, PermanentJobError } from './types.js';
 
 const payload = (releaseId: string) => ({ releaseId });
 
@@ -88,6 +88,37 @@ describe('InProcessQueue', () => {
       const status = await settled(queue, id);
       expect(status).toMatchObject({ state: 'failed', attempts: 3, error: 'broken 3' });
       expect(runs).toBe(3);
+      await queue.stop();
+    });
+
+    it('fails at once, keeping the code, when the handler says no retry can help', async () => {
+      const queue = new InProcessQueue({ retryDelayMs: 1 });
+      let runs = 0;
+      await queue.work('vet-release', async () => {
+        runs += 1;
+        throw new PermanentJobError('E_INTEL_MALFORMED', 'feed: not a STIX bundle');
+      });
+      await queue.start();
+      const id = await queue.enqueue('vet-release', payload('r1'));
+      expect(await settled(queue, id)).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+        error: 'feed: not a STIX bundle',
+        code: 'E_INTEL_MALFORMED',
+      });
+      expect(runs).toBe(1);
+      await queue.stop();
+    });
+
+    it('shows no code for an error that has none', async () => {
+      const queue = new InProcessQueue({ maxAttempts: 1 });
+      await queue.work('vet-release', async () => {
+        throw Object.assign(new Error('plain'), { code: 'ENOENT' });
+      });
+      await queue.start();
+      const status = await settled(queue, await queue.enqueue('vet-release', payload('r1')));
+      expect(status.error).toBe('plain');
+      expect(status.code).toBeUndefined();
       await queue.stop();
     });
 

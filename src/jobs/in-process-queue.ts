@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_MAX_ATTEMPTS,
+  errorCodeOf,
+  isPermanentJobError,
   isStopAbort,
   type JobEventListener,
   type JobHandler,
@@ -33,6 +35,7 @@ interface JobRecord {
   /** Epoch ms before which a retried job is not picked up. */
   notBefore: number;
   error?: string;
+  code?: string;
   finishedAt?: string;
 }
 
@@ -137,6 +140,7 @@ export class InProcessQueue implements JobQueue {
       attempts: job.attempts,
       createdAt: job.createdAt,
       ...(job.error !== undefined ? { error: job.error } : {}),
+      ...(job.code !== undefined ? { code: job.code } : {}),
       ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
     };
   }
@@ -241,7 +245,11 @@ export class InProcessQueue implements JobQueue {
       return;
     }
     job.error = errorText(error);
-    if (attempt < this.maxAttempts) {
+    const code = errorCodeOf(error);
+    if (code !== undefined) job.code = code;
+    else delete job.code;
+    // A permanent failure (a malformed input) would fail the same way again: no retry.
+    if (attempt < this.maxAttempts && !isPermanentJobError(error)) {
       const delayMs = this.retryDelayMs * 2 ** (attempt - 1);
       job.state = 'queued';
       job.notBefore = Date.now() + delayMs;

@@ -3,6 +3,8 @@ import PgBoss from 'pg-boss';
 import { CountersignError } from '../core/errors.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
+  errorCodeOf,
+  isPermanentJobError,
   JOB_NAMES,
   type JobEventListener,
   type JobHandler,
@@ -64,6 +66,12 @@ function outputError(output: unknown): string | undefined {
   if (typeof record.message === 'string') return record.message;
   if (typeof record.value?.message === 'string') return record.value.message;
   return undefined;
+}
+
+/** The error code pg-boss kept with a failed job's output (it serialises the thrown error's own properties). */
+function outputCode(output: unknown): string | undefined {
+  if (!output || typeof output !== 'object') return undefined;
+  return errorCodeOf(output) ?? errorCodeOf((output as { value?: unknown }).value);
 }
 
 const isSchemaName = (value: string) => /^[a-z_][a-z0-9_]{0,49}$/.test(value);
@@ -237,7 +245,19 @@ export class PgBossQueue implements JobQueue {
       await done;
       this.emit({ type: 'completed', jobId: job.id, name, attempt });
     } catch (error) {
-      if (attempt <= job.retryLimit) {
+      // A permanent failure would fail the same way again: pg-boss fails a job without retrying
+      // once its retry count reaches its limit, so the limit comes down to the count.
+      const isPermanent = isPermanentJobError(error) && attempt <= job.retryLimit;
+      if (isPermanent) {
+        await this.boss
+          .getDb()
+          .executeSql(`UPDATE ${this.schema}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [
+            name,
+            job.id,
+          ])
+          .catch((cause: unknown) => this.emit({ type: 'error', error: `no-retry: ${errorText(cause)}` }));
+      }
+      if (attempt <= job.retryLimit && !isPermanent) {
         this.emit({
           type: 'retrying',
           jobId: job.id,
@@ -276,6 +296,7 @@ export class PgBossQueue implements JobQueue {
       if (!job) continue;
       const state = contractState(job.state);
       const error = state === 'failed' ? outputError(job.output) : undefined;
+      const code = state === 'failed' ? outputCode(job.output) : undefined;
       const isStarted = job.startedOn !== null && job.startedOn !== undefined;
       return {
         id: job.id,
@@ -284,6 +305,7 @@ export class PgBossQueue implements JobQueue {
         attempts: isStarted ? job.retryCount + 1 : job.retryCount,
         createdAt: new Date(job.createdOn).toISOString(),
         ...(error !== undefined ? { error } : {}),
+        ...(code !== undefined ? { code } : {}),
         ...(job.completedOn ? { finishedAt: new Date(job.completedOn).toISOString() } : {}),
       };
     }

@@ -4,6 +4,7 @@
  * processes on many machines. Handlers must be idempotent (a job killed mid-way is retried): they
  * store results under the job's key, and the store keeps one result per key.
  */
+import type { Actor } from '../store/types.js';
 
 export const JOB_NAMES = ['vet-release', 'import-intel'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
@@ -18,6 +19,10 @@ export interface ImportIntelJob {
   readonly sha256: string;
   readonly name: string;
   readonly format: string;
+  /** Tags given to every indicator of the file (added: optional). */
+  readonly tags?: readonly string[];
+  /** Who asked for the import, for the audit log; the worker itself when absent (added: optional). */
+  readonly requestedBy?: Actor;
 }
 export interface JobPayloads {
   readonly 'vet-release': VetReleaseJob;
@@ -33,6 +38,8 @@ export interface JobStatus {
   readonly state: JobState;
   readonly attempts: number;
   readonly error?: string;
+  /** The stable code of the error that failed the job, when it had one (added: optional). */
+  readonly code?: string;
   readonly createdAt: string;
   readonly finishedAt?: string;
 }
@@ -108,4 +115,29 @@ export class JobStopped extends Error {
 
 export function isStopAbort(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason instanceof JobStopped;
+}
+
+/**
+ * A failure no retry can change (a malformed input file): the queue fails the job at once instead
+ * of spending its remaining attempts, and the job's status shows `code` and the message.
+ */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export function isPermanentJobError(error: unknown): error is PermanentJobError {
+  return error instanceof PermanentJobError;
+}
+
+/** The stable code an error carries (`CountersignError`, `PermanentJobError`), if any. */
+export function errorCodeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E_[A-Z0-9_]+$/.test(code) ? code : undefined;
 }

@@ -50,6 +50,8 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   E_API_UNSUPPORTED_MEDIA_TYPE: 415,
   E_API_UNAVAILABLE: 503,
   E_UPLOAD_TOO_LARGE: 413,
+  // An intel file over the parser's own limit (below the upload limit only if configured so).
+  E_ARTIFACT_FILE_TOO_LARGE: 413,
   E_USAGE: 400,
   E_INPUT_NOT_FOUND: 404,
   E_INTEL_MALFORMED: 400,

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importIntelHandler, intelOriginOf } from '../../src/jobs/import-intel-handler.js';
+import { importIntelHandler, intelImportKeyOf, intelOriginOf } from '../../src/jobs/import-intel-handler.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
-import type { JobQueue, JobStatus } from '../../src/jobs/types.js';
+import { type JobQueue, type JobStatus, PermanentJobError } from '../../src/jobs/types.js';
 import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/types.js';
@@ -64,6 +64,39 @@ describe('the import-intel job', () => {
     expect(named).toHaveLength(1);
   });
 
+  it('stores one source for the same file and name across jobs, with the tags and the requester', async () => {
+    const { sha256 } = await blobs.put(createReadStream(IOC_TEXT));
+    const handler = importIntelHandler({ store, blobs });
+    const job = {
+      sha256,
+      name: 'tagged',
+      format: 'text',
+      tags: ['campaign-x'],
+      requestedBy: { kind: 'user', id: 'u-analyst' } as const,
+    };
+    const context = (id: string) => ({
+      jobId: id,
+      key: `import-intel:${id}`,
+      attempt: 1,
+      signal: new AbortController().signal,
+    });
+    await handler(job, context('j4'));
+    await handler(job, context('j5')); // a later job: another key, the same file and name
+    const named = (await store.listIntelSources()).filter((source) => source.name === 'tagged');
+    expect(named).toHaveLength(1);
+    expect(named[0]?.importKey).toBe(intelImportKeyOf(sha256, 'tagged'));
+    expect(named[0]?.counts.rejected).toEqual(expect.any(Number));
+    const found = await store.findIndicators('sha256', [
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    ]);
+    const ours = found.find((indicator) => indicator.sourceId === named[0]?.id);
+    expect(ours?.tags).toContain('campaign-x');
+    const entry = (await store.auditLog({ limit: 500 })).items.find(
+      (item) => item.action === 'intel.import' && item.entityId === named[0]?.id,
+    );
+    expect(entry?.actor).toEqual({ kind: 'user', id: 'u-analyst' });
+  });
+
   it('fails with the source name, not the blob path, on a malformed file', async () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{"type": "not-a-bundle"}');
@@ -72,6 +105,8 @@ describe('the import-intel job', () => {
     const context = { jobId: 'j2', key: 'import-intel:j2', attempt: 1, signal: new AbortController().signal };
     const failure = handler({ sha256, name: 'broken-feed', format: 'stix' }, context);
     await expect(failure).rejects.toMatchObject({ code: 'E_INTEL_MALFORMED' });
+    // No retry can make the file readable: the queue fails the job at once.
+    await expect(failure).rejects.toBeInstanceOf(PermanentJobError);
     await expect(failure).rejects.toThrow(/broken-feed/);
     await expect(failure).rejects.not.toThrow(new RegExp(sha256));
   });

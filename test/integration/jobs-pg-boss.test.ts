@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgBossQueue, type PgBossQueueOptions } from '../../src/jobs/pg-boss-queue.js';
-import type { JobQueue, JobStatus } from '../../src/jobs/types.js';
+import { type JobQueue, type JobStatus, PermanentJobError } from '../../src/jobs/types.js';
 import { type PostgresSchema, withPostgresSchema } from '../support/postgres.js';
 
 /** The suite's PostgreSQL (env, local or embedded; see test/support) and a fresh pg-boss schema. */
@@ -109,6 +109,26 @@ describe('PgBossQueue on PostgreSQL', () => {
     expect(status.state).toBe('failed');
     expect(status.attempts).toBe(3);
     expect(status.error).toContain('cannot import bad');
+    await queue.stop({ graceMs: 1000 });
+  });
+
+  it('fails a job at once, with its code, when the handler says no retry can help', async () => {
+    const queue = makeQueue();
+    await queue.start();
+    let runs = 0;
+    await queue.work('import-intel', async (job) => {
+      runs += 1;
+      throw new PermanentJobError('E_INTEL_MALFORMED', `${job.name}: not a STIX bundle`);
+    });
+    const id = await queue.enqueue('import-intel', { sha256: 'c'.repeat(64), name: 'feed', format: 'stix' });
+    const status = await settled(queue, id);
+    expect(status).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      error: 'feed: not a STIX bundle',
+      code: 'E_INTEL_MALFORMED',
+    });
+    expect(runs).toBe(1);
     await queue.stop({ graceMs: 1000 });
   });
 

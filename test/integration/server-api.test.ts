@@ -397,50 +397,162 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (backend) => {
     });
   });
 
-  describe('importing intel', () => {
-    it('parses an uploaded IOC list into a named source with its indicators', async () => {
-      const text = [
-        '# 3CX-style test list',
-        'evil-c2[.]invalid',
-        'hxxps://cdn.evil.invalid/icon1.ico',
-        'c'.repeat(64),
-      ];
-      const response = await server.call('POST', '/api/v1/intel/sources?name=vendor-feed&tag=test', {
-        ...asAnalyst(),
-        body: new TextEncoder().encode(text.join('\n')),
+  describe('importing intel (a job)', () => {
+    // The main server runs no jobs; this one does, in process, as `serve` does with SQLite.
+    let intel: TestServer;
+    beforeAll(async () => {
+      intel = await startTestServer({
+        backend,
+        withWorker: true,
+        limits: { maxIntelBytes: MAX_UPLOAD, maxJobWaitMs: 20_000 },
+      });
+    });
+    afterAll(async () => intel?.close());
+
+    const text = [
+      '# 3CX-style test list',
+      'evil-c2[.]invalid',
+      'hxxps://cdn.evil.invalid/icon1.ico',
+      'c'.repeat(64),
+    ];
+    const postIntel = (query: string, body: string | Uint8Array, token = intel.tokens.analyst) =>
+      intel.call('POST', `/api/v1/intel/sources?${query}`, {
+        token,
+        body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
         headers: { 'content-type': 'application/octet-stream' },
       });
-      const body = await created<{
-        source: { id: string; name: string; counts: Record<string, number> };
-        rejected: number;
-      }>(response);
-      expect(body.source.name).toBe('vendor-feed');
-      expect(body.source.counts).toMatchObject({ indicators: 3, domain: 1, url: 1, sha256: 1 });
-      const found = await server.store.findIndicators('domain', ['evil-c2.invalid']);
+
+    async function settledJob(jobId: string): Promise<{ state: string; error?: string; code?: string }> {
+      for (let i = 0; i < 400; i++) {
+        const job = await (
+          await intel.call('GET', `/api/v1/jobs/${jobId}`, { token: intel.tokens.viewer })
+        ).json();
+        if (job.state === 'completed' || job.state === 'failed') return job;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`job ${jobId} did not settle`);
+    }
+
+    it('answers 202 with the job, which stores the named source with its indicators', async () => {
+      const response = await postIntel('name=vendor-feed&tag=test', text.join('\n'));
+      const body = JSON.parse(await response.text());
+      expect(response.status, JSON.stringify(body)).toBe(202);
+      expect(response.headers.get('location')).toBe(`/api/v1/jobs/${body.jobId}`);
+      const job = await settledJob(body.jobId);
+      expect(job).toMatchObject({ state: 'completed', attempts: 1 });
+      const sources = await intel.store.listIntelSources();
+      const source = sources.find((item) => item.name === 'vendor-feed');
+      expect(source?.counts).toMatchObject({ indicators: 3, domain: 1, url: 1, sha256: 1, rejected: 0 });
+      const found = await intel.store.findIndicators('domain', ['evil-c2.invalid']);
       expect(found.map((item) => item.tags)).toEqual([expect.arrayContaining(['test'])]);
-      const list = await (await server.call('GET', '/api/v1/intel/sources', asViewer())).json();
+      const list = await (
+        await intel.call('GET', '/api/v1/intel/sources', { token: intel.tokens.viewer })
+      ).json();
       expect(list.items.map((item: { name: string }) => item.name)).toContain('vendor-feed');
-      // Importing the same file under the same name again is the same source.
-      const again = await created<{ source: { id: string } }>(
-        await server.call('POST', '/api/v1/intel/sources?name=vendor-feed&tag=test', {
-          ...asAnalyst(),
-          body: new TextEncoder().encode(text.join('\n')),
-          headers: { 'content-type': 'application/octet-stream' },
-        }),
+      // The audit names the analyst who uploaded it, not the worker that parsed it.
+      const audit = (await intel.store.auditLog({ limit: 500 })).items.find(
+        (entry) => entry.action === 'intel.import' && entry.entityId === source?.id,
       );
-      expect(again.source.id).toBe(body.source.id);
-      expect((await server.store.listIntelSources()).filter((s) => s.name === 'vendor-feed')).toHaveLength(1);
+      expect(audit?.actor).toEqual({ kind: 'user', id: intel.userIds.analyst });
     });
 
-    it('refuses an unreadable STIX file with a problem that does not show server paths', async () => {
-      const response = await server.call('POST', '/api/v1/intel/sources?name=broken&format=stix', {
-        ...asAnalyst(),
-        body: new TextEncoder().encode('{"type": "bundle", "objects": '),
-        headers: { 'content-type': 'application/octet-stream' },
-      });
-      const problem = await readProblem(response);
-      expect(problem.status).toBe(400);
-      expect(problem.detail).not.toContain(server.dir);
+    it('keeps one source when the same file comes again under the same name, waiting or not', async () => {
+      const body = 'same[.]invalid\n';
+      const first = await (await postIntel('name=twice', body)).json();
+      await settledJob(first.jobId);
+      const again = await postIntel('name=twice&wait=true', body);
+      const answer = JSON.parse(await again.text());
+      expect(again.status, JSON.stringify(answer)).toBe(201);
+      const named = (await intel.store.listIntelSources()).filter((item) => item.name === 'twice');
+      expect(named).toHaveLength(1);
+      expect(answer.source.id).toBe(named[0]?.id);
+      // Under another name it is another source.
+      const other = await postIntel('name=twice-other&wait=true', body);
+      expect(other.status).toBe(201);
+      expect((await other.json()).source.id).not.toBe(named[0]?.id);
+    });
+
+    it('joins the queued job when the same file and name are posted before it ran', async () => {
+      // A server whose queue runs nothing: both posts find the first job still queued.
+      const body = 'joined[.]invalid\n';
+      const first = await (
+        await server.call('POST', '/api/v1/intel/sources?name=joined', {
+          ...asAnalyst(),
+          body: new TextEncoder().encode(body),
+          headers: { 'content-type': 'application/octet-stream' },
+        })
+      ).json();
+      const second = await (
+        await server.call('POST', '/api/v1/intel/sources?name=joined', {
+          ...asAnalyst(),
+          body: new TextEncoder().encode(body),
+          headers: { 'content-type': 'application/octet-stream' },
+        })
+      ).json();
+      expect(second.jobId).toBe(first.jobId);
+      expect((await server.queue.status(first.jobId))?.state).toBe('queued');
+    });
+
+    it('with wait=true answers 201 with the source, its rejected count and the job', async () => {
+      const response = await postIntel(
+        'name=waited&wait=true',
+        [...text, 'not an indicator at all'].join('\n'),
+      );
+      const body = JSON.parse(await response.text());
+      expect(response.status, JSON.stringify(body)).toBe(201);
+      expect(body.source).toMatchObject({ name: 'waited', kind: 'ioc' });
+      expect(body.source.counts.indicators).toBe(3);
+      expect(body.rejected).toBe(body.source.counts.rejected);
+      expect((await intel.queue.status(body.jobId))?.state).toBe('completed');
+    });
+
+    it('fails the job at once with the parser message, never a server path, on an unreadable STIX file', async () => {
+      const broken = '{"type": "bundle", "objects": ';
+      const response = await postIntel('name=broken&format=stix', broken);
+      expect(response.status).toBe(202);
+      const job = await settledJob((await response.json()).jobId);
+      expect(job).toMatchObject({ state: 'failed', attempts: 1, code: 'E_INTEL_MALFORMED' });
+      expect(job.error).toContain('broken');
+      expect(job.error).not.toContain(intel.dir);
+      expect(job.error).not.toMatch(/[0-9a-f]{64}/);
+      // Waiting gives the same failure as the problem an inline import would have answered.
+      const waited = await postIntel('name=broken&format=stix&wait=true', broken);
+      const problem = await readProblem(waited);
+      expect(problem).toMatchObject({ status: 400, code: 'E_INTEL_MALFORMED' });
+      expect(problem.detail).not.toContain(intel.dir);
+      expect((await intel.store.listIntelSources()).map((item) => item.name)).not.toContain('broken');
+    });
+
+    async function enqueuedImports(): Promise<number> {
+      const text = await (await intel.call('GET', '/metrics', { token: intel.tokens.viewer })).text();
+      return Number(/countersign_jobs_enqueued_total\{name="import-intel"\} (\d+)/.exec(text)?.[1] ?? 0);
+    }
+
+    it('refuses at once, queueing nothing, what it can see without parsing', async () => {
+      const before = (await intel.store.listIntelSources()).length;
+      const enqueuedBefore = await enqueuedImports();
+      const cases: [string, Uint8Array | string, number, string][] = [
+        ['name=empty', new Uint8Array(0), 400, 'E_API_BAD_REQUEST'],
+        ['name=huge', new Uint8Array(MAX_UPLOAD + 1).fill(0x61), 413, 'E_UPLOAD_TOO_LARGE'],
+        ['name=..bad', 'x[.]invalid', 400, 'E_API_VALIDATION'],
+        ['name=ok&format=yaml', 'x[.]invalid', 400, 'E_API_VALIDATION'],
+        ['name=ok&wait=maybe', 'x[.]invalid', 400, 'E_API_VALIDATION'],
+      ];
+      for (const [query, body, status, code] of cases) {
+        const response = await postIntel(query, body);
+        expect(response.status, query).toBe(status);
+        expect((await readProblem(response)).code, query).toBe(code);
+      }
+      const refused = await postIntel('name=viewer-try', 'x[.]invalid', intel.tokens.viewer);
+      expect(refused.status).toBe(403);
+      await refused.arrayBuffer();
+      expect(await enqueuedImports()).toBe(enqueuedBefore);
+      expect((await intel.store.listIntelSources()).length).toBe(before);
+      // The counter does count what is queued: one more good post moves it.
+      const good = await postIntel('name=counted', 'counted[.]invalid');
+      expect(good.status).toBe(202);
+      await good.arrayBuffer();
+      expect(await enqueuedImports()).toBe(enqueuedBefore + 1);
     });
   });
 

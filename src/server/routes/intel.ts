@@ -1,25 +1,52 @@
 import type { FastifyInstance } from 'fastify';
-import { CountersignError, isCountersignError } from '../../core/errors.js';
-import { type IocFormat, importIocFile } from '../../intel/ioc/load.js';
-import { indicatorRecordOf } from '../../jobs/import-intel-handler.js';
+import { CountersignError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
+import type { IocFormat } from '../../intel/ioc/load.js';
+import { intelImportKeyOf } from '../../jobs/import-intel-handler.js';
+import type { JobStatus } from '../../jobs/types.js';
+import { waitForJob } from '../../jobs/wait-for-job.js';
 import { actorOf } from '../auth.js';
 import type { RouteContext } from '../context.js';
+import { countEnqueued } from '../metrics.js';
+import { HttpProblem } from '../problem.js';
 import { PROTECTED_ERRORS, problemResponses } from '../schemas.js';
 import { receiveUpload } from '../upload.js';
 
 /**
- * Intel import over HTTP: an IOC file (text list with defanged forms, STIX 2.1 bundle, MISP event)
- * uploaded as bytes, parsed by the same parsers as `countersign intel import`, stored as a named
- * source with its indicators. The uploaded file stays in the blob store as provenance.
+ * Intel import over HTTP (issue 7: imports run as jobs): an IOC file (text list with defanged
+ * forms, STIX 2.1 bundle, MISP event) is streamed into the blob store and an `import-intel` job
+ * parses it with the same parsers as `countersign intel import`, in this process (SQLite) or on a
+ * worker (PostgreSQL). What can be refused without parsing (media type, size, empty body, name,
+ * format) is refused here, before anything is queued. The uploaded file stays in the blob store as
+ * the source's provenance.
  */
 
 const SERVER_IOC_FORMATS = ['text', 'stix', 'misp'] as const;
 const SOURCE_NAME = '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$';
 
-export async function intelRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
-  const { store, blobs, limits } = context;
+interface ImportQuery {
+  name: string;
+  format?: IocFormat;
+  tag?: string[];
+  wait?: boolean;
+}
 
-  app.post<{ Querystring: { name: string; format?: IocFormat; tag?: string[] } }>(
+/** A failed import job as the problem its error would have been had the import run inline. */
+function failedImportProblem(status: JobStatus): Error {
+  const code = status.code;
+  if (code !== undefined && (ERROR_CODES as readonly string[]).includes(code))
+    return new CountersignError(code as ErrorCode, status.error ?? 'the import failed');
+  return new HttpProblem(
+    500,
+    'E_INTERNAL',
+    `the import job ${status.id} failed (GET /api/v1/jobs/${status.id} shows its error)`,
+  );
+}
+
+export async function intelRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
+  const { store, blobs, queue, metrics, limits } = context;
+  const waitSeconds = Math.round(limits.maxJobWaitMs / 1000);
+
+  app.post<{ Querystring: ImportQuery }>(
     '/intel/sources',
     {
       config: {
@@ -29,7 +56,9 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
       schema: {
         tags: ['intel'],
         summary:
-          'import an IOC file as a named intel source (importing the same file under the same name again returns the first import)',
+          'import an IOC file as a named intel source: queues an import job and returns it (202, Location: the job). ' +
+          `With wait=true, waits up to ${waitSeconds} s for the job and answers 201 with the source (or the import's ` +
+          'problem), else 202 as without. The same file under the same name joins the queued job and stores one source.',
         querystring: {
           type: 'object',
           required: ['name'],
@@ -42,16 +71,27 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
               description: 'default: from the content',
             },
             tag: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 20 },
+            wait: {
+              type: 'boolean',
+              default: false,
+              description: `wait (at most ${waitSeconds} s) for the import and answer with the source`,
+            },
           },
         },
         response: {
           201: {
             type: 'object',
-            required: ['source', 'rejected'],
+            required: ['source', 'rejected', 'jobId'],
             properties: {
               source: { $ref: 'IntelSource#' },
               rejected: { type: 'integer', description: 'input items that did not become indicators' },
+              jobId: { type: 'string' },
             },
+          },
+          202: {
+            type: 'object',
+            required: ['jobId'],
+            properties: { jobId: { type: 'string' } },
           },
           ...PROTECTED_ERRORS,
           ...problemResponses(413, 415),
@@ -59,39 +99,42 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
       },
     },
     async (request, reply) => {
-      const { name, format, tag } = request.query;
+      const { name, format, tag, wait } = request.query;
       const received = await receiveUpload(request, blobs, limits.maxIntelBytes);
-      const path = await blobs.localPath(received.sha256);
-      let imported: Awaited<ReturnType<typeof importIocFile>>;
-      try {
-        imported = await importIocFile(path, {
-          source: name,
-          maxBytes: limits.maxIntelBytes,
-          ...(format ? { format } : {}),
-          ...(tag ? { tags: tag } : {}),
-        });
-      } catch (error) {
-        // The parsers name the file they read: show the source name, not the server's blob path.
-        if (isCountersignError(error))
-          throw new CountersignError(error.code, error.message.replaceAll(path, name), { cause: error });
-        throw error;
-      }
-      const counts: Record<string, number> = { indicators: imported.indicators.length };
-      for (const indicator of imported.indicators) counts[indicator.type] = (counts[indicator.type] ?? 0) + 1;
-      const source = await store.saveIntelSource(
-        actorOf(request),
+      const importKey = intelImportKeyOf(received.sha256, name);
+      // The same file under the same name while its job is queued or running is that job; once it
+      // has run, a new job finds the stored source and stores nothing (the import key).
+      const jobId = await queue.enqueue(
+        'import-intel',
         {
+          sha256: received.sha256,
           name,
-          kind: 'ioc',
-          origin: `upload:sha256:${received.sha256}`,
-          fetchedAt: new Date().toISOString(),
-          counts,
-          // The same file imported again under the same name is the same source, not a second one.
-          importKey: `upload:${received.sha256}:${name}`,
+          format: format ?? 'auto',
+          ...(tag && tag.length > 0 ? { tags: tag } : {}),
+          requestedBy: actorOf(request),
         },
-        imported.indicators.map(indicatorRecordOf),
+        { singletonKey: importKey },
       );
-      return reply.code(201).send({ source, rejected: imported.rejected.length });
+      countEnqueued(metrics, 'import-intel');
+      const location = `/api/v1/jobs/${jobId}`;
+      if (wait) {
+        // A client that hangs up stops the wait, not the job.
+        const gone = new AbortController();
+        const onClose = () => gone.abort();
+        reply.raw.once('close', onClose);
+        const status = await waitForJob(queue, jobId, {
+          timeoutMs: limits.maxJobWaitMs,
+          signal: gone.signal,
+        }).finally(() => reply.raw.off('close', onClose));
+        if (status?.state === 'failed') throw failedImportProblem(status);
+        if (status?.state === 'completed') {
+          const source = (await store.listIntelSources()).find((item) => item.importKey === importKey);
+          if (source !== undefined) {
+            return reply.code(201).send({ source, rejected: source.counts.rejected ?? 0, jobId });
+          }
+        }
+      }
+      return reply.code(202).header('location', location).send({ jobId });
     },
   );
 
