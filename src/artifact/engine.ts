@@ -262,7 +262,7 @@ class TreeBuilder {
           rootPath(logical),
           'E_SCAN_NOT_DEEP',
           'limit',
-          `not walked: ${count} installed package${count === 1 ? '' : 's'} not analysed (the lockfile lists them; scan with --deep to analyse them)`,
+          `not walked: ${count} installed package${count === 1 ? '' : 's'} not analysed (scan with --deep to analyse them)`,
         );
       } else if (info.isDirectory()) {
         await this.walkDirectory(full, logical, skipNodeModules);

@@ -6,7 +6,7 @@ import type { Limits } from '../core/limits.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
 import { loadIntel } from '../intel/store-files.js';
 import { defaultCacheFolder, openScanCache } from '../pipeline/cache/scan-cache.js';
-import { scan } from '../pipeline/scan.js';
+import { isChosenOmission, scan } from '../pipeline/scan.js';
 import { type ReportFormat, renderReport } from '../report/index.js';
 import { EXIT } from './exit-codes.js';
 import { collect, loadPackuments, parseDigests, parsePositiveInt, parseSize } from './options.js';
@@ -33,6 +33,7 @@ interface ScanFlags {
   cache?: boolean;
   cacheDir?: string;
   packument?: string[];
+  deep?: boolean;
 }
 
 export function registerScanCommand(program: Command): void {
@@ -49,7 +50,14 @@ export function registerScanCommand(program: Command): void {
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--tree', 'text report: list every node of the tree')
     .option('-q, --quiet', 'no progress bar')
-    .option('--strict', `exit ${EXIT.incomplete} when any part could not be looked at (coverage gaps)`)
+    .option(
+      '--deep',
+      'folders: also analyse the packages installed in node_modules, and check them against the lockfile',
+    )
+    .option(
+      '--strict',
+      `exit ${EXIT.incomplete} when any part could not be looked at (coverage gaps; node_modules left out without --deep does not count)`,
+    )
     .option('--digests <list>', 'digests per node (sha256 is always computed)', parseDigests, [
       'sha256',
       'sha1',
@@ -109,6 +117,7 @@ export function registerScanCommand(program: Command): void {
             ...(intel && intel.sources.length > 0 ? { intel } : {}),
             ...(flags.scratchDir ? { scratchParent: flags.scratchDir } : {}),
             ...(progress ? { onProgress: progress.update } : {}),
+            nodeModules: flags.deep ? 'analyse' : 'skip',
           });
         } finally {
           progress?.done();
@@ -124,6 +133,8 @@ export function registerScanCommand(program: Command): void {
         });
       if (flags.output) await writeFile(flags.output, report);
       else process.stdout.write(report);
-      if (flags.strict && result.gaps.length > 0) process.exitCode = EXIT.incomplete;
+      // Leaving node_modules out was the user's choice (no --deep): reported, but not a failure to look.
+      const gaps = result.gaps.filter((gap) => !isChosenOmission(gap));
+      if (flags.strict && gaps.length > 0) process.exitCode = EXIT.incomplete;
     });
 }

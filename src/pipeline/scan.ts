@@ -1,6 +1,7 @@
 import { defaultAnalyzers } from '../analyzers/index.js';
 import { buildTree, type TreeProgress } from '../artifact/engine.js';
 import { defaultUnpackers } from '../artifact/unpackers/index.js';
+import type { CoverageGap } from '../core/coverage.js';
 import { type Limits, resolveLimits } from '../core/limits.js';
 import type { AnalysisCache, Analyzer, Unpacker } from '../core/plugin.js';
 import {
@@ -10,11 +11,13 @@ import {
   type ScanStats,
 } from '../core/scan-result.js';
 import { TOOL_VERSION } from '../core/version.js';
+import type { LockedPackage } from '../formats/lockfiles/types.js';
 import { intelAnalyzers } from '../intel/scan-needs.js';
 import type { LoadedIntel } from '../intel/store-files.js';
 import { yaraAnalyzer } from '../intel/yara/analyzer.js';
 import { scanRules } from '../rules/catalogue.js';
 import { evaluateRules, type ScanRule } from '../rules/evaluate.js';
+import { compareInstalled } from '../rules/npm/installed-packages.js';
 import type { ScanCache } from './cache/scan-cache.js';
 import { matchIntel } from './match-intel.js';
 
@@ -34,6 +37,13 @@ export interface ScanOptions {
   readonly analysisCache?: AnalysisCache;
   readonly onProgress?: (progress: TreeProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * The `node_modules` folders of folder inputs (the CLI's `--deep`). `skip`: not walked, one
+   * `E_SCAN_NOT_DEEP` gap each (an input inside node_modules is still walked in full).
+   * `analyse`: walked, and locked npm packages absent from them become `E_LOCKFILE_NOT_INSTALLED`
+   * gaps. Absent: walked, without the install check (vet and the server scan what they are given).
+   */
+  readonly nodeModules?: 'skip' | 'analyse';
 }
 
 export const DEFAULT_DIGESTS: readonly DigestAlgorithm[] = ['sha256', 'sha1', 'md5'];
@@ -69,6 +79,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
       ...(options.scratchParent ? { scratchParent: options.scratchParent } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.nodeModules === 'skip' ? { skipNodeModules: true } : {}),
     });
     if (treeKey && !options.signal?.aborted) await cache?.trees.put(treeKey, tree, digestAlgorithms);
   }
@@ -82,6 +93,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
       plugin: `rule/${failure.ruleId}`,
       message: `rule failed: ${failure.message}`,
     })),
+    ...(options.nodeModules === 'analyse' ? notInstalledGaps(tree.nodes) : []),
   ];
   const finishedAt = new Date();
   const files = tree.nodes.filter((node) => node.entryKind === 'file');
@@ -110,4 +122,55 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {})
   if (!options.intel) return result;
   // Intel findings come after the scan rules, judged over the finished tree (digests included).
   return { ...result, findings: [...result.findings, ...matchIntel(result, options.intel)] };
+}
+
+/** Lockfile kinds that an install may leave out by design: `--omit=dev`, optional packages for other platforms. */
+const OMITTABLE_KINDS: ReadonlySet<LockedPackage['kind']> = new Set([
+  'dev',
+  'optional',
+  'dev-optional',
+  'config',
+]);
+/** How many missing packages a gap names; the count is always complete. */
+const MAX_MISSING_LISTED = 20;
+
+/**
+ * A deep scan analyses what node_modules holds, so locked packages that are not there were not
+ * analysed: said per lockfile, production packages apart from those an install may omit.
+ */
+function notInstalledGaps(nodes: ScanResult['nodes']): CoverageGap[] {
+  const gaps: CoverageGap[] = [];
+  for (const project of compareInstalled(nodes)) {
+    const omittable = project.missing.filter((entry) => OMITTABLE_KINDS.has(entry.kind));
+    const required = project.missing.filter((entry) => !OMITTABLE_KINDS.has(entry.kind));
+    for (const [missing, isOmittable] of [
+      [required, false],
+      [omittable, true],
+    ] as const) {
+      if (missing.length === 0) continue;
+      const named = missing.slice(0, MAX_MISSING_LISTED).map((entry) => `${entry.path}@${entry.version}`);
+      gaps.push({
+        node: project.lockfile.path,
+        code: 'E_LOCKFILE_NOT_INSTALLED',
+        stage: 'read',
+        message: `${missing.length} of ${project.locked} locked packages ${
+          isOmittable
+            ? '(development or optional: npm omits them with --omit=dev or on other platforms) '
+            : ''
+        }are not installed: not analysed (${named.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`,
+        details: { missing: missing.length, locked: project.locked, isOmittable, packages: named },
+      });
+    }
+  }
+  return gaps;
+}
+
+/**
+ * Gaps the user chose, which `--strict` does not count: node_modules folders left out of a scan
+ * without `--deep`, and development or optional packages an install left out. The report still
+ * lists them (never less than it saw without saying so), but nothing failed to be read.
+ */
+export function isChosenOmission(gap: CoverageGap): boolean {
+  if (gap.code === 'E_SCAN_NOT_DEEP') return true;
+  return gap.code === 'E_LOCKFILE_NOT_INSTALLED' && gap.details?.isOmittable === true;
 }

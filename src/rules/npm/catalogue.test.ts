@@ -8,8 +8,16 @@ import { parsePackument } from '../../formats/npm/packument.js';
 import { scan } from '../../pipeline/scan.js';
 import { npmRules } from './index.js';
 
+/** `project/<case>` names a project folder (test/fixtures/projects), anything else a package. */
 const fixture = (name: string) =>
-  fileURLToPath(new URL(`../../../test/fixtures/npm/data/${name}`, import.meta.url));
+  fileURLToPath(
+    new URL(
+      name.startsWith('project/')
+        ? `../../../test/fixtures/projects/data/${name.slice('project/'.length)}`
+        : `../../../test/fixtures/npm/data/${name}`,
+      import.meta.url,
+    ),
+  );
 
 /**
  * Every npm scan rule with the packages (test/fixtures/npm) that must trigger it and the
@@ -53,6 +61,12 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
   'npm.dependency.remote-spec': {
     positive: ['remote-deps'],
     negative: ['remote-dev-only', 'plain', 'confusion-consistent'],
+  },
+  'npm.lockfile.installed-mismatch': {
+    positive: ['project/installed-version-mismatch', 'project/installed-integrity-mismatch'],
+    // installed-match holds an alias (example-colors-legacy is example-colors@0.9.0) and leaves out
+    // an optional package for another platform; not-installed lacks packages but changes none.
+    negative: ['project/installed-match', 'project/not-installed', 'plain'],
   },
 };
 

@@ -1,5 +1,6 @@
 import type { ScanRule } from '../evaluate.js';
 import { NPM_INSTALL_SCRIPT_RULES } from './install-script-rules.js';
+import { npmLockfileInstalledMismatch } from './installed-rules.js';
 import { NPM_MANIFEST_RULES } from './manifest-rules.js';
 import {
   createNpmPackageLargeFileRule,
@@ -14,5 +15,6 @@ export function npmRules(settings: NpmPackageRuleSettings = {}): ScanRule[] {
     npmPackageNativeBinary,
     createNpmPackageLargeFileRule(settings),
     ...NPM_MANIFEST_RULES,
+    npmLockfileInstalledMismatch,
   ];
 }
