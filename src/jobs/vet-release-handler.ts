@@ -3,7 +3,7 @@ import type { Actor } from '../store/types.js';
 import { isStopAbort, type JobHandler } from './types.js';
 
 export interface VetReleaseHandlerDeps
-  extends Pick<VetReleaseInput, 'store' | 'blobs' | 'policy' | 'scan' | 'onStage'> {
+  extends Pick<VetReleaseInput, 'store' | 'blobs' | 'policy' | 'scan' | 'onStage' | 'storedIntel'> {
   readonly actor?: Actor;
   readonly onOutcome?: (outcome: VetReleaseOutcome) => void;
 }
@@ -28,6 +28,7 @@ export function vetReleaseHandler(deps: VetReleaseHandlerDeps): JobHandler<'vet-
         ...(deps.policy ? { policy: deps.policy } : {}),
         ...(deps.scan ? { scan: deps.scan } : {}),
         ...(deps.onStage ? { onStage: deps.onStage } : {}),
+        ...(deps.storedIntel !== undefined ? { storedIntel: deps.storedIntel } : {}),
       });
       deps.onOutcome?.(outcome);
     } catch (error) {

@@ -26,6 +26,7 @@ import type {
 } from '../store/types.js';
 import { DEFAULT_DIGESTS, type ScanOptions, scan } from './scan.js';
 import { type VetResult, vet } from './vet.js';
+import { storedIntelFindings } from './vet-release-intel.js';
 import type { VetPolicy } from './vet-verdict.js';
 
 /** Where a vet is; a hook sees each stage as it is reached (progress, logs, and the kill -9 test). */
@@ -46,6 +47,11 @@ export interface VetReleaseInput {
   readonly scan?: Omit<ScanOptions, 'digests' | 'signal' | 'onProgress'>;
   readonly signal?: AbortSignal;
   readonly onStage?: (stage: VetReleaseStage) => void | Promise<void>;
+  /**
+   * Match the indicators stored in the store (imported through the API or import jobs) against
+   * the candidate release (default true); `scan.intel` adds intel loaded from files on top.
+   */
+  readonly storedIntel?: boolean;
 }
 
 export interface VetReleaseOutcome {
@@ -406,10 +412,22 @@ export async function vetRelease(input: VetReleaseInput): Promise<VetReleaseOutc
   const analyzerVersion = analyzerVersionOf(input.scan);
   const candidateScan = await scanRelease(input, release, analyzerVersion, actor);
   const baselineScan = baseline ? await scanRelease(input, baseline, analyzerVersion, actor) : undefined;
+  // The store's intel is matched after the analyses, not inside them: a stored analysis stays
+  // reusable when indicators are imported, and a re-vet sees today's intel without a rescan.
+  const intelFindings =
+    input.storedIntel === false
+      ? []
+      : await storedIntelFindings(store, candidateScan.result, {
+          ...(input.signal ? { signal: input.signal } : {}),
+        });
+  const candidate =
+    intelFindings.length === 0
+      ? candidateScan.result
+      : { ...candidateScan.result, findings: [...candidateScan.result.findings, ...intelFindings] };
   input.signal?.throwIfAborted();
   await input.onStage?.('scanned');
 
-  const result = await vet(candidateScan.result, baselineScan?.result ?? emptyScan(), {
+  const result = await vet(candidate, baselineScan?.result ?? emptyScan(), {
     ...(input.policy ? { policy: input.policy } : {}),
     ...(baselineScan ? {} : { diffRules: [] }),
   });

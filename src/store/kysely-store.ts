@@ -151,6 +151,8 @@ export class KyselyStore implements Store {
   readonly listIntelSources: Store['listIntelSources'] = (...args) =>
     intel.listIntelSources(this.#ctx, ...args);
   readonly findIndicators: Store['findIndicators'] = (...args) => intel.findIndicators(this.#ctx, ...args);
+  readonly listPatternIndicators: Store['listPatternIndicators'] = (...args) =>
+    intel.listPatternIndicators(this.#ctx, ...args);
 
   // inventory (queries/inventory.ts)
   readonly recordDeployment: Store['recordDeployment'] = (...args) =>

@@ -17,7 +17,7 @@ import { auditHash } from './audit-chain.js';
 import type { KyselyStore } from './kysely-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { openStore } from './open-store.js';
-import type { Actor, SeenNode } from './types.js';
+import type { Actor, IndicatorRecord, SeenNode } from './types.js';
 
 interface Backend {
   readonly name: 'sqlite' | 'postgres';
@@ -592,6 +592,44 @@ describe.each(backends)('store contract on $name', (backend) => {
       ]);
       expect(await store.findIndicators('sha256', ['c2.example.invalid'])).toEqual([]);
     });
+
+    it('pages through the indicators only a pattern can match: URL and path patterns, CIDR blocks', async () => {
+      const before = await allPatternIndicators();
+      const source = await store.saveIntelSource(
+        system,
+        { name: 'patterns', kind: 'ioc', origin: 'test', fetchedAt: '2026-01-03T00:00:00.000Z', counts: {} },
+        [
+          { kind: 'url-pattern', value: 'cdn[.]evil[.]invalid/icon[0-9]+[.]ico', tags: [] },
+          { kind: 'path-pattern', value: 'temp/[a-z]+[.]exe$', tags: [] },
+          { kind: 'ip', value: '203.0.113.0/24', tags: [] },
+          { kind: 'ip', value: '203.0.113.7', tags: [] },
+          { kind: 'domain', value: 'pattern.example.invalid', tags: [] },
+          { kind: 'url', value: 'https://pattern.example.invalid/x', tags: [] },
+        ],
+      );
+      const ours = (await allPatternIndicators()).filter((item) => item.sourceId === source.id);
+      expect(ours.map((item) => `${item.kind} ${item.value}`).sort()).toEqual([
+        'ip 203.0.113.0/24',
+        'path-pattern temp/[a-z]+[.]exe$',
+        'url-pattern cdn[.]evil[.]invalid/icon[0-9]+[.]ico',
+      ]);
+      expect((await allPatternIndicators()).length).toBe(before.length + 3);
+    });
+
+    async function allPatternIndicators(): Promise<IndicatorRecord[]> {
+      const items: IndicatorRecord[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listPatternIndicators({ limit: 2, ...(cursor ? { cursor } : {}) });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        items.push(...page.items);
+        cursor = page.next;
+        pages += 1;
+      } while (cursor);
+      expect(pages).toBeGreaterThanOrEqual(Math.ceil(items.length / 2));
+      return items;
+    }
 
     it('stores an import once per import key, even when retried concurrently', async () => {
       const before = (await store.listIntelSources()).length;

@@ -355,6 +355,12 @@ export interface Store {
   ): Promise<IntelSourceRecord>;
   listIntelSources(): Promise<readonly IntelSourceRecord[]>;
   findIndicators(kind: string, values: readonly string[]): Promise<readonly IndicatorRecord[]>;
+  /**
+   * The indicators no lookup by value can find: URL and path patterns, and CIDR blocks (`ip`
+   * values with a `/`). A page at a time in a stable order, so a matcher compiles one page, matches
+   * and moves on with bounded memory.
+   */
+  listPatternIndicators(page?: Page): Promise<PageOf<IndicatorRecord>>;
 
   recordDeployment(actor: Actor, input: Omit<Deployment, 'id'>): Promise<Deployment>;
   listDeployments(

@@ -1,9 +1,10 @@
 /** Intel sources and their indicators. */
 import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
+import { decodeCursor, mapPage, pageSize, toPage } from '../paging.js';
 import { toIndicator, toIntelSource } from '../rows.js';
 import type { Database } from '../schema.js';
-import type { Actor, IndicatorRecord, IntelSourceRecord } from '../types.js';
+import type { Actor, IndicatorRecord, IntelSourceRecord, Page, PageOf } from '../types.js';
 import { chunks, INSERT_BATCH_ROWS, type StoreContext } from './context.js';
 
 export async function saveIntelSource(
@@ -95,4 +96,30 @@ export async function findIndicators(
     found.push(...rows.map(toIndicator));
   }
   return found;
+}
+
+/** Indicator kinds matched by pattern rather than by value (plus CIDR blocks among `ip`). */
+const PATTERN_KINDS = ['url-pattern', 'path-pattern'];
+
+export async function listPatternIndicators(
+  ctx: StoreContext,
+  page: Page = {},
+): Promise<PageOf<IndicatorRecord>> {
+  const limit = pageSize(page);
+  const after = decodeCursor<string>(page.cursor, 'string');
+  let query = ctx.db
+    .selectFrom('indicators')
+    .selectAll()
+    .where((eb) =>
+      eb.or([eb('kind', 'in', PATTERN_KINDS), eb.and([eb('kind', '=', 'ip'), eb('value', 'like', '%/%')])]),
+    );
+  if (after !== undefined) query = query.where('id', '>', after);
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  return mapPage(
+    toPage(rows, limit, (row) => row.id),
+    toIndicator,
+  );
 }
