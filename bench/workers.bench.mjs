@@ -164,6 +164,10 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
       queueSchema,
       '--retry-delay-seconds',
       '1',
+      // One core's worth per worker process (the default, said aloud): hashing and JavaScript
+      // analysis on the job's own thread, as workers are meant to run, one per core.
+      '--threads',
+      '0',
     ];
     for (let i = 0; i < workers; i++) running.push(startWorker(cli, args));
     await Promise.all(running.map((worker) => worker.ready));

@@ -47,6 +47,30 @@ describe('countersign worker', () => {
     }
   });
 
+  it('rejects a thread count that is not a whole number', async () => {
+    const write = process.stderr.write.bind(process.stderr);
+    const errors: string[] = [];
+    process.stderr.write = ((chunk: string) => {
+      errors.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const code = await main([
+        'worker',
+        '--database-url',
+        'postgres://127.0.0.1/none',
+        '--data-dir',
+        '/tmp',
+        '--threads',
+        'two',
+      ]);
+      expect(code).toBe(EXIT.usage);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors.join('')).toContain('--threads');
+  });
+
   describe('the test pause hook', () => {
     it('is off unless the environment sets it', () => {
       expect(pauseFromEnv({})).toBeUndefined();

@@ -12,6 +12,7 @@ export interface WorkerFlags {
   databaseUrl: string;
   dataDir: string;
   concurrency: number;
+  threads: number;
   schema?: string;
   queueSchema?: string;
   expireSeconds: number;
@@ -70,6 +71,8 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     { name: 'countersign-worker', level: flags.logLevel, base: { pid: process.pid } },
     pino.destination({ fd: 2, sync: true }),
   );
+  // Read by the hashing and JavaScript-analysis pools when a job's scan creates them.
+  process.env.COUNTERSIGN_THREADS = String(flags.threads);
   const pause = pauseFromEnv();
   const store = await openStore({
     url: flags.databaseUrl,
@@ -149,6 +152,15 @@ export function registerWorkerCommand(program: Command): void {
     )
     .requiredOption('--data-dir <dir>', 'the shared data directory holding the artifact blobs')
     .option('--concurrency <n>', 'jobs at once in this process', positiveInteger, 1)
+    .addOption(
+      new Option(
+        '--threads <n>',
+        'helper threads for hashing and JavaScript analysis; 0 keeps each job on one core (run one worker per core)',
+      )
+        .env('COUNTERSIGN_THREADS')
+        .argParser(wholeNumber)
+        .default(0),
+    )
     .option('--schema <name>', 'PostgreSQL schema of the store (default: the connection default)')
     .option('--queue-schema <name>', 'PostgreSQL schema of the job queue (default: countersign_jobs)')
     .option(
