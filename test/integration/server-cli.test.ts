@@ -71,6 +71,16 @@ function tokenIn(text: string): string | undefined {
   return /\b(cs_[A-Za-z0-9_-]{20,})/.exec(text)?.[1];
 }
 
+/** Imports a one-line IOC list and waits for the job: 201 only if a process runs import-intel jobs. */
+async function importIntel(base: string, token: string, name: string) {
+  const response = await fetch(`${base}/api/v1/intel/sources?name=${name}&wait=true`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+    body: `${name}-c2[.]invalid\n`,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
 async function get(base: string, path: string, token: string) {
   const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -114,6 +124,11 @@ describe('countersign serve', { timeout: 180_000 }, () => {
     const second = await serve(dataDir);
     expect(tokenIn(second.stdout())).toBeUndefined();
     expect((await get(second.base, '/api/v1/me', token)).status).toBe(200);
+    // The server's own queue runs import jobs too (SQLite: nobody else would).
+    expect(await importIntel(second.base, token, 'serve-feed')).toMatchObject({
+      status: 201,
+      body: { source: { name: 'serve-feed', counts: { indicators: 1 } } },
+    });
     expect(await second.stop()).toBe(0);
   });
 
@@ -236,6 +251,11 @@ describe('countersign serve on PostgreSQL with --workers 0', { timeout: 180_000 
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       expect(states.map((release) => release.verdict).sort()).toEqual(['block', 'pass', 'pass']);
+      // Intel imports queued by the server are run by the worker process as well.
+      expect(await importIntel(server.base, token, 'worker-feed')).toMatchObject({
+        status: 201,
+        body: { source: { name: 'worker-feed', counts: { indicators: 1 } } },
+      });
       expect(await server.stop()).toBe(0);
     } finally {
       if (worker && worker.exitCode === null) {
