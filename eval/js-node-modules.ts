@@ -2,11 +2,13 @@
  * False positives on real code: runs the JavaScript analyzer and rules over every JS/TS file of a
  * node_modules tree (default: this project's) and prints the findings by severity, and every
  * threat finding above `medium` with its package, file, line and snippet, for a person to justify.
+ * With `--scan`, the whole pipeline instead, as `countersign scan <dir> --deep` runs it: every file
+ * typed, archives unpacked, every scan rule (npm, archive, binary...), not only the JS ones.
  *
- *   npx tsx eval/js-node-modules.ts [dir] [--all]
+ *   npx tsx eval/js-node-modules.ts [dir] [--all] [--scan]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import '../src/analyzers/js/facts.js';
 import { extractJsCapabilities } from '../src/analyzers/js/extract.js';
 import type { Fact } from '../src/core/facts.js';
@@ -14,12 +16,14 @@ import type { Finding } from '../src/core/findings.js';
 import type { NodePath } from '../src/core/node-path.js';
 import type { ScanNode } from '../src/core/scan-result.js';
 import { severityRank } from '../src/core/severity.js';
+import { scan } from '../src/pipeline/scan.js';
 import { evaluateRules } from '../src/rules/evaluate.js';
 import { jsRules } from '../src/rules/js/index.js';
 
 const args = process.argv.slice(2);
 const root = args.find((arg) => !arg.startsWith('--')) ?? 'node_modules';
 const showAll = args.includes('--all');
+const isWholeScan = args.includes('--scan');
 const MAX_BYTES = 16 * 1024 * 1024;
 const rules = jsRules();
 
@@ -53,33 +57,46 @@ const byRule = new Map<string, { count: number; packages: Set<string> }>();
 const serious: Array<{ pkg: string; finding: Finding }> = [];
 let files = 0;
 let fallbacks = 0;
-for (const path of walk(root)) {
-  if (statSync(path).size > MAX_BYTES) continue;
-  files++;
-  const source = readFileSync(path, 'utf8');
-  const result = extractJsCapabilities(source, { filename: path });
-  if (result.file.parsed === 'fallback') fallbacks++;
-  const facts: Fact[] = result.facts.map((fact) => ({ kind: 'js.capability' as const, ...fact }));
-  facts.push({ kind: 'js.file', ...result.file });
-  const node: ScanNode = {
-    path: path as NodePath,
-    depth: 0,
-    name: path,
-    entryKind: 'file',
-    size: source.length,
-    type: 'javascript',
-    flags: [],
-    facts,
-  };
-  for (const finding of evaluateRules(rules, [node]).findings) {
-    bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
-    const entry = byRule.get(finding.ruleId) ?? { count: 0, packages: new Set<string>() };
-    entry.count++;
-    entry.packages.add(packageOf(path));
-    byRule.set(finding.ruleId, entry);
-    if (finding.identifies.startsWith('threat.') && severityRank(finding.severity) > severityRank('medium')) {
-      serious.push({ pkg: packageOf(path), finding });
-    }
+function record(finding: Finding, path: string): void {
+  bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
+  const entry = byRule.get(finding.ruleId) ?? { count: 0, packages: new Set<string>() };
+  entry.count++;
+  entry.packages.add(packageOf(path));
+  byRule.set(finding.ruleId, entry);
+  if (finding.identifies.startsWith('threat.') && severityRank(finding.severity) > severityRank('medium')) {
+    serious.push({ pkg: packageOf(path), finding });
+  }
+}
+
+if (isWholeScan) {
+  // Node paths start with the folder's name; findings inside archives belong to the archive's file.
+  const result = await scan([root], { digests: ['sha256'], nodeModules: 'analyse' });
+  const onDisk = (path: string) =>
+    join(resolve(root), path.split('!/')[0]!.slice(basename(resolve(root)).length + 1));
+  files = result.stats.files;
+  console.log(`scan: ${result.gaps.length} gap(s), ${result.findings.length} finding(s)`);
+  for (const finding of result.findings)
+    record({ ...finding, path: onDisk(finding.path) as NodePath }, onDisk(finding.path));
+} else {
+  for (const path of walk(root)) {
+    if (statSync(path).size > MAX_BYTES) continue;
+    files++;
+    const source = readFileSync(path, 'utf8');
+    const result = extractJsCapabilities(source, { filename: path });
+    if (result.file.parsed === 'fallback') fallbacks++;
+    const facts: Fact[] = result.facts.map((fact) => ({ kind: 'js.capability' as const, ...fact }));
+    facts.push({ kind: 'js.file', ...result.file });
+    const node: ScanNode = {
+      path: path as NodePath,
+      depth: 0,
+      name: path,
+      entryKind: 'file',
+      size: source.length,
+      type: 'javascript',
+      flags: [],
+      facts,
+    };
+    for (const finding of evaluateRules(rules, [node]).findings) record(finding, path);
   }
 }
 
