@@ -150,6 +150,13 @@ export class KyselyStore implements Store {
   readonly saveIntelSource: Store['saveIntelSource'] = (...args) => intel.saveIntelSource(this.#ctx, ...args);
   readonly listIntelSources: Store['listIntelSources'] = (...args) =>
     intel.listIntelSources(this.#ctx, ...args);
+  readonly requestIntelImport: Store['requestIntelImport'] = (...args) =>
+    intel.requestIntelImport(this.#ctx, ...args);
+  readonly failIntelImport: Store['failIntelImport'] = (...args) => intel.failIntelImport(this.#ctx, ...args);
+  readonly listIntelImports: Store['listIntelImports'] = (...args) =>
+    intel.listIntelImports(this.#ctx, ...args);
+  readonly findIntelImportByJob: Store['findIntelImportByJob'] = (...args) =>
+    intel.findIntelImportByJob(this.#ctx, ...args);
   readonly findIndicators: Store['findIndicators'] = (...args) => intel.findIndicators(this.#ctx, ...args);
   readonly listPatternIndicators: Store['listPatternIndicators'] = (...args) =>
     intel.listPatternIndicators(this.#ctx, ...args);

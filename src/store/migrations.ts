@@ -256,9 +256,39 @@ const intelImportKey: Migration = {
   },
 };
 
+/**
+ * Intel imports are recorded before their job is queued (issue 7: a restart neither loses nor
+ * duplicates them): `serve` requeues the pending ones at start, and a client can read what became
+ * of its upload even when the in-process queue has forgotten the job.
+ */
+const intelImports: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('intel_imports')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('import_key', 'text', (c) => c.notNull().unique())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('format', 'text', (c) => c.notNull())
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('requested_by', 'text')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('job_id', 'text', (c) => c.notNull())
+      .addColumn('source_id', 'text', (c) => c.references('intel_sources.id'))
+      .addColumn('error', 'text')
+      .addColumn('error_code', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('intel_imports_state').on('intel_imports').columns(['state', 'id']).execute();
+    await db.schema.createIndex('intel_imports_job').on('intel_imports').column('job_id').execute();
+  },
+};
+
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_intel_import_key': intelImportKey,
+  '0003_intel_imports': intelImports,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,7 @@ import type {
   FactsTable,
   FindingsTable,
   IndicatorsTable,
+  IntelImportsTable,
   IntelSourcesTable,
   PoliciesTable,
   ProductsTable,
@@ -23,6 +24,7 @@ import type {
   VetsTable,
 } from './schema.js';
 import type {
+  Actor,
   AlertRecord,
   AnalysisRecord,
   ApiTokenRecord,
@@ -32,6 +34,8 @@ import type {
   Deployment,
   FactsRecord,
   IndicatorRecord,
+  IntelImportRecord,
+  IntelImportState,
   IntelSourceRecord,
   PolicyRecord,
   Product,
@@ -176,6 +180,30 @@ export function toIntelSource(row: IntelSourcesTable): IntelSourceRecord {
     fetchedAt: row.fetched_at,
     counts: JSON.parse(row.counts) as Record<string, number>,
     ...opt('importKey', row.import_key),
+  };
+}
+
+function requesterOf(text: string | null): Actor | undefined {
+  const parsed = parseJson(text) as Partial<Actor> | undefined;
+  return parsed?.id === undefined ? undefined : actorOf(String(parsed.kind), parsed.id);
+}
+
+export function toIntelImport(row: IntelImportsTable): IntelImportRecord {
+  return {
+    id: row.id,
+    importKey: row.import_key,
+    name: row.name,
+    sha256: row.sha256,
+    format: row.format,
+    tags: JSON.parse(row.tags) as string[],
+    ...opt('requestedBy', requesterOf(row.requested_by)),
+    state: row.state as IntelImportState,
+    jobId: row.job_id,
+    ...opt('sourceId', row.source_id),
+    ...opt('error', row.error),
+    ...opt('code', row.error_code),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 

@@ -127,6 +127,32 @@ export interface IntelSourcesTable {
   import_key: string | null;
 }
 
+/**
+ * Added by 0003_intel_imports: an import asked for and not lost. Written before its job is queued,
+ * so a process that dies first leaves the request behind (the in-process queue keeps jobs in
+ * memory); the job marks it imported in the transaction that stores the source, or failed.
+ */
+export interface IntelImportsTable {
+  id: string;
+  /** Unique: one import per file and name (the job's singleton key). */
+  import_key: string;
+  name: string;
+  sha256: string;
+  format: string;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON Actor, or null for the system. */
+  requested_by: string | null;
+  /** pending | imported | failed */
+  state: string;
+  job_id: string;
+  source_id: string | null;
+  error: string | null;
+  error_code: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface IndicatorsTable {
   id: string;
   source_id: string;
@@ -206,6 +232,7 @@ export interface Database {
   vets: VetsTable;
   findings: FindingsTable;
   intel_sources: IntelSourcesTable;
+  intel_imports: IntelImportsTable;
   indicators: IndicatorsTable;
   deployments: DeploymentsTable;
   policies: PoliciesTable;

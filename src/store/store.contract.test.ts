@@ -659,6 +659,119 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect((await store.listIntelSources()).length).toBe(before + 3);
     });
 
+    describe('when an intel import is recorded before its job runs', () => {
+      const request = (key: string, jobId: string) => ({
+        importKey: key,
+        name: `feed-${key}`,
+        sha256: digestsOf(key).sha256,
+        format: 'text',
+        tags: ['campaign'],
+        requestedBy: admin,
+        jobId,
+      });
+      const source = (key: string) => ({
+        name: `feed-${key}`,
+        kind: 'ioc',
+        origin: `upload:${key}`,
+        fetchedAt: '2026-01-04T00:00:00.000Z',
+        counts: { domain: 1 },
+        importKey: key,
+      });
+
+      it('keeps it pending, once per key, until the source is stored, which marks it imported', async () => {
+        const entries = await auditCount();
+        const first = await store.requestIntelImport(admin, request('imp-1', 'job-1'));
+        expect(first).toMatchObject({
+          importKey: 'imp-1',
+          state: 'pending',
+          jobId: 'job-1',
+          tags: ['campaign'],
+          requestedBy: admin,
+          format: 'text',
+        });
+        expect(first.sourceId).toBeUndefined();
+        // Asked again (another upload, a restart): the same record and job, nothing written.
+        const again = await (await second()).requestIntelImport(system, request('imp-1', 'job-2'));
+        expect(again).toEqual(first);
+        expect(await auditCount()).toBe(entries + 1);
+        expect((await store.listIntelImports({ states: ['pending'] })).map((item) => item.id)).toContain(
+          first.id,
+        );
+        expect(await store.findIntelImportByJob('job-1')).toEqual(first);
+        expect(await store.findIntelImportByJob('job-2')).toBeUndefined();
+
+        const stored = await store.saveIntelSource(system, source('imp-1'), [
+          { kind: 'domain', value: 'imp-1.example.invalid', tags: [] },
+        ]);
+        const done = await store.findIntelImportByJob('job-1');
+        expect(done).toMatchObject({ state: 'imported', sourceId: stored.id, jobId: 'job-1' });
+        expect((await store.listIntelImports({ states: ['pending'] })).map((item) => item.id)).not.toContain(
+          first.id,
+        );
+        // Done imports stay done: no new job, and a failure reported late changes nothing.
+        expect(await store.requestIntelImport(admin, request('imp-1', 'job-3'))).toEqual(done);
+        expect(await store.failIntelImport(system, 'imp-1', { error: 'late' })).toBeUndefined();
+        expect(await store.findIntelImportByJob('job-1')).toEqual(done);
+      });
+
+      it('records one import when the same file and name are requested concurrently', async () => {
+        const other = await second();
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            (i % 2 ? store : other).requestIntelImport(admin, request('imp-race', `race-${i}`)),
+          ),
+        );
+        expect(new Set(results.map((item) => item.id)).size).toBe(1);
+        expect(new Set(results.map((item) => item.jobId)).size).toBe(1);
+        const all = await store.listIntelImports();
+        expect(all.filter((item) => item.importKey === 'imp-race')).toHaveLength(1);
+      });
+
+      it('fails it with the message and code, and opens it again with the next request', async () => {
+        await store.requestIntelImport(admin, request('imp-bad', 'job-bad-1'));
+        const failed = await store.failIntelImport(system, 'imp-bad', {
+          error: 'feed-imp-bad: not a STIX bundle',
+          code: 'E_INTEL_MALFORMED',
+        });
+        expect(failed).toMatchObject({
+          state: 'failed',
+          error: 'feed-imp-bad: not a STIX bundle',
+          code: 'E_INTEL_MALFORMED',
+          jobId: 'job-bad-1',
+        });
+        expect((await store.listIntelImports({ states: ['failed'] })).map((item) => item.id)).toContain(
+          failed?.id,
+        );
+        const audit = (await store.auditLog({ limit: 500 })).items.filter(
+          (entry) => entry.entity === 'intel_import' && entry.entityId === failed?.id,
+        );
+        expect(audit.map((entry) => entry.action)).toEqual(['intel.import.request', 'intel.import.fail']);
+
+        const retried = await store.requestIntelImport(system, {
+          ...request('imp-bad', 'job-bad-2'),
+          format: 'stix',
+          requestedBy: system,
+        });
+        expect(retried).toMatchObject({
+          id: failed?.id,
+          state: 'pending',
+          jobId: 'job-bad-2',
+          format: 'stix',
+        });
+        expect(retried.requestedBy).toEqual(system);
+        expect(retried.error).toBeUndefined();
+        expect(retried.code).toBeUndefined();
+        expect(await store.findIntelImportByJob('job-bad-2')).toEqual(retried);
+        expect(await store.listIntelImports({ states: [] })).toEqual([]);
+      });
+
+      it('starts imported when the source was stored before imports were recorded', async () => {
+        const stored = await store.saveIntelSource(system, source('imp-old'), []);
+        const record = await store.requestIntelImport(admin, request('imp-old', 'job-old'));
+        expect(record).toMatchObject({ state: 'imported', sourceId: stored.id });
+      });
+    });
+
     it('records deployments, policies, decisions and alerts', async () => {
       const p = await product('Deployed');
       const r = await store.createRelease(admin, { productId: p.id, version: '5' });

@@ -186,6 +186,38 @@ export interface IntelSourceRecord {
    */
   readonly importKey?: string;
 }
+export const INTEL_IMPORT_STATES = ['pending', 'imported', 'failed'] as const;
+export type IntelImportState = (typeof INTEL_IMPORT_STATES)[number];
+/**
+ * An intel import asked for (an uploaded file to be parsed into a source), recorded before its job
+ * is queued so that no restart loses it: `pending` until the job stores the source (`imported`,
+ * in the same transaction) or gives up (`failed`, with the parser's message and code).
+ */
+export interface IntelImportRecord {
+  readonly id: string;
+  /** One import per file and name; the source stored carries the same `importKey`. */
+  readonly importKey: string;
+  readonly name: string;
+  /** The uploaded file in the blob store. */
+  readonly sha256: string;
+  readonly format: string;
+  readonly tags: readonly string[];
+  /** Who asked (the audit actor of the source); absent for the system. */
+  readonly requestedBy?: Actor;
+  readonly state: IntelImportState;
+  /** The job id the requester was given; a queue that rebuilds the job reuses it. */
+  readonly jobId: string;
+  readonly sourceId?: string;
+  readonly error?: string;
+  readonly code?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+export type IntelImportRequest = Pick<
+  IntelImportRecord,
+  'importKey' | 'name' | 'sha256' | 'format' | 'tags' | 'requestedBy' | 'jobId'
+>;
+
 export interface IndicatorRecord {
   readonly sourceId: string;
   readonly kind: string;
@@ -354,6 +386,24 @@ export interface Store {
     indicators: readonly Omit<IndicatorRecord, 'sourceId'>[],
   ): Promise<IntelSourceRecord>;
   listIntelSources(): Promise<readonly IntelSourceRecord[]>;
+  /**
+   * Records an import before its job is queued. Idempotent on `importKey`: a pending or imported
+   * import is returned as it is (its job id, its first request's format and tags); a failed one is
+   * opened again as pending with this request's job id, format, tags and requester. When a source
+   * with the key is already stored (imported before imports were recorded), the record starts
+   * `imported`. `saveIntelSource` with the same `importKey` marks it imported in its transaction.
+   */
+  requestIntelImport(actor: Actor, input: IntelImportRequest): Promise<IntelImportRecord>;
+  /** A pending import's job gave up: `failed` with its message and code. Undefined if none pending. */
+  failIntelImport(
+    actor: Actor,
+    importKey: string,
+    failure: { error: string; code?: string },
+  ): Promise<IntelImportRecord | undefined>;
+  /** Imports, newest first, optionally in some states only. Not paged: one per file and name. */
+  listIntelImports(query?: { states?: readonly IntelImportState[] }): Promise<readonly IntelImportRecord[]>;
+  /** The import whose requester was given this job id. */
+  findIntelImportByJob(jobId: string): Promise<IntelImportRecord | undefined>;
   findIndicators(kind: string, values: readonly string[]): Promise<readonly IndicatorRecord[]>;
   /**
    * The indicators no lookup by value can find: URL and path patterns, and CIDR blocks (`ip`

@@ -2,10 +2,19 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
 import { decodeCursor, mapPage, pageSize, toPage } from '../paging.js';
-import { toIndicator, toIntelSource } from '../rows.js';
+import { toIndicator, toIntelImport, toIntelSource } from '../rows.js';
 import type { Database } from '../schema.js';
-import type { Actor, IndicatorRecord, IntelSourceRecord, Page, PageOf } from '../types.js';
-import { chunks, INSERT_BATCH_ROWS, type StoreContext } from './context.js';
+import type {
+  Actor,
+  IndicatorRecord,
+  IntelImportRecord,
+  IntelImportRequest,
+  IntelImportState,
+  IntelSourceRecord,
+  Page,
+  PageOf,
+} from '../types.js';
+import { chunks, INSERT_BATCH_ROWS, now, type StoreContext } from './context.js';
 
 export async function saveIntelSource(
   ctx: StoreContext,
@@ -51,6 +60,15 @@ export async function saveIntelSource(
         )
         .execute();
     }
+    if (importKey !== null) {
+      // The recorded request, if any, is done in the same transaction: a crash leaves either both
+      // (nothing to redo) or neither (the pending import is requeued and stores the source once).
+      await trx
+        .updateTable('intel_imports')
+        .set({ state: 'imported', source_id: row.id, error: null, error_code: null, updated_at: now() })
+        .where('import_key', '=', importKey)
+        .execute();
+    }
     await audit(actor, {
       action: 'intel.import',
       entity: 'intel_source',
@@ -72,6 +90,128 @@ async function intelSourceByImportKey(
     .where('import_key', '=', importKey)
     .executeTakeFirst();
   return row === undefined ? undefined : toIntelSource(row);
+}
+
+export async function requestIntelImport(
+  ctx: StoreContext,
+  actor: Actor,
+  input: IntelImportRequest,
+): Promise<IntelImportRecord> {
+  const known = await intelImportByKey(ctx.db, input.importKey);
+  if (known !== undefined && known.state !== 'failed') return known;
+  return ctx.write(async (trx, audit) => {
+    // Read again under the append lock: a concurrent request may have committed since.
+    const current = await intelImportByKey(trx, input.importKey);
+    if (current !== undefined && current.state !== 'failed') return current;
+    const at = now();
+    const request = {
+      name: input.name,
+      sha256: input.sha256,
+      format: input.format,
+      tags: JSON.stringify(input.tags),
+      requested_by: input.requestedBy ? JSON.stringify(input.requestedBy) : null,
+      job_id: input.jobId,
+      error: null,
+      error_code: null,
+      updated_at: at,
+    };
+    if (current !== undefined) {
+      // A failed import asked for again: the same record, pending with the new job.
+      await trx
+        .updateTable('intel_imports')
+        .set({ ...request, state: 'pending' })
+        .where('id', '=', current.id)
+        .execute();
+      await audit(actor, {
+        action: 'intel.import.request',
+        entity: 'intel_import',
+        entityId: current.id,
+        details: { name: input.name, sha256: input.sha256, retry: true },
+      });
+      return (await intelImportByKey(trx, input.importKey)) as IntelImportRecord;
+    }
+    // A source stored under this key before imports were recorded: nothing left to import.
+    const stored = await intelSourceByImportKey(trx, input.importKey);
+    const row = {
+      id: newId(),
+      import_key: input.importKey,
+      ...request,
+      state: stored === undefined ? 'pending' : 'imported',
+      source_id: stored?.id ?? null,
+      created_at: at,
+    };
+    await trx.insertInto('intel_imports').values(row).execute();
+    await audit(actor, {
+      action: 'intel.import.request',
+      entity: 'intel_import',
+      entityId: row.id,
+      afterId: row.id,
+      details: { name: input.name, sha256: input.sha256 },
+    });
+    return toIntelImport(row);
+  });
+}
+
+export async function failIntelImport(
+  ctx: StoreContext,
+  actor: Actor,
+  importKey: string,
+  failure: { error: string; code?: string },
+): Promise<IntelImportRecord | undefined> {
+  return ctx.write(async (trx, audit) => {
+    const current = await intelImportByKey(trx, importKey);
+    if (current?.state !== 'pending') return undefined;
+    await trx
+      .updateTable('intel_imports')
+      .set({ state: 'failed', error: failure.error, error_code: failure.code ?? null, updated_at: now() })
+      .where('id', '=', current.id)
+      .execute();
+    await audit(actor, {
+      action: 'intel.import.fail',
+      entity: 'intel_import',
+      entityId: current.id,
+      details: { name: current.name, ...(failure.code !== undefined ? { code: failure.code } : {}) },
+    });
+    return intelImportByKey(trx, importKey);
+  });
+}
+
+export async function listIntelImports(
+  ctx: StoreContext,
+  query: { states?: readonly IntelImportState[] } = {},
+): Promise<readonly IntelImportRecord[]> {
+  let select = ctx.db.selectFrom('intel_imports').selectAll();
+  if (query.states !== undefined) {
+    if (query.states.length === 0) return [];
+    select = select.where('state', 'in', [...query.states]);
+  }
+  const rows = await select.orderBy('id', 'desc').execute();
+  return rows.map(toIntelImport);
+}
+
+export async function findIntelImportByJob(
+  ctx: StoreContext,
+  jobId: string,
+): Promise<IntelImportRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom('intel_imports')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row === undefined ? undefined : toIntelImport(row);
+}
+
+async function intelImportByKey(
+  db: Kysely<Database>,
+  importKey: string,
+): Promise<IntelImportRecord | undefined> {
+  const row = await db
+    .selectFrom('intel_imports')
+    .selectAll()
+    .where('import_key', '=', importKey)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toIntelImport(row);
 }
 
 export async function listIntelSources(ctx: StoreContext): Promise<readonly IntelSourceRecord[]> {
