@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { CountersignError } from '../core/errors.js';
 import { InProcessQueue } from '../jobs/in-process-queue.js';
+import { requeueInterruptedImports } from '../jobs/intel-import-jobs.js';
 import { PgBossQueue } from '../jobs/pg-boss-queue.js';
 import { requeueInterruptedVets } from '../jobs/release-jobs.js';
 import type { JobEvent, JobQueue } from '../jobs/types.js';
@@ -62,6 +63,23 @@ export async function bootstrapAdmin(store: Store): Promise<string | undefined> 
   if (!(await store.isEmpty())) return undefined;
   const admin = await store.createUser(BOOTSTRAP_ACTOR, { name: 'admin', role: 'admin' });
   return (await store.issueToken(BOOTSTRAP_ACTOR, { userId: admin.id, label: 'bootstrap' })).token;
+}
+
+/**
+ * A test hook, off unless the environment sets it: `COUNTERSIGN_TEST_PAUSE_IMPORT_MS=<ms>` makes
+ * every intel import pause that long before it parses, so a test can kill the server while an
+ * import it accepted has not run (`COUNTERSIGN_TEST_PAUSE_AT` does the same for vet stages).
+ */
+export function importPauseFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.COUNTERSIGN_TEST_PAUSE_IMPORT_MS;
+  if (!value) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new CountersignError(
+      'E_USAGE',
+      `COUNTERSIGN_TEST_PAUSE_IMPORT_MS must be a number of ms, not ${value}`,
+    );
+  }
+  return Number(value);
 }
 
 function logEvent(logger: pino.Logger, event: JobEvent): void {
@@ -123,6 +141,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     });
     metrics = serverMetrics(app);
     const pause = pauseFromEnv();
+    const importPauseMs = importPauseFromEnv();
     if (workers > 0) {
       worker = await startWorker({
         store,
@@ -137,11 +156,25 @@ export async function runServe(flags: ServeFlags): Promise<void> {
               },
             }
           : {}),
+        ...(importPauseMs !== undefined
+          ? {
+              onIntelImportStart: async (_job, context) => {
+                await sleep(importPauseMs, undefined, { signal: context.signal });
+              },
+            }
+          : {}),
       });
     } else await queue.start();
     const requeued = await requeueInterruptedVets(store, queue);
     if (requeued.length > 0)
       logger.warn({ releases: requeued }, 'requeued vets interrupted by the last stop');
+    const imports = await requeueInterruptedImports(store, queue);
+    if (imports.length > 0) {
+      logger.warn(
+        { imports: imports.map((item) => ({ name: item.name, jobId: item.jobId })) },
+        'requeued intel imports interrupted by the last stop',
+      );
+    }
 
     const address = await app.listen({ host: flags.host, port: flags.port });
     if (token) {
@@ -164,8 +197,9 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    // Stop taking requests first (in-flight ones finish), then jobs: running vets get the grace
-    // period, the rest stay queued (pg-boss) or `vetting` in the store (requeued at next start).
+    // Stop taking requests first (in-flight ones finish), then jobs: running vets and imports get
+    // the grace period, the rest stay queued (pg-boss) or `vetting` / pending in the store
+    // (requeued at the next start).
     await app?.close();
     if (worker) await worker.stop({ graceMs: flags.graceSeconds * 1000 });
     else await queue.stop({ graceMs: flags.graceSeconds * 1000 }).catch(() => undefined);

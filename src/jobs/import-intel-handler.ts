@@ -2,7 +2,13 @@ import { CountersignError, isCountersignError } from '../core/errors.js';
 import { IOC_FORMATS, type IocFormat, importIocFile } from '../intel/ioc/load.js';
 import type { Indicator } from '../intel/ioc/types.js';
 import type { Actor, BlobStore, IndicatorRecord, IntelSourceRecord, Store } from '../store/types.js';
-import { type JobHandler, PermanentJobError } from './types.js';
+import {
+  errorCodeOf,
+  isPermanentJobError,
+  isStopAbort,
+  type JobHandler,
+  PermanentJobError,
+} from './types.js';
 
 export interface ImportIntelHandlerDeps {
   readonly store: Store;
@@ -59,11 +65,39 @@ function formatOf(value: string): IocFormat | undefined {
  * or a later job for the same file and name, finds the stored source and stores nothing more (the
  * store checks the import key again under its write lock, so two attempts at once store one).
  * A file the parsers refuse fails the job without retries, with the parser's message naming the
- * source, never the blob's path on the server.
+ * source, never the blob's path on the server. The import recorded for the file and name (if the
+ * API recorded one) becomes `imported` in the transaction that stores the source, or `failed` with
+ * the job's last error.
  */
 export function importIntelHandler(deps: ImportIntelHandlerDeps): JobHandler<'import-intel'> {
+  const importOnce = importOnceHandler(deps);
   return async (job, context) => {
-    const actor: Actor = job.requestedBy ?? deps.actor ?? { kind: 'system', id: 'worker' };
+    try {
+      await importOnce(job, context);
+    } catch (error) {
+      // The recorded import (requestIntelImport) fails with the job, so that its requester can read
+      // why after the queue has forgotten the job; a job handed back at a stop stays pending.
+      const isLast =
+        isPermanentJobError(error) || context.attempt >= (context.maxAttempts ?? Number.POSITIVE_INFINITY);
+      if (isLast && !isStopAbort(context.signal)) {
+        const code = errorCodeOf(error);
+        await deps.store
+          .failIntelImport(deps.actor ?? WORKER, intelImportKeyOf(job.sha256, job.name), {
+            error: error instanceof Error ? error.message : String(error),
+            ...(code !== undefined ? { code } : {}),
+          })
+          .catch(() => undefined); // the job's own failure is what the queue must see
+      }
+      throw error;
+    }
+  };
+}
+
+const WORKER: Actor = { kind: 'system', id: 'worker' };
+
+function importOnceHandler(deps: ImportIntelHandlerDeps): JobHandler<'import-intel'> {
+  return async (job, context) => {
+    const actor: Actor = job.requestedBy ?? deps.actor ?? WORKER;
     const importKey = intelImportKeyOf(job.sha256, job.name);
     const origin = intelOriginOf(job.sha256, context.key);
     const existing = (await deps.store.listIntelSources()).find(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_MAX_ATTEMPTS,
+  type EnqueueOptions,
   errorCodeOf,
   isPermanentJobError,
   isStopAbort,
@@ -92,7 +93,7 @@ export class InProcessQueue implements JobQueue {
   async enqueue<N extends JobName>(
     name: N,
     payload: JobPayloads[N],
-    options: { singletonKey?: string } = {},
+    options: EnqueueOptions = {},
   ): Promise<string> {
     const key = options.singletonKey;
     if (key !== undefined) {
@@ -102,7 +103,8 @@ export class InProcessQueue implements JobQueue {
       if (holder) return holder.id;
     }
     const job: JobRecord = {
-      id: randomUUID(),
+      // The id asked for, unless taken: a job rebuilt after a restart answers to its old id.
+      id: options.id !== undefined && !this.jobs.has(options.id) ? options.id : randomUUID(),
       name,
       payload,
       singletonKey: key,

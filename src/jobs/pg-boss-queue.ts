@@ -3,6 +3,7 @@ import PgBoss from 'pg-boss';
 import { CountersignError } from '../core/errors.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
+  type EnqueueOptions,
   errorCodeOf,
   isPermanentJobError,
   JOB_NAMES,
@@ -41,6 +42,8 @@ export interface PgBossQueueOptions {
 }
 
 const DEFAULT_SCHEMA = 'countersign_jobs';
+/** pg-boss job ids are PostgreSQL uuids: any other id asked for is ignored. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** pg-boss's six states folded into the contract's four. */
 function contractState(state: string): JobState {
@@ -148,26 +151,36 @@ export class PgBossQueue implements JobQueue {
   async enqueue<N extends JobName>(
     name: N,
     payload: JobPayloads[N],
-    options: { singletonKey?: string } = {},
+    options: EnqueueOptions = {},
   ): Promise<string> {
     const key = options.singletonKey;
     if (key !== undefined) {
       const existing = await this.pendingJobWithKey(name, key);
       if (existing) return existing;
     }
-    const id = await this.boss.send(name, payload as object, {
-      retryLimit: this.maxAttempts - 1,
-      retryDelay: this.retryDelaySeconds,
-      retryBackoff: true,
-      expireInSeconds: this.expireInSeconds,
-      ...(key !== undefined ? { singletonKey: key } : {}),
-    });
+    const send = (id: string | undefined) =>
+      this.boss.send(name, payload as object, {
+        retryLimit: this.maxAttempts - 1,
+        retryDelay: this.retryDelaySeconds,
+        retryBackoff: true,
+        expireInSeconds: this.expireInSeconds,
+        ...(key !== undefined ? { singletonKey: key } : {}),
+        ...(id !== undefined ? { id } : {}),
+      });
+    const wanted = options.id !== undefined && UUID.test(options.id) ? options.id : undefined;
+    let id = await send(wanted);
+    // Lost a race with another sender of the same key: theirs is the job.
+    let existing = id === null && key !== undefined ? await this.pendingJobWithKey(name, key) : undefined;
+    if (id === null && existing === undefined && wanted !== undefined) {
+      // The id asked for is taken by a finished job (one that failed while its requester's record
+      // stayed pending): this run gets an id of its own.
+      id = await send(undefined);
+      existing = id === null && key !== undefined ? await this.pendingJobWithKey(name, key) : undefined;
+    }
     if (id) {
       await this.announce(name);
       return id;
     }
-    // Lost a race with another sender of the same key: theirs is the job.
-    const existing = key !== undefined ? await this.pendingJobWithKey(name, key) : undefined;
     if (existing) return existing;
     throw new CountersignError(
       'E_INTERNAL',

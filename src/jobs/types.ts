@@ -56,15 +56,20 @@ export interface JobContext {
 
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], context: JobContext) => Promise<void>;
 
+export interface EnqueueOptions {
+  readonly singletonKey?: string;
+  readonly id?: string;
+}
+
 export interface JobQueue {
   readonly kind: 'in-process' | 'pg-boss';
   start(): Promise<void>;
-  /** Returns the job id; the same singletonKey while a job is queued or active returns that job. */
-  enqueue<N extends JobName>(
-    name: N,
-    payload: JobPayloads[N],
-    options?: { singletonKey?: string },
-  ): Promise<string>;
+  /**
+   * Returns the job id; the same singletonKey while a job is queued or active returns that job.
+   * `id` (a UUID; added: optional) asks for that id for a new job, so a job rebuilt after a restart
+   * keeps the id its requester holds; a queue that already knows the id gives the job another.
+   */
+  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<string>;
   /** Registers a handler and starts consuming (a server with SQLite, or a worker process). */
   work<N extends JobName>(name: N, handler: JobHandler<N>, options?: { concurrency?: number }): Promise<void>;
   status(jobId: string): Promise<JobStatus | undefined>;

@@ -2,7 +2,7 @@ import type { VetReleaseInput, VetReleaseOutcome, VetReleaseStage } from '../pip
 import type { BlobStore, IntelSourceRecord, Store } from '../store/types.js';
 import { importIntelHandler } from './import-intel-handler.js';
 import { StoreFactsCache } from './store-facts-cache.js';
-import type { JobContext, JobQueue, VetReleaseJob } from './types.js';
+import type { ImportIntelJob, JobContext, JobQueue, VetReleaseJob } from './types.js';
 import { vetReleaseHandler } from './vet-release-handler.js';
 
 export interface WorkerOptions {
@@ -20,6 +20,8 @@ export interface WorkerOptions {
   ) => void | Promise<void>;
   readonly onOutcome?: (outcome: VetReleaseOutcome, job: VetReleaseJob, context: JobContext) => void;
   readonly onIntelImported?: (source: IntelSourceRecord, rejected: number, context: JobContext) => void;
+  /** Before each import-intel attempt (the restart test pauses here; a stop aborts `context.signal`). */
+  readonly onIntelImportStart?: (job: ImportIntelJob, context: JobContext) => void | Promise<void>;
 }
 
 export interface RunningWorker {
@@ -55,15 +57,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     { concurrency: options.concurrency ?? 1 },
   );
   // Imports are short and rare: one at a time per process is plenty.
-  await queue.work('import-intel', (job, context) =>
-    importIntelHandler({
+  await queue.work('import-intel', async (job, context) => {
+    await options.onIntelImportStart?.(job, context);
+    return importIntelHandler({
       store: options.store,
       blobs: options.blobs,
       ...(options.onIntelImported
         ? { onImported: (source, rejected) => options.onIntelImported?.(source, rejected, context) }
         : {}),
-    })(job, context),
-  );
+    })(job, context);
+  });
   return {
     stop: (stopOptions) => queue.stop(stopOptions),
   };

@@ -245,6 +245,28 @@ const SHARED = [
     },
   },
   {
+    $id: 'IntelImport',
+    type: 'object',
+    description:
+      'an uploaded IOC file to be imported as a named source, recorded before its job is queued: ' +
+      'one per file and name',
+    required: ['id', 'name', 'sha256', 'format', 'tags', 'state', 'jobId', 'createdAt', 'updatedAt'],
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      sha256: { type: 'string', description: 'the uploaded file' },
+      format: { type: 'string' },
+      tags: { type: 'array', items: { type: 'string' } },
+      state: { type: 'string', enum: ['pending', 'imported', 'failed'] },
+      jobId: { type: 'string', description: 'GET /api/v1/jobs/{jobId} answers for it, after a restart too' },
+      sourceId: { type: 'string', description: 'the source stored, once imported' },
+      error: { type: 'string', description: "a failed import's error (the parser's message)" },
+      code: { type: 'string', description: "a failed import's stable error code, when it had one" },
+      createdAt: isoTime,
+      updatedAt: isoTime,
+    },
+  },
+  {
     $id: 'AuditEntry',
     type: 'object',
     required: ['seq', 'at', 'actor', 'action', 'entity', 'entityId', 'prevHash', 'hash'],

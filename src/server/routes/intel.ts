@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CountersignError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
 import type { IocFormat } from '../../intel/ioc/load.js';
-import { intelImportKeyOf } from '../../jobs/import-intel-handler.js';
+import { enqueueIntelImport } from '../../jobs/intel-import-jobs.js';
 import type { JobStatus } from '../../jobs/types.js';
 import { waitForJob } from '../../jobs/wait-for-job.js';
 import { actorOf } from '../auth.js';
@@ -101,23 +101,25 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
     async (request, reply) => {
       const { name, format, tag, wait } = request.query;
       const received = await receiveUpload(request, blobs, limits.maxIntelBytes);
-      const importKey = intelImportKeyOf(received.sha256, name);
-      // The same file under the same name while its job is queued or running is that job; once it
-      // has run, a new job finds the stored source and stores nothing (the import key).
-      const jobId = await queue.enqueue(
-        'import-intel',
-        {
-          sha256: received.sha256,
-          name,
-          format: format ?? 'auto',
-          ...(tag && tag.length > 0 ? { tags: tag } : {}),
-          requestedBy: actorOf(request),
-        },
-        { singletonKey: importKey },
-      );
-      countEnqueued(metrics, 'import-intel');
+      // Recorded in the store before it is queued, so a restart neither loses nor repeats it. The
+      // same file under the same name while pending is that job; once imported, nothing is queued.
+      const actor = actorOf(request);
+      const { jobId, record, isQueued } = await enqueueIntelImport(store, queue, actor, {
+        sha256: received.sha256,
+        name,
+        format: format ?? 'auto',
+        ...(tag && tag.length > 0 ? { tags: tag } : {}),
+        requestedBy: actor,
+      });
+      if (isQueued) countEnqueued(metrics, 'import-intel');
       const location = `/api/v1/jobs/${jobId}`;
-      if (wait) {
+      if (wait && !isQueued && record.sourceId !== undefined) {
+        const source = (await store.listIntelSources()).find((item) => item.id === record.sourceId);
+        if (source !== undefined) {
+          return reply.code(201).send({ source, rejected: source.counts.rejected ?? 0, jobId });
+        }
+      }
+      if (wait && isQueued) {
         // A client that hangs up stops the wait, not the job.
         const gone = new AbortController();
         const onClose = () => gone.abort();
@@ -128,7 +130,7 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
         }).finally(() => reply.raw.off('close', onClose));
         if (status?.state === 'failed') throw failedImportProblem(status);
         if (status?.state === 'completed') {
-          const source = (await store.listIntelSources()).find((item) => item.importKey === importKey);
+          const source = (await store.listIntelSources()).find((item) => item.importKey === record.importKey);
           if (source !== undefined) {
             return reply.code(201).send({ source, rejected: source.counts.rejected ?? 0, jobId });
           }
@@ -144,17 +146,25 @@ export async function intelRoutes(app: FastifyInstance, context: RouteContext): 
       config: { access: 'viewer' },
       schema: {
         tags: ['intel'],
-        summary: 'list the imported intel sources',
+        summary:
+          'list the imported intel sources, and the imports not (yet) stored: pending (queued, running, or ' +
+          'to be requeued when the server starts again) and failed (with the error and code of their job)',
         response: {
           200: {
             type: 'object',
-            required: ['items'],
-            properties: { items: { type: 'array', items: { $ref: 'IntelSource#' } } },
+            required: ['items', 'imports'],
+            properties: {
+              items: { type: 'array', items: { $ref: 'IntelSource#' } },
+              imports: { type: 'array', items: { $ref: 'IntelImport#' } },
+            },
           },
           ...PROTECTED_ERRORS,
         },
       },
     },
-    async () => ({ items: await store.listIntelSources() }),
+    async () => ({
+      items: await store.listIntelSources(),
+      imports: await store.listIntelImports({ states: ['pending', 'failed'] }),
+    }),
   );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { jobStatusOf } from '../../jobs/intel-import-jobs.js';
 import { enqueueVetRelease } from '../../jobs/release-jobs.js';
 import { actorOf } from '../auth.js';
 import type { RouteContext } from '../context.js';
@@ -75,7 +76,9 @@ export async function vettingRoutes(app: FastifyInstance, context: RouteContext)
         response: { 200: { $ref: 'Job#' }, ...GET_ERRORS },
       },
     },
-    async (request) => found(await queue.status(request.params.id), 'job'),
+    // An import's job answers from its record once the queue has forgotten it (in-process queue
+    // after a restart): the id a client got stays good.
+    async (request) => found(await jobStatusOf(store, queue, request.params.id), 'job'),
   );
 
   app.get<{ Params: { id: string } }>(
