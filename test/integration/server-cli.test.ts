@@ -19,6 +19,8 @@ interface Running {
   stdout(): string;
   stderr(): string;
   stop(): Promise<number | null>;
+  /** SIGKILL: the process gets no chance to stop gracefully (a crash, the OOM killer). */
+  kill(): Promise<number | null>;
 }
 
 async function serve(dataDir: string, ...extra: string[]): Promise<Running> {
@@ -62,6 +64,10 @@ async function serveWith(env: Record<string, string>, dataDir: string, ...extra:
     stderr: () => err,
     async stop() {
       child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
       return exited;
     },
   };
@@ -216,6 +222,96 @@ describe('when serve is stopped while vets are running', { timeout: 180_000 }, (
       expect(metrics).toMatch(/^countersign_vets_stored 3$/m);
       expect(next.stderr()).toContain('requeued vets interrupted by the last stop');
       expect(await next.stop()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('when serve is killed before an intel import it accepted ran', { timeout: 240_000 }, () => {
+  /** Polls a job until it is in one of the states (the id the client got, whichever process answers). */
+  async function jobIn(base: string, token: string, jobId: string, states: string[]) {
+    let job: Record<string, unknown> = {};
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const answer = await get(base, `/api/v1/jobs/${jobId}`, token);
+      job = { status: answer.status, ...answer.body };
+      if (answer.status === 200 && states.includes(String(job.state))) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return job;
+  }
+
+  const post = (base: string, token: string, query: string, body: string) =>
+    fetch(`${base}/api/v1/intel/sources?${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body,
+    });
+
+  interface Listing {
+    items: { name: string; counts: Record<string, number> }[];
+    imports: { name: string; state: string; jobId: string; code?: string }[];
+  }
+  const listing = async (base: string, token: string) =>
+    (await get(base, '/api/v1/intel/sources', token)).body as unknown as Listing;
+
+  it('imports it exactly once after the next start, and the job id the client got keeps answering', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'countersign-serve-kill-'));
+    try {
+      // Every import pauses before it parses: the kill finds this one accepted (202) and not run.
+      const busy = await serveWith({ COUNTERSIGN_TEST_PAUSE_IMPORT_MS: '600000' }, dir);
+      const token = tokenIn(busy.stdout())!;
+      const accepted = await post(busy.base, token, 'name=killed-feed&tag=restart', 'killed-c2[.]invalid\n');
+      expect(accepted.status).toBe(202);
+      const { jobId } = (await accepted.json()) as { jobId: string };
+      expect(await jobIn(busy.base, token, jobId, ['active'])).toMatchObject({ state: 'active' });
+      expect((await listing(busy.base, token)).imports).toContainEqual(
+        expect.objectContaining({ name: 'killed-feed', state: 'pending', jobId }),
+      );
+      expect(await busy.kill()).toBeNull();
+
+      const next = await serve(dir);
+      expect(await jobIn(next.base, token, jobId, ['completed', 'failed'])).toMatchObject({
+        id: jobId,
+        name: 'import-intel',
+        state: 'completed',
+      });
+      const after = await listing(next.base, token);
+      expect(after.items.filter((source) => source.name === 'killed-feed')).toEqual([
+        expect.objectContaining({ counts: expect.objectContaining({ indicators: 1 }) }),
+      ]);
+      expect(after.imports.map((item) => item.name)).not.toContain('killed-feed');
+      expect(next.stderr()).toContain('requeued intel imports interrupted by the last stop');
+      // A file the parser refuses fails at once, and stays failed.
+      const broken = await post(
+        next.base,
+        token,
+        'name=broken-feed&format=stix',
+        '{"type": "bundle", "objects": ',
+      );
+      const brokenJob = ((await broken.json()) as { jobId: string }).jobId;
+      expect(await jobIn(next.base, token, brokenJob, ['completed', 'failed'])).toMatchObject({
+        state: 'failed',
+        code: 'E_INTEL_MALFORMED',
+      });
+      expect(await next.stop()).toBe(0);
+
+      // A third start: nothing to requeue, nothing imported twice, and both job ids still answer
+      // (the in-process queue is new and empty: from the store's import records).
+      const third = await serve(dir);
+      expect(await jobIn(third.base, token, jobId, ['completed'])).toMatchObject({ state: 'completed' });
+      expect(await jobIn(third.base, token, brokenJob, ['failed'])).toMatchObject({
+        state: 'failed',
+        code: 'E_INTEL_MALFORMED',
+      });
+      const last = await listing(third.base, token);
+      expect(last.items.filter((source) => source.name === 'killed-feed')).toHaveLength(1);
+      expect(last.imports).toEqual([
+        expect.objectContaining({ name: 'broken-feed', state: 'failed', code: 'E_INTEL_MALFORMED' }),
+      ]);
+      expect(third.stderr()).not.toContain('requeued intel imports');
+      expect(await third.stop()).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
