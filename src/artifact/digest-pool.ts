@@ -1,6 +1,8 @@
 import type { Worker } from 'node:worker_threads';
-import { CountersignError } from '../core/errors.js';
+import type { DetectedType } from '../core/detected-type.js';
+import { CountersignError, isErrorCode } from '../core/errors.js';
 import { startModuleWorker } from '../core/module-worker.js';
+import type { ZipMemberLocation } from '../core/plugin.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
 import { defaultThreads } from '../core/threads.js';
 import {
@@ -52,6 +54,25 @@ interface BatchItem {
 interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
+}
+
+/** What a hashing worker posts back. */
+interface WorkerMessage {
+  readonly id: number;
+  readonly result?: PartialDigest;
+  readonly error?: string;
+  readonly code?: string;
+  readonly ack?: number;
+  /** `zip-member` answers: the content and its type. */
+  readonly bytes?: Uint8Array;
+  readonly type?: DetectedType;
+}
+
+/** A zip member decoded, checked and hashed by a worker. */
+export interface DecodedZipMember {
+  readonly digest: ContentDigest;
+  readonly bytes: Uint8Array;
+  readonly type: DetectedType;
 }
 
 interface PoolWorker {
@@ -107,19 +128,14 @@ export class DigestPool {
     for (let i = 0; i < this.size; i++) {
       const worker = startWorker();
       const entry: PoolWorker = { worker, inFlightBytes: 0, jobs: 0, drainWaiters: [] };
-      worker.on('message', (message: { id: number; result?: PartialDigest; error?: string; ack?: number }) =>
-        this.onMessage(entry, message),
-      );
+      worker.on('message', (message: WorkerMessage) => this.onMessage(entry, message));
       worker.on('error', (error) => this.failAll(error));
       this.workers.push(entry);
     }
     return this.workers;
   }
 
-  private onMessage(
-    entry: PoolWorker,
-    message: { id: number; result?: PartialDigest; error?: string; ack?: number },
-  ) {
+  private onMessage(entry: PoolWorker, message: WorkerMessage) {
     if (message.ack !== undefined) {
       this.release(entry, message.ack);
       return;
@@ -129,7 +145,14 @@ export class DigestPool {
     this.pending.delete(message.id);
     entry.jobs--;
     if (message.error !== undefined)
-      pending.reject(new CountersignError('E_INPUT_UNREADABLE', message.error));
+      pending.reject(
+        new CountersignError(
+          message.code && isErrorCode(message.code) ? message.code : 'E_INPUT_UNREADABLE',
+          message.error,
+        ),
+      );
+    else if (message.bytes && message.type && message.result)
+      pending.resolve({ part: message.result, bytes: message.bytes, type: message.type });
     else if (message.result) pending.resolve(message.result);
   }
 
@@ -252,6 +275,50 @@ export class DigestPool {
       costs[target]! += COST[algorithm];
     }
     return shares;
+  }
+
+  /** Whether work goes to threads (`false`: everything runs on the calling thread). */
+  get hasThreads(): boolean {
+    return this.size > 0;
+  }
+
+  /**
+   * A small zip member of a zip that is the range `zipOffset`+`zipLength` of the file at `path`:
+   * a worker reads, decodes, checks (size, CRC-32) and hashes it, and hands the content over.
+   * Rejects with the archive error (`E_ARCHIVE_CORRUPT`, `E_ARCHIVE_TRUNCATED`) when it does not decode.
+   */
+  async decodeZipMember(
+    path: string,
+    zipOffset: number,
+    zipLength: number,
+    member: ZipMemberLocation,
+    name: string,
+  ): Promise<DecodedZipMember> {
+    const entry = this.leastLoaded();
+    const cost = member.compressedSize + member.uncompressedSize;
+    await this.reserve(entry, cost);
+    try {
+      const answer = await this.request<{ part: PartialDigest; bytes: Uint8Array; type: DetectedType }>(
+        entry,
+        {
+          op: 'zip-member',
+          id: this.nextId++,
+          path,
+          zipOffset,
+          zipLength,
+          member,
+          name,
+          algorithms: [...this.algorithms],
+        },
+      );
+      return {
+        digest: combineDigests([answer.part], answer.bytes.length),
+        bytes: answer.bytes,
+        type: answer.type,
+      };
+    } finally {
+      this.release(entry, cost);
+    }
   }
 
   /** Hashes bytes (copied to the worker, so the caller may reuse them at once). */

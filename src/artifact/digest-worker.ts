@@ -4,8 +4,13 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import type { DetectedType } from '../core/detected-type.js';
+import { isCountersignError } from '../core/errors.js';
+import type { ZipMemberLocation } from '../core/plugin.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
+import { detectType, SNIFF_BYTES } from '../formats/magic.js';
 import { ContentDigester, type PartialDigest } from './content-digest.js';
+import { dataStartOf, decodeMember, LOCAL_HEADER_BYTES } from './unpackers/zip-member.js';
 
 export type DigestRequest =
   | {
@@ -24,7 +29,29 @@ export type DigestRequest =
   | { op: 'open'; id: number; algorithms: DigestAlgorithm[] }
   /** `count: false`: hash the bytes but leave them out of this share's histogram. */
   | { op: 'chunk'; id: number; bytes: Uint8Array; count?: boolean }
-  | { op: 'close'; id: number };
+  | { op: 'close'; id: number }
+  /**
+   * A small member of a zip that is a range of a file on disk: read, decode, check, hash and type
+   * it here; the content goes back to the main thread (transferred, not copied) with the result.
+   */
+  | {
+      op: 'zip-member';
+      id: number;
+      path: string;
+      /** The zip's own range within the file. */
+      zipOffset: number;
+      zipLength: number;
+      member: ZipMemberLocation;
+      /** The entry's name, for type detection by name where bytes say nothing. */
+      name: string;
+      algorithms: DigestAlgorithm[];
+    };
+
+/** What a `zip-member` request answers besides the digest. */
+export interface ZipMemberResult {
+  readonly bytes: Uint8Array;
+  readonly type: DetectedType;
+}
 
 const READ_CHUNK = 1024 * 1024;
 const streams = new Map<number, ContentDigester>();
@@ -58,6 +85,46 @@ function digestFileRange(request: Extract<DigestRequest, { op: 'file' }>): Parti
     closeSync(fd);
   }
   return digester.finishPartial();
+}
+
+/** Reads `length` bytes at `position` (fewer at the end of the file). */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buffer, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buffer.subarray(0, done);
+}
+
+function zipMember(
+  request: Extract<DigestRequest, { op: 'zip-member' }>,
+): { result: PartialDigest } & ZipMemberResult {
+  const { member, zipOffset, zipLength } = request;
+  const fd = openSync(request.path, 'r');
+  let content: Buffer;
+  try {
+    const headerLength = Math.max(0, Math.min(LOCAL_HEADER_BYTES, zipLength - member.localHeaderOffset));
+    const local = readAt(fd, zipOffset + member.localHeaderOffset, headerLength);
+    const dataStart = dataStartOf(local, member, zipLength);
+    content = decodeMember(readAt(fd, zipOffset + dataStart, member.compressedSize), member);
+  } finally {
+    closeSync(fd);
+  }
+  const digester = new ContentDigester(request.algorithms);
+  digester.update(content);
+  // Its own buffer, so that it can be transferred whole.
+  const bytes =
+    content.byteOffset === 0 && content.byteLength === content.buffer.byteLength
+      ? content
+      : new Uint8Array(content);
+  return {
+    result: digester.finishPartial(),
+    bytes,
+    type: detectType(bytes.subarray(0, SNIFF_BYTES), request.name, bytes.length),
+  };
 }
 
 function whole(bytes: Uint8Array, algorithms: DigestAlgorithm[]): PartialDigest {
@@ -95,6 +162,11 @@ parentPort?.on('message', (request: DigestRequest) => {
         streams.get(request.id)?.update(request.bytes, request.count ?? true);
         parentPort?.postMessage({ id: request.id, ack: request.bytes.length });
         break;
+      case 'zip-member': {
+        const { result, bytes, type } = zipMember(request);
+        parentPort?.postMessage({ id: request.id, result, bytes, type }, [bytes.buffer as ArrayBuffer]);
+        break;
+      }
       case 'close': {
         const digester = streams.get(request.id);
         streams.delete(request.id);
@@ -106,6 +178,7 @@ parentPort?.on('message', (request: DigestRequest) => {
     parentPort?.postMessage({
       id: request.id,
       error: error instanceof Error ? error.message : String(error),
+      ...(isCountersignError(error) ? { code: error.code } : {}),
     });
   }
 });

@@ -32,6 +32,7 @@ import type {
   NodeView,
   PluginContext,
   Unpacker,
+  ZipMemberLocation,
 } from '../core/plugin.js';
 import type { DigestAlgorithm, Digests, NodeFlag, ScanNode, ScanSubject } from '../core/scan-result.js';
 import { detectType, SNIFF_BYTES } from '../formats/magic.js';
@@ -44,7 +45,7 @@ import {
   readSource,
   sourceLength,
 } from './content-source.js';
-import { DigestPool, type StreamDigest } from './digest-pool.js';
+import { type DecodedZipMember, DigestPool, type StreamDigest } from './digest-pool.js';
 import { DuplicateNames, nameFlags } from './entry-names.js';
 
 export interface TreeOptions {
@@ -115,6 +116,8 @@ const NO_BYTES = new Uint8Array(0);
 
 /** Most background jobs (hashing, analysis) in flight before the walk waits for some to finish. */
 const MAX_BACKGROUND_JOBS = 256;
+/** Small zip members in the hashing threads at once (each at most 1 MiB, most far less). */
+const MAX_DECODING_MEMBERS = 64;
 
 function asGapCode(error: unknown, fallback: ErrorCode): ErrorCode {
   return isCountersignError(error) ? error.code : fallback;
@@ -418,6 +421,12 @@ class TreeBuilder {
 
   private async unpack(container: MutableNode, unpacker: Unpacker, source: ContentSource): Promise<void> {
     const names = new DuplicateNames();
+    // Small zip members being decoded by the hashing threads: finished (added to the tree) in entry
+    // order, while later ones are already on their way.
+    const decoding: Array<() => Promise<void>> = [];
+    const finishDecoding = async (keep = 0) => {
+      while (decoding.length > keep) await decoding.shift()!();
+    };
     try {
       for await (const entry of unpacker.unpack(contentView(container, source, this.files), this.context)) {
         // Only a container that yielded something counts as unpacked (a PE without an embedded zip does not).
@@ -441,13 +450,24 @@ class TreeBuilder {
           );
           continue;
         }
+        if (entry.zipMember && !entry.problem && source.kind === 'file' && this.pool.hasThreads) {
+          decoding.push(
+            this.startZipMember(container, source, entry, entry.zipMember, path, flags, unpacker.id),
+          );
+          await finishDecoding(MAX_DECODING_MEMBERS);
+          continue;
+        }
+        await finishDecoding();
         if (entry.storedRange && !entry.problem) {
           await this.addStoredEntry(container, source, entry, entry.storedRange, path, flags, unpacker.id);
         } else {
           await this.consumeEntry(container, entry, path, flags, unpacker.id);
         }
       }
+      await finishDecoding();
     } catch (error) {
+      // Entries yielded before the failure stay in the tree.
+      while (decoding.length > 0) await decoding.shift()!().catch(() => undefined);
       if (this.options.signal?.aborted) throw error;
       container.unpackedBy = unpacker.id;
       this.addGap(
@@ -624,6 +644,55 @@ class TreeBuilder {
       return;
     }
     await this.processContent(node, source, digest);
+  }
+
+  /**
+   * A small zip member of a zip on disk: a hashing thread reads, decodes, checks, hashes and types
+   * it (`DigestPool.decodeZipMember`), so the main thread neither inflates nor copies it. The
+   * limits are checked first on the declared size, which the thread holds the content to exactly.
+   * Returns what adds the node once the thread has answered.
+   */
+  private startZipMember(
+    container: MutableNode,
+    source: Extract<ContentSource, { kind: 'file' }>,
+    entry: ArchiveEntry,
+    member: ZipMemberLocation,
+    path: NodePath,
+    flags: NodeFlag[],
+    unpackerId: string,
+  ): () => Promise<void> {
+    const base = entryNodeBase(container, entry, path, flags);
+    const declared = member.uncompressedSize;
+    const unread = (code: ErrorCode, stage: 'limit' | 'unpack', message: string) => {
+      this.addNode({ ...base, size: declared, type: 'binary', head: NO_BYTES });
+      this.addGap(path, code, stage, message, unpackerId);
+    };
+    const precheck = this.checkDeclaredSize(entry, container.budget);
+    if (precheck) return async () => unread(precheck.code, 'limit', precheck.message);
+    this.unpackedBytes += declared;
+    container.budget.unpacked += declared;
+    this.bytesSeen += declared;
+    const decoded = this.pool.decodeZipMember(source.path, source.offset, source.length, member, entry.name);
+    // Settled now, read later: a failure must not surface as an unhandled rejection meanwhile.
+    decoded.catch(() => undefined);
+    return async () => {
+      let result: DecodedZipMember;
+      try {
+        result = await decoded;
+      } catch (error) {
+        const code = asGapCode(error, 'E_ARCHIVE_CORRUPT');
+        unread(code, code.startsWith('E_ARTIFACT') ? 'limit' : 'unpack', errorMessage(error));
+        return;
+      }
+      const head = result.bytes.subarray(0, SNIFF_BYTES);
+      const node = this.addNode({ ...base, size: result.bytes.length, type: result.type, head });
+      await this.processContent(
+        node,
+        { kind: 'memory', bytes: result.bytes },
+        Promise.resolve(result.digest),
+      );
+      this.emitProgress(path);
+    };
   }
 
   /** An entry stored verbatim: its bytes are a range of the container's, read in place. */

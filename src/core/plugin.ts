@@ -95,10 +95,30 @@ export interface ArchiveEntry {
    * copying or streaming. `open` must still be given.
    */
   readonly storedRange?: ByteRange;
+  /**
+   * A small zip member (stored or deflated, at most 1 MiB either way): where its local header sits
+   * in the container and what the central directory declares. When the container is a file on
+   * disk, the engine has a hashing thread read, decode, check and hash it, so the main thread
+   * neither inflates nor copies it. `open` must still be given.
+   */
+  readonly zipMember?: ZipMemberLocation;
   /** Content of a file entry. Absent when the content cannot be had (see `problem`). */
   readonly open?: () => Promise<Readable>;
   /** Why the content is not available or not trustworthy (encrypted, unsupported method). */
   readonly problem?: CountersignError;
+}
+
+/** What the central directory says of a zip member: enough to find, decode and check its bytes. */
+export interface ZipMemberLocation {
+  /** Offset of the member's local header within the zip. */
+  readonly localHeaderOffset: number;
+  /** 0 stored, 8 deflated. */
+  readonly method: 0 | 8;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  readonly crc32: number;
+  /** For messages: `zip entry <name>`. */
+  readonly context: string;
 }
 
 /** container -> entries. Registered by type so later formats (MSI, CAB, Mach-O bundles) plug in. */

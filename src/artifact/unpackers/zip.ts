@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { CountersignError } from '../../core/errors.js';
 import type { ArchiveEntry, ByteRange, ContentView, EntryKind, Unpacker } from '../../core/plugin.js';
@@ -7,6 +7,15 @@ import { toArchiveError } from './archive-errors.js';
 import { SpanIndex } from './byte-ranges.js';
 import { nodeReadable } from './node-bytes.js';
 import { typedStream } from './typed-stream.js';
+import {
+  dataStartOf,
+  decodeMember,
+  LOCAL_HEADER_BYTES,
+  LOCAL_HEADER_SIGNATURE,
+  METHOD_DEFLATED,
+  METHOD_STORED,
+  type ZipMemberLocation,
+} from './zip-member.js';
 import { decodeZipName } from './zip-names.js';
 
 /**
@@ -16,14 +25,9 @@ import { decodeZipName } from './zip-names.js';
  */
 export const SMALL_ENTRY_BYTES = 1024 * 1024;
 
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-const LOCAL_HEADER_BYTES = 30;
-
 /** Longest symlink target read from a zip entry's content (PATH_MAX on Linux). */
 export const MAX_LINK_TARGET_BYTES = 4096;
 
-const METHOD_STORED = 0;
-const METHOD_DEFLATED = 8;
 const UNIX_HOST = 3;
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -168,42 +172,21 @@ function problemOf(entry: Entry, name: string): CountersignError | undefined {
 
 /** Reads and decodes a small entry at once, with the same checks as the stream path (size, CRC-32). */
 async function readSmallEntry(node: ContentView, entry: Entry, name: string): Promise<Buffer> {
-  const context = `zip entry ${name}`;
-  const offset = entry.relativeOffsetOfLocalHeader;
-  const local = await node.read({ offset, length: LOCAL_HEADER_BYTES });
-  if (local.length < LOCAL_HEADER_BYTES) {
-    throw new CountersignError('E_ARCHIVE_TRUNCATED', `${context}: local header beyond the end of the file`);
-  }
-  const view = new DataView(local.buffer, local.byteOffset, local.length);
-  if (view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) {
-    throw new CountersignError('E_ARCHIVE_CORRUPT', `${context}: invalid local file header signature`);
-  }
-  const dataStart = offset + LOCAL_HEADER_BYTES + view.getUint16(26, true) + view.getUint16(28, true);
-  if (dataStart + entry.compressedSize > node.size) {
-    throw new CountersignError('E_ARCHIVE_TRUNCATED', `${context}: data extends beyond the end of the file`);
-  }
-  const stored = await node.read({ offset: dataStart, length: entry.compressedSize });
-  let data: Buffer;
-  if (entry.compressionMethod === METHOD_STORED) {
-    data = Buffer.from(stored.buffer, stored.byteOffset, stored.length);
-  } else {
-    try {
-      // One byte of headroom so that "more than declared" is caught as such.
-      data = inflateRawSync(stored, { maxOutputLength: entry.uncompressedSize + 1 });
-    } catch (error) {
-      throw toArchiveError(error, context);
-    }
-  }
-  if (data.length !== entry.uncompressedSize) {
-    throw new CountersignError(
-      'E_ARCHIVE_CORRUPT',
-      `${context}: ${data.length} bytes of content where ${entry.uncompressedSize} are declared`,
-    );
-  }
-  if (crc32(data) >>> 0 !== entry.crc32 >>> 0) {
-    throw new CountersignError('E_ARCHIVE_CORRUPT', `${context}: CRC-32 mismatch`);
-  }
-  return data;
+  const member = memberOf(entry, name);
+  const local = await node.read({ offset: member.localHeaderOffset, length: LOCAL_HEADER_BYTES });
+  const dataStart = dataStartOf(local, member, node.size);
+  return decodeMember(await node.read({ offset: dataStart, length: entry.compressedSize }), member);
+}
+
+function memberOf(entry: Entry, name: string): ZipMemberLocation {
+  return {
+    localHeaderOffset: entry.relativeOffsetOfLocalHeader,
+    method: entry.compressionMethod === METHOD_STORED ? METHOD_STORED : METHOD_DEFLATED,
+    compressedSize: entry.compressedSize,
+    uncompressedSize: entry.uncompressedSize,
+    crc32: entry.crc32,
+    context: `zip entry ${name}`,
+  };
 }
 
 /** The content of an entry as a typed stream, checked against its declared size (yauzl) and CRC-32 (here). */
@@ -328,9 +311,11 @@ async function toArchiveEntry(
     }
   }
   const storedRange = await storedRangeOf(node, entry);
+  const isSmall = entry.compressedSize <= SMALL_ENTRY_BYTES && entry.uncompressedSize <= SMALL_ENTRY_BYTES;
   return {
     ...base,
     ...(storedRange ? { storedRange } : {}),
+    ...(isSmall ? { zipMember: memberOf(entry, name) } : {}),
     open: () => openContent(zipfile, node, entry, name),
   };
 }
