@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { DigestAlgorithm, Digests } from '../core/scan-result.js';
+import { countBytes } from './byte-histogram.js';
 
 /** What one pass over a node's bytes yields. */
 export interface ContentDigest {
@@ -31,14 +32,8 @@ export interface PartialDigest {
  */
 export class ContentDigester {
   private readonly hashes: Array<[DigestAlgorithm, Hash]>;
-  // Four histograms updated round-robin: independent counters let the CPU overlap the
-  // increments, which is about twice as fast as one table in V8.
-  private readonly histograms = [
-    new Uint32Array(256),
-    new Uint32Array(256),
-    new Uint32Array(256),
-    new Uint32Array(256),
-  ] as const;
+  // Four interleaved tables of 256 counters (see byte-histogram.ts), folded into totals.
+  private readonly tables = new Uint32Array(1024);
   /** Totals the 32-bit counters are folded into before they could overflow. */
   private readonly totals = new Float64Array(256);
   private countedSinceFold = 0;
@@ -69,33 +64,15 @@ export class ContentDigester {
     // Integer counters are about twice as fast as float ones; fold them well before 2^32.
     if (this.countedSinceFold + chunk.length > 0x40000000) this.fold();
     this.countedSinceFold += chunk.length;
-    const [h0, h1, h2, h3] = this.histograms;
-    let i = 0;
-    // Bytes before a 4-aligned offset, then whole 32-bit words, then the tail.
-    const misaligned = (4 - (chunk.byteOffset & 3)) & 3;
-    const head = Math.min(misaligned, chunk.length);
-    for (; i < head; i++) h0[chunk[i]!]!++;
-    const words = (chunk.length - i) >>> 2;
-    if (words > 0) {
-      const view = new Uint32Array(chunk.buffer, chunk.byteOffset + i, words);
-      for (let w = 0; w < words; w++) {
-        const v = view[w]!;
-        h0[v & 0xff]!++;
-        h1[(v >>> 8) & 0xff]!++;
-        h2[(v >>> 16) & 0xff]!++;
-        h3[v >>> 24]!++;
-      }
-      i += words * 4;
-    }
-    for (; i < chunk.length; i++) h0[chunk[i]!]!++;
+    countBytes(this.tables, chunk);
     this.lastByte = chunk[chunk.length - 1]!;
   }
 
   private fold(): void {
-    for (const histogram of this.histograms) {
-      for (let b = 0; b < 256; b++) this.totals[b]! += histogram[b]!;
-      histogram.fill(0);
-    }
+    const tables = this.tables;
+    for (let b = 0; b < 256; b++)
+      this.totals[b]! += tables[b]! + tables[256 + b]! + tables[512 + b]! + tables[768 + b]!;
+    tables.fill(0);
     this.countedSinceFold = 0;
   }
 
