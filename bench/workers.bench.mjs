@@ -23,7 +23,7 @@ export const title = 'vetting throughput on PostgreSQL: 2 `countersign worker` p
 export const TARGETS = { minRatio: 1.7 };
 
 const GENERATOR_VERSION = 1;
-const SHAPE = { jobs: 12, jsFiles: 150, jsMinBytes: 2048, jsMaxBytes: 40 * 1024 };
+const SHAPE = { jobs: 25, jsFiles: 150, jsMinBytes: 2048, jsMaxBytes: 40 * 1024 };
 const PE_FIXTURES = ['ffmpeg.dll', 'd3dcompiler_47.dll'];
 const admin = { kind: 'system', id: 'bench' };
 
@@ -105,6 +105,18 @@ async function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU seconds used so far by every process of this machine named `name` (PostgreSQL's backends). */
+async function cpuSecondsOf(name) {
+  const { readdir } = await import('node:fs/promises');
+  let total = 0;
+  for (const pid of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm === name) total += await cpuSeconds(pid);
+  }
+  return total;
+}
+
 /** A worker process, ready when it logs so. */
 function startWorker(cli, args) {
   const child = spawn(process.execPath, [cli, 'worker', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -119,8 +131,14 @@ function startWorker(cli, args) {
       reject(new Error(`worker exited (${code}) before it was ready:\n${log.slice(-2000)}`)),
     );
   });
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, ready, exited, log: () => log };
+  let exitCode;
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? signal;
+      resolve(code);
+    }),
+  );
+  return { child, ready, exited, log: () => log, exitCode: () => exitCode };
 }
 
 async function runConfiguration({ workers, releases, dist, cli, url, dataDir, options, log }) {
@@ -173,7 +191,7 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
     await Promise.all(running.map((worker) => worker.ready));
     // Warm-up, not timed: the first candidate analyses the trusted baseline once.
     const warm = await enqueueVetRelease(store, producer, admin, { releaseId: candidates[0] });
-    await waitVetted(store, [candidates[0]], producer, [warm]);
+    await waitVetted(store, product.id, [candidates[0]], producer, [warm], running);
     const timed = candidates.slice(1);
     // A shared machine: timings taken while neighbours are busy say more about them than about us.
     const idleBefore =
@@ -185,12 +203,18 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
           })
         : undefined;
     const cpuBefore = await Promise.all(running.map((worker) => cpuSeconds(worker.child.pid)));
+    const postgresBefore = await cpuSecondsOf('postgres');
+    const benchBefore = process.cpuUsage();
     const started = performance.now();
     const jobs = [];
     for (const releaseId of timed) jobs.push(await enqueueVetRelease(store, producer, admin, { releaseId }));
-    await waitVetted(store, timed, producer, jobs);
+    await waitVetted(store, product.id, timed, producer, jobs, running);
     const elapsedMs = performance.now() - started;
     const cpuAfter = await Promise.all(running.map((worker) => cpuSeconds(worker.child.pid)));
+    // The rest of the machine: PostgreSQL's backends (ended ones are not counted) and this process.
+    const postgresCores = ((await cpuSecondsOf('postgres')) - postgresBefore) / (elapsedMs / 1000);
+    const benchUsage = process.cpuUsage(benchBefore);
+    const benchCores = (benchUsage.user + benchUsage.system) / 1e6 / (elapsedMs / 1000);
     // Cores the workers kept busy: one worker already above 1 caps what a second can add on 2 cores.
     const workerCores =
       cpuAfter.reduce((total, after, i) => total + after - cpuBefore[i], 0) / (elapsedMs / 1000);
@@ -203,6 +227,8 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
       releases: timed.length,
       idleBefore,
       workerCores,
+      postgresCores,
+      benchCores,
       elapsedMs,
       perSecond: timed.length / (elapsedMs / 1000),
       verdicts,
@@ -222,15 +248,26 @@ async function runConfiguration({ workers, releases, dist, cli, url, dataDir, op
   }
 }
 
-async function waitVetted(store, releaseIds, queue, jobIds) {
+/**
+ * Waits until every listed release is vetted: one query per poll (the product's releases), every
+ * 100 ms, so that watching costs PostgreSQL and this process next to nothing (it runs on the same
+ * two cores as the workers it measures).
+ */
+async function waitVetted(store, productId, releaseIds, queue, jobIds, workers) {
+  const wanted = new Set(releaseIds);
   for (;;) {
-    const states = await Promise.all(releaseIds.map((id) => store.getRelease(id).then((r) => r.state)));
-    if (states.every((state) => state === 'vetted')) return;
+    // A worker that died mid-run would leave this waiting for ever.
+    const dead = workers.find((worker) => worker.exitCode() !== undefined);
+    if (dead)
+      throw new Error(`a worker exited (${dead.exitCode()}) during the run:\n${dead.log().slice(-2000)}`);
+    const page = await store.listReleases({ productId, limit: 200 });
+    const states = page.items.filter((release) => wanted.has(release.id)).map((release) => release.state);
+    if (states.length === wanted.size && states.every((state) => state === 'vetted')) return;
     if (states.includes('failed')) {
       const failed = await Promise.all(jobIds.map((id) => queue.status(id)));
       throw new Error(`a vet failed: ${JSON.stringify(failed.filter((s) => s?.state === 'failed'))}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -283,6 +320,10 @@ export async function run({ options, workDir, repoRoot, log }) {
     [
       'CPU cores the workers kept busy (1, 2)',
       `${one.workerCores.toFixed(2)}, ${two.workerCores.toFixed(2)}`,
+    ],
+    [
+      'CPU cores PostgreSQL / this bench process kept busy (1, 2)',
+      `${one.postgresCores.toFixed(2)} / ${one.benchCores.toFixed(2)}, ${two.postgresCores.toFixed(2)} / ${two.benchCores.toFixed(2)}`,
     ],
     [
       'idle CPU share before the runs (1, 2)',

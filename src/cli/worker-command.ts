@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { CountersignError } from '../core/errors.js';
@@ -73,6 +74,11 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   );
   // Read by the hashing and JavaScript-analysis pools when a job's scan creates them.
   process.env.COUNTERSIGN_THREADS = String(flags.threads);
+  // One core's worth means V8's collector too: its parallel scavenger and concurrent marker would
+  // take the core a neighbouring worker needs. Only these two are switched, and before any
+  // collection: they are read when a collection starts (switching `--single-threaded-gc` or
+  // parallel marking at run time trips V8's own checks).
+  if (flags.threads === 0) setFlagsFromString('--no-parallel-scavenge --no-concurrent-marking');
   const pause = pauseFromEnv();
   const store = await openStore({
     url: flags.databaseUrl,
