@@ -3,72 +3,61 @@ import { EXIT } from './exit-codes.js';
 import { main } from './program.js';
 import { pauseFromEnv } from './worker-command.js';
 
+/** Runs the CLI with standard error captured: the exit code and what it wrote there. */
+async function runQuietly(args: string[]): Promise<{ code: number; errors: string }> {
+  const chunks: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => {
+    chunks.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await main(args), errors: chunks.join('') };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
 describe('countersign worker', () => {
   describe('when the database is not PostgreSQL', () => {
     it('refuses with a usage error: SQLite jobs run inside `countersign serve`', async () => {
-      const errors: string[] = [];
-      const write = process.stderr.write.bind(process.stderr);
-      process.stderr.write = ((chunk: string) => {
-        errors.push(String(chunk));
-        return true;
-      }) as typeof process.stderr.write;
-      try {
-        const code = await main([
-          'worker',
-          '--database-url',
-          'sqlite:/tmp/none.sqlite',
-          '--data-dir',
-          '/tmp',
-        ]);
-        expect(code).toBe(EXIT.usage);
-      } finally {
-        process.stderr.write = write;
-      }
-      expect(errors.join('')).toContain('[E_USAGE]');
+      const { code, errors } = await runQuietly([
+        'worker',
+        '--database-url',
+        'sqlite:/tmp/none.sqlite',
+        '--data-dir',
+        '/tmp',
+      ]);
+      expect(code).toBe(EXIT.usage);
+      expect(errors).toContain('[E_USAGE]');
     });
   });
 
   it('rejects a concurrency below one', async () => {
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = (() => true) as typeof process.stderr.write;
-    try {
-      const code = await main([
-        'worker',
-        '--database-url',
-        'postgres://127.0.0.1/none',
-        '--data-dir',
-        '/tmp',
-        '--concurrency',
-        '0',
-      ]);
-      expect(code).toBe(EXIT.usage);
-    } finally {
-      process.stderr.write = write;
-    }
+    const { code } = await runQuietly([
+      'worker',
+      '--database-url',
+      'postgres://127.0.0.1/none',
+      '--data-dir',
+      '/tmp',
+      '--concurrency',
+      '0',
+    ]);
+    expect(code).toBe(EXIT.usage);
   });
 
   it('rejects a thread count that is not a whole number', async () => {
-    const write = process.stderr.write.bind(process.stderr);
-    const errors: string[] = [];
-    process.stderr.write = ((chunk: string) => {
-      errors.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      const code = await main([
-        'worker',
-        '--database-url',
-        'postgres://127.0.0.1/none',
-        '--data-dir',
-        '/tmp',
-        '--threads',
-        'two',
-      ]);
-      expect(code).toBe(EXIT.usage);
-    } finally {
-      process.stderr.write = write;
-    }
-    expect(errors.join('')).toContain('--threads');
+    const { code, errors } = await runQuietly([
+      'worker',
+      '--database-url',
+      'postgres://127.0.0.1/none',
+      '--data-dir',
+      '/tmp',
+      '--threads',
+      'two',
+    ]);
+    expect(code).toBe(EXIT.usage);
+    expect(errors).toContain('--threads');
   });
 
   describe('the test pause hook', () => {
