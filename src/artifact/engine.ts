@@ -116,6 +116,12 @@ const NO_BYTES = new Uint8Array(0);
 
 /** Most background jobs (hashing, analysis) in flight before the walk waits for some to finish. */
 const MAX_BACKGROUND_JOBS = 256;
+/**
+ * Zips at least this large have their small members decoded by the hashing threads; smaller ones
+ * on the main thread, as starting the threads would cost more than the whole zip (a fuzzing sweep
+ * scans thousands of tiny zips).
+ */
+const OFF_THREAD_ZIP_BYTES = 1024 * 1024;
 /** Small zip members in the hashing threads at once (each at most 1 MiB, most far less). */
 const MAX_DECODING_MEMBERS = 64;
 
@@ -450,7 +456,13 @@ class TreeBuilder {
           );
           continue;
         }
-        if (entry.zipMember && !entry.problem && source.kind === 'file' && this.pool.hasThreads) {
+        if (
+          entry.zipMember &&
+          !entry.problem &&
+          source.kind === 'file' &&
+          source.length >= OFF_THREAD_ZIP_BYTES &&
+          this.pool.hasThreads
+        ) {
           decoding.push(
             this.startZipMember(container, source, entry, entry.zipMember, path, flags, unpacker.id),
           );
