@@ -28,7 +28,7 @@ const USAGE = `usage: npm run bench -- [options]   (or: node bench/run.mjs [opti
   --idle-wait <s>    before each timed run, wait up to s seconds for idle CPUs (default 60; 0: never;
                      after one wait in vain, later runs do not wait again)
   --min-idle <share> the idle share of all CPUs to wait for, 0..1 (default 0.9)
-  --only <id>        run only the benchmark with this id (scan, authenticode, msi-cab)
+  --only <id>        run only the benchmark with this id (scan, vet, workers, server, hunt, js, authenticode, msi-cab)
   --cli <path>       the countersign CLI to run (default: dist/cli/main.js)
   --scan-arg <arg>   an extra argument for \`countersign scan\` (repeatable)
   --work <dir>       work directory (default: bench/.work, or COUNTERSIGN_BENCH_WORK)`;
