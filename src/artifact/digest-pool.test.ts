@@ -108,3 +108,75 @@ describe('when the pool has no threads (COUNTERSIGN_THREADS=0)', () => {
     }
   });
 });
+
+describe('when a worker decodes small members of a zip on disk', () => {
+  /** A zip of two members (one deflated, one stored) from yazl, and where each local header is. */
+  async function twoMemberZip(path: string, text: Buffer, blob: Buffer) {
+    const { default: yazl } = await import('yazl');
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(text, 'a.txt', { compress: true });
+    zip.addBuffer(blob, 'b.bin', { compress: false });
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    await writeFile(path, bytes);
+    return bytes;
+  }
+
+  it('gives the content, type and digests, refuses a bad CRC with a typed error, and lets go of the file on close', async () => {
+    const { crc32 } = await import('node:zlib');
+    const text = Buffer.from('hello zip member\n'.repeat(300));
+    const blob = randomBytes(5000);
+    const path = join(dir, 'members.zip');
+    const bytes = await twoMemberZip(path, text, blob);
+    const second = bytes.indexOf(Buffer.from('PK\x03\x04'), 4);
+    const local = new DataView(bytes.buffer, bytes.byteOffset);
+    const deflatedSize = local.getUint32(18, true);
+    expect(deflatedSize).toBeLessThan(text.length);
+    const own = new DigestPool(['sha256', 'md5'], 1);
+    try {
+      const a = await own.decodeZipMember(
+        path,
+        0,
+        bytes.length,
+        {
+          localHeaderOffset: 0,
+          method: 8,
+          compressedSize: deflatedSize,
+          uncompressedSize: text.length,
+          crc32: crc32(text),
+          context: 'zip entry a.txt',
+        },
+        'a.txt',
+      );
+      expect(Buffer.from(a.bytes)).toEqual(text);
+      expect(a.type).toBe('text');
+      expect(a.digest.digests.sha256).toBe(reference(text).sha256);
+      expect(a.digest.digests.md5).toBe(reference(text).md5);
+      await expect(
+        own.decodeZipMember(
+          path,
+          0,
+          bytes.length,
+          {
+            localHeaderOffset: second,
+            method: 0,
+            compressedSize: blob.length,
+            uncompressedSize: blob.length,
+            crc32: crc32(blob) ^ 1,
+            context: 'zip entry b.bin',
+          },
+          'b.bin',
+        ),
+      ).rejects.toMatchObject({ code: 'E_ARCHIVE_CORRUPT', message: 'zip entry b.bin: CRC-32 mismatch' });
+    } finally {
+      await own.close();
+    }
+    const { readdir, readlink } = await import('node:fs/promises');
+    const open = await Promise.all(
+      (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+    );
+    expect(open).not.toContain(path);
+  });
+});

@@ -225,13 +225,7 @@ export class DigestPool {
       return combineDigests([part], length);
     }
     const [first, second] = this.splitHashes();
-    const costOf = (share: DigestAlgorithm[]) =>
-      share.reduce((total, algorithm) => total + COST[algorithm], 0);
-    // Count bytes so that both shares cost the same: first + h*x = second + h*(1-x).
-    const fraction = Math.min(
-      1,
-      Math.max(0, (costOf(second) - costOf(first) + HISTOGRAM_COST) / (2 * HISTOGRAM_COST)),
-    );
+    const fraction = this.histogramFraction(first, second);
     const cut = offset + Math.floor(length * fraction);
     const [workerA, workerB] = [this.live[0]!, this.live[1]!];
     const parts = await Promise.all([

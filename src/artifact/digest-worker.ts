@@ -99,20 +99,28 @@ function readAt(fd: number, position: number, length: number): Buffer {
   return buffer.subarray(0, done);
 }
 
+/**
+ * The zip members come from: kept open across its members (thousands of them), one at a time.
+ * Node closes it when the thread stops (workers track the descriptors they open).
+ */
+let openZip: { readonly path: string; readonly fd: number } | undefined;
+
+function zipFile(path: string): number {
+  if (openZip?.path === path) return openZip.fd;
+  if (openZip) closeSync(openZip.fd);
+  openZip = { path, fd: openSync(path, 'r') };
+  return openZip.fd;
+}
+
 function zipMember(
   request: Extract<DigestRequest, { op: 'zip-member' }>,
 ): { result: PartialDigest } & ZipMemberResult {
   const { member, zipOffset, zipLength } = request;
-  const fd = openSync(request.path, 'r');
-  let content: Buffer;
-  try {
-    const headerLength = Math.max(0, Math.min(LOCAL_HEADER_BYTES, zipLength - member.localHeaderOffset));
-    const local = readAt(fd, zipOffset + member.localHeaderOffset, headerLength);
-    const dataStart = dataStartOf(local, member, zipLength);
-    content = decodeMember(readAt(fd, zipOffset + dataStart, member.compressedSize), member);
-  } finally {
-    closeSync(fd);
-  }
+  const fd = zipFile(request.path);
+  const headerLength = Math.max(0, Math.min(LOCAL_HEADER_BYTES, zipLength - member.localHeaderOffset));
+  const local = readAt(fd, zipOffset + member.localHeaderOffset, headerLength);
+  const dataStart = dataStartOf(local, member, zipLength);
+  const content = decodeMember(readAt(fd, zipOffset + dataStart, member.compressedSize), member);
   const digester = new ContentDigester(request.algorithms);
   digester.update(content);
   // Its own buffer, so that it can be transferred whole.

@@ -11,7 +11,6 @@ import {
   dataStartOf,
   decodeMember,
   LOCAL_HEADER_BYTES,
-  LOCAL_HEADER_SIGNATURE,
   METHOD_DEFLATED,
   METHOD_STORED,
   type ZipMemberLocation,
@@ -330,16 +329,14 @@ async function storedRangeOf(node: ContentView, entry: Entry): Promise<ByteRange
   if (entry.compressionMethod !== METHOD_STORED || entry.compressedSize !== entry.uncompressedSize)
     return undefined;
   if (entry.uncompressedSize <= SMALL_ENTRY_BYTES) return undefined;
-  const local = await node.read({ offset: entry.relativeOffsetOfLocalHeader, length: LOCAL_HEADER_BYTES });
-  if (local.length < LOCAL_HEADER_BYTES) return undefined;
-  const view = new DataView(local.buffer, local.byteOffset, local.length);
-  if (view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return undefined;
-  const offset =
-    entry.relativeOffsetOfLocalHeader +
-    LOCAL_HEADER_BYTES +
-    view.getUint16(26, true) +
-    view.getUint16(28, true);
-  if (offset + entry.compressedSize > node.size) return undefined;
+  const member = memberOf(entry, entry.fileName);
+  const local = await node.read({ offset: member.localHeaderOffset, length: LOCAL_HEADER_BYTES });
+  let offset: number;
+  try {
+    offset = dataStartOf(local, member, node.size);
+  } catch {
+    return undefined;
+  }
   return { offset, length: entry.compressedSize };
 }
 
