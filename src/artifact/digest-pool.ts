@@ -46,7 +46,9 @@ const BATCH_BYTES = 1024 * 1024;
 const BATCH_COUNT = 512;
 
 interface BatchItem {
-  readonly bytes: Uint8Array;
+  /** The bytes until the batch is joined; then only their length is kept (the caller's buffer may be a slice of a much larger one). */
+  bytes: Uint8Array | undefined;
+  readonly size: number;
   resolve(result: ContentDigest): void;
   reject(error: Error): void;
 }
@@ -320,7 +322,7 @@ export class DigestPool {
     if (bytes.length <= INLINE_BYTES || this.size === 0) return digestBytes(bytes, this.algorithms);
     if (bytes.length < BATCH_BYTES) {
       return new Promise<ContentDigest>((resolve, reject) => {
-        this.batch.push({ bytes, resolve, reject });
+        this.batch.push({ bytes, size: bytes.length, resolve, reject });
         this.batchBytes += bytes.length;
         if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_COUNT) this.flushBatch();
         else if (!this.isFlushScheduled) {
@@ -356,8 +358,9 @@ export class DigestPool {
     const joined = new Uint8Array(total);
     let offset = 0;
     for (const item of items) {
-      joined.set(item.bytes, offset);
-      offset += item.bytes.length;
+      joined.set(item.bytes!, offset);
+      offset += item.size;
+      item.bytes = undefined;
     }
     const entry = this.leastLoaded();
     const send = async () => {
@@ -369,13 +372,13 @@ export class DigestPool {
             op: 'batch',
             id: this.nextId++,
             bytes: joined,
-            sizes: items.map((item) => item.bytes.length),
+            sizes: items.map((item) => item.size),
             algorithms: [...this.algorithms],
           },
           [joined.buffer],
         );
         for (const [index, item] of items.entries()) {
-          item.resolve(combineDigests([parts[index]!], item.bytes.length));
+          item.resolve(combineDigests([parts[index]!], item.size));
         }
       } finally {
         this.release(entry, total);

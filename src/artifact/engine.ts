@@ -122,6 +122,11 @@ const MAX_BACKGROUND_JOBS = 256;
  * scans thousands of tiny zips).
  */
 const OFF_THREAD_ZIP_BYTES = 1024 * 1024;
+/**
+ * An entry that no plugin needs is held in memory up to this size and hashed in one piece; past it,
+ * it is streamed to the hashers (holding it up to `inMemoryBytes` only costs memory).
+ */
+const UNKEPT_HELD_BYTES = 1024 * 1024;
 /** Small zip members in the hashing threads at once (each at most 1 MiB, most far less). */
 const MAX_DECODING_MEMBERS = 64;
 
@@ -587,7 +592,9 @@ class TreeBuilder {
           if (buffered >= SNIFF_BYTES) decide(false);
           continue;
         }
-        if (!scratch && !streamDigest && buffered + chunk.length <= limits.inMemoryBytes) {
+        // Bytes nothing keeps are only held while they are few enough to batch to the hashers.
+        const holdLimit = keep ? limits.inMemoryBytes : Math.min(limits.inMemoryBytes, UNKEPT_HELD_BYTES);
+        if (!scratch && !streamDigest && buffered + chunk.length <= holdLimit) {
           chunks.push(chunk);
           buffered += chunk.length;
         } else {

@@ -7,6 +7,9 @@ import { isGzipMagic, MAX_GZIP_HEADER_BYTES, parseGzipHeader } from './gzip-head
 import { nodeChunks, readAt } from './node-bytes.js';
 import { typedStream } from './typed-stream.js';
 
+/** Output chunk of the inflater: zlib's default 16 KiB means one thread-pool round trip per 16 KiB. */
+const INFLATE_CHUNK_BYTES = 256 * 1024;
+
 /** What decoding found besides content: bytes after the last member that are not gzip. */
 export interface GunzipReport {
   members: number;
@@ -42,7 +45,7 @@ async function* inflateMember(
   dataStart: number,
   onChunk: (chunk: Buffer) => void,
 ): AsyncGenerator<Buffer, number> {
-  const inflate = createInflateRaw();
+  const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
   const input = Readable.from(nodeChunks(node, dataStart), { objectMode: false });
   input.on('error', (error) => inflate.destroy(error));
   input.pipe(inflate);
