@@ -24,6 +24,8 @@ const USAGE = `usage: npm run bench -- [options]   (or: node bench/run.mjs [opti
   --variant <list>   variants to run, comma-separated: 1g, 2g (default: 1g)
   --runs <n>         timed runs per command; the median is reported (default: 3)
   --sha256sum        also time sha256sum once, for context (it is not the floor)
+  --scan-full        scan: run the content analyzers too (default: --inventory-only, issue 2's target)
+  --no-all-digests   scan: skip the one context run with --digests all (md5 and sha1 on every node)
   --clean            delete bench/.work/extracted/ afterwards (the artifacts stay cached)
   --idle-wait <s>    before each timed run, wait up to s seconds for idle CPUs (default 60; 0: never;
                      after one wait in vain, later runs do not wait again)
@@ -38,6 +40,8 @@ function parseOptions(argv) {
     variants: ['1g'],
     runs: 3,
     sha256sum: false,
+    allDigestsRun: true,
+    scanFull: false,
     clean: false,
     only: undefined,
     cli: undefined,
@@ -58,6 +62,8 @@ function parseOptions(argv) {
     else if (arg === '--variant') options.variants = value().split(',');
     else if (arg === '--runs') options.runs = Number.parseInt(value(), 10);
     else if (arg === '--sha256sum') options.sha256sum = true;
+    else if (arg === '--no-all-digests') options.allDigestsRun = false;
+    else if (arg === '--scan-full') options.scanFull = true;
     else if (arg === '--clean') options.clean = true;
     else if (arg === '--only') options.only = value();
     else if (arg === '--idle-wait') options.idleWaitSeconds = Number(value());

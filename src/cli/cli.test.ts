@@ -51,13 +51,24 @@ describe('when scanning the demo release', () => {
     expect(paths).toContain(
       'exampledesk-1.0.0.zip!/ExampleDesk/plugins/exampledesk-helper-1.0.0.tgz!/package/package.json',
     );
-    expect(report.nodes.every((node) => node.digests?.md5 !== undefined)).toBe(true);
+    // Nothing asked for md5 or sha1 (no imported intel): SHA-256 alone, on every node.
+    expect(report.nodes.every((node) => node.digests?.md5 === undefined)).toBe(true);
+    expect(report.nodes.every((node) => node.digests?.sha256 !== undefined)).toBe(true);
   });
 
-  it('computes only SHA-256 when asked to', () => {
-    const run = countersign('scan', demo, '--json', '--digests', 'sha256');
-    const report = JSON.parse(run.stdout) as { nodes: Array<{ digests: Record<string, string> }> };
-    expect(Object.keys(report.nodes[0]!.digests)).toEqual(['sha256']);
+  it('computes all three digests on every node with --digests all, and the listed ones otherwise', () => {
+    const all = JSON.parse(countersign('scan', demo, '--json', '--digests', 'all').stdout) as {
+      digestAlgorithms: string[];
+      nodes: Array<{ digests: Record<string, string> }>;
+    };
+    expect(all.digestAlgorithms).toEqual(['sha256', 'sha1', 'md5']);
+    expect(all.nodes.every((node) => Object.keys(node.digests).sort().join() === 'md5,sha1,sha256')).toBe(
+      true,
+    );
+    const listed = JSON.parse(countersign('scan', demo, '--json', '--digests', 'md5').stdout) as {
+      nodes: Array<{ digests: Record<string, string> }>;
+    };
+    expect(Object.keys(listed.nodes[0]!.digests).sort()).toEqual(['md5', 'sha256']);
   });
 });
 
@@ -102,6 +113,25 @@ describe('when imported intel names a file inside the release', () => {
       findings: unknown[];
     };
     expect(ignored.findings).toEqual([]);
+  });
+
+  it('computes md5 when an imported list holds md5 digests, and matches by it', async () => {
+    const intelDir = join(dir, 'intel-md5');
+    const readme = 'exampledesk-1.0.0.zip!/ExampleDesk/README.txt';
+    const inventory = JSON.parse(countersign('scan', demo, '--json', '--digests', 'md5').stdout) as {
+      nodes: Array<{ path: string; digests: { md5: string } }>;
+    };
+    const md5 = inventory.nodes.find((node) => node.path === readme)!.digests.md5;
+    const list = join(dir, 'iocs-md5.txt');
+    await writeFile(list, `${md5}\n`);
+    expect(countersign('intel', 'import', list, '--name', 'md5s', '--intel-dir', intelDir).code).toBe(EXIT.ok);
+
+    const matched = JSON.parse(countersign('scan', demo, '--json', '--intel-dir', intelDir).stdout) as {
+      digestAlgorithms: string[];
+      findings: Array<{ ruleId: string; path: string }>;
+    };
+    expect(matched.digestAlgorithms).toEqual(['sha256', 'md5']);
+    expect(matched.findings).toEqual([expect.objectContaining({ ruleId: 'intel.ioc.hash', path: readme })]);
   });
 });
 

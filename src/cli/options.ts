@@ -20,11 +20,13 @@ export function parsePositiveInt(value: string): number {
   return parsed;
 }
 
+/** `--digests`: a comma-separated list of algorithms, or `all`. */
 export function parseDigests(value: string): DigestAlgorithm[] {
+  if (value.trim().toLowerCase() === 'all') return [...DIGEST_ALGORITHMS];
   const names = value.split(',').map((name) => name.trim().toLowerCase());
   for (const name of names) {
     if (!(DIGEST_ALGORITHMS as readonly string[]).includes(name)) {
-      throw new InvalidArgumentError(`unknown digest ${name} (choose from ${DIGEST_ALGORITHMS.join(', ')})`);
+      throw new InvalidArgumentError(`unknown digest ${name} (choose from ${DIGEST_ALGORITHMS.join(', ')}, or all)`);
     }
   }
   return names as DigestAlgorithm[];

@@ -20,7 +20,7 @@ interface ScanFlags {
   tree?: boolean;
   quiet?: boolean;
   strict?: boolean;
-  digests: DigestAlgorithm[];
+  digests?: DigestAlgorithm[];
   maxDepth?: number;
   maxFiles?: number;
   maxTotalBytes?: number;
@@ -58,11 +58,11 @@ export function registerScanCommand(program: Command): void {
       '--strict',
       `exit ${EXIT.incomplete} when any part could not be looked at (coverage gaps; node_modules left out without --deep does not count)`,
     )
-    .option('--digests <list>', 'digests per node (sha256 is always computed)', parseDigests, [
-      'sha256',
-      'sha1',
-      'md5',
-    ])
+    .option(
+      '--digests <list>',
+      'digests per node, e.g. sha256,sha1,md5 or all (default: sha256, plus sha1/md5 when imported hash IOCs use them)',
+      parseDigests,
+    )
     .option('--max-depth <n>', 'deepest nesting level to unpack (default 32)', parsePositiveInt)
     .option('--max-files <n>', 'most nodes in one scan (default 200000)', parsePositiveInt)
     .option('--max-total-bytes <size>', 'most unpacked bytes in one scan (default 16G)', parseSize)
@@ -108,7 +108,7 @@ export function registerScanCommand(program: Command): void {
           return await scan(paths, {
             ...(cache ? { cache } : {}),
             limits,
-            digests: flags.digests,
+            ...(flags.digests ? { digests: flags.digests } : {}),
             ...(flags.inventoryOnly
               ? { analyzers: [], rules: [] }
               : packuments.length > 0

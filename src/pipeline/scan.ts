@@ -12,7 +12,7 @@ import {
 } from '../core/scan-result.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { LockedPackage } from '../formats/lockfiles/types.js';
-import { intelAnalyzers } from '../intel/scan-needs.js';
+import { digestsForIntel, intelAnalyzers } from '../intel/scan-needs.js';
 import type { LoadedIntel } from '../intel/store-files.js';
 import { yaraAnalyzer } from '../intel/yara/analyzer.js';
 import { scanRules } from '../rules/catalogue.js';
@@ -23,7 +23,11 @@ import { matchIntel } from './match-intel.js';
 
 export interface ScanOptions {
   readonly limits?: Partial<Limits>;
-  /** sha256 is always computed; md5 and sha1 on request (IOC lists use all three). */
+  /**
+   * sha256 is always computed; md5 and sha1 on request (IOC lists use all three). By default, the
+   * ones the hash indicators of `intel` use: nothing else asks for them, and they cost twice what
+   * sha256 does (md5 alone is slower than sha256 with SHA-NI).
+   */
   readonly digests?: readonly DigestAlgorithm[];
   readonly unpackers?: readonly Unpacker[];
   readonly analyzers?: readonly Analyzer[];
@@ -46,7 +50,8 @@ export interface ScanOptions {
   readonly nodeModules?: 'skip' | 'analyse';
 }
 
-export const DEFAULT_DIGESTS: readonly DigestAlgorithm[] = ['sha256', 'sha1', 'md5'];
+/** Every digest a node can carry: what stored releases keep, so that intel imported later matches them. */
+export const ALL_DIGESTS: readonly DigestAlgorithm[] = ['sha256', 'sha1', 'md5'];
 
 /**
  * The scan use case: build the artifact tree of the inputs, describe it, and judge it with the
@@ -55,7 +60,7 @@ export const DEFAULT_DIGESTS: readonly DigestAlgorithm[] = ['sha256', 'sha1', 'm
 export async function scan(inputs: readonly string[], options: ScanOptions = {}): Promise<ScanResult> {
   const startedAt = new Date();
   const limits = resolveLimits(options.limits);
-  const digestAlgorithms = options.digests ?? DEFAULT_DIGESTS;
+  const digestAlgorithms = options.digests ?? digestsForIntel(options.intel);
   const unpackers = options.unpackers ?? defaultUnpackers();
   const base = options.analyzers ?? defaultAnalyzers();
   const analyzers = [

@@ -24,7 +24,7 @@ import type {
   StoredFinding,
   VetRecord,
 } from '../store/types.js';
-import { DEFAULT_DIGESTS, type ScanOptions, scan } from './scan.js';
+import { ALL_DIGESTS, type ScanOptions, scan } from './scan.js';
 import { type VetResult, vet } from './vet.js';
 import { storedIntelFindings } from './vet-release-intel.js';
 import type { VetPolicy } from './vet-verdict.js';
@@ -87,7 +87,7 @@ export function analyzerVersionOf(options: VetReleaseInput['scan'] = {}): string
     ),
     ...(options.rules ?? scanRules()).map((rule) => `${rule.id}@${rule.version}`),
     `limits:${JSON.stringify(resolveLimits(options.limits))}`,
-    `digests:${DEFAULT_DIGESTS.join(',')}`,
+    `digests:${ALL_DIGESTS.join(',')}`,
     // Intel changes what a scan finds; scans with intel carry its identity in the key.
     `intel:${options.intel ? 'loaded' : 'none'}`,
   ].sort();
@@ -219,7 +219,7 @@ export function mergeScans(
     startedAt: times[0] ?? now,
     finishedAt: ends[ends.length - 1] ?? now,
     limits: first?.limits ?? resolveLimits(undefined),
-    digestAlgorithms: first?.digestAlgorithms ?? DEFAULT_DIGESTS,
+    digestAlgorithms: first?.digestAlgorithms ?? ALL_DIGESTS,
     subjects: parts.flatMap((part) => part.subjects),
     nodes,
     gaps,
@@ -333,7 +333,7 @@ async function scanArtifacts(
     }
     const result = await scan(inputs, {
       ...input.scan,
-      digests: DEFAULT_DIGESTS,
+      digests: ALL_DIGESTS,
       scratchParent: input.scan?.scratchParent ?? scratch,
       ...(input.signal ? { signal: input.signal } : {}),
     });
