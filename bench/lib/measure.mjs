@@ -19,36 +19,33 @@ export function hasGnuTime() {
   return existsSync(GNU_TIME);
 }
 
-async function readProcessTable() {
-  const table = new Map();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      // The command name may contain spaces and parentheses: fields resume after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), { ppid: Number(fields[1]), rssPages: Number(fields[21]) });
-    } catch {
-      // The process exited between readdir and readFile.
-    }
-  }
-  return table;
+/** The resident pages of one process, from /proc/<pid>/statm (0 when it has exited). */
+async function rssPages(pid) {
+  const statm = await readFile(`/proc/${pid}/statm`, 'utf8').catch(() => '');
+  return Number(statm.split(' ')[1] ?? 0) || 0;
 }
 
+/** Child processes of `pid`, from every thread's `children` list (a thread may fork too). */
+async function childPids(pid) {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
+  const lists = await Promise.all(
+    tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')),
+  );
+  return lists.flatMap((list) => list.split(' ').filter(Boolean).map(Number));
+}
+
+/**
+ * The RSS of `rootPid` and its descendants. Only the tree is read (a few small files per
+ * process), not every process on the machine: the sampler must not take CPU from the command
+ * it measures on a 2-core machine.
+ */
 async function treeRssKb(rootPid) {
-  const table = await readProcessTable();
-  const children = new Map();
-  for (const [pid, { ppid }] of table) {
-    const list = children.get(ppid) ?? [];
-    list.push(pid);
-    children.set(ppid, list);
-  }
   let pages = 0;
   const stack = [rootPid];
   while (stack.length > 0) {
     const pid = stack.pop();
-    pages += table.get(pid)?.rssPages ?? 0;
-    stack.push(...(children.get(pid) ?? []));
+    pages += await rssPages(pid);
+    stack.push(...(await childPids(pid)));
   }
   return pages * 4; // 4 KiB pages on x86-64
 }
