@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from './exit-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,5 +37,61 @@ describe('when a project folder is scanned from the command line', () => {
     const missing = countersign('scan', project('not-installed'), '--deep', '--strict', '-q');
     expect(missing.code).toBe(EXIT.incomplete);
     expect(missing.stdout).toContain('1 of 5 locked packages are not installed: not analysed');
+  });
+});
+
+/** `scan <folder> --deep --strict --json`: the exit code and the rule ids of the findings. */
+function scanDeepStrict(folder: string) {
+  const run = countersign('scan', folder, '--deep', '--strict', '--json', '-q', '--no-intel');
+  const report = JSON.parse(run.stdout) as { findings: Array<{ ruleId: string }> };
+  return { code: run.code, ruleIds: report.findings.map((item) => item.ruleId) };
+}
+
+const MISMATCH = 'npm.lockfile.installed-mismatch';
+
+describe('when a pnpm or yarn project folder is scanned with --deep', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'countersign-scan-deep-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('pnpm: passes --strict when installed as locked, reports an edited version, fails on a missing package', () => {
+    expect(scanDeepStrict(project('pnpm-match'))).toEqual({ code: EXIT.ok, ruleIds: [] });
+    const edited = scanDeepStrict(project('pnpm-version-mismatch'));
+    expect(edited).toEqual({ code: EXIT.ok, ruleIds: [MISMATCH] });
+    const missing = countersign(
+      'scan',
+      project('pnpm-not-installed'),
+      '--deep',
+      '--strict',
+      '-q',
+      '--no-intel',
+    );
+    expect(missing.code).toBe(EXIT.incomplete);
+    expect(missing.stdout).toContain('1 of 5 locked packages are not installed: not analysed');
+  });
+
+  it('yarn classic: reports an installed version the lockfile does not pin, and nothing when it matches', () => {
+    expect(scanDeepStrict(project('yarn-classic-match'))).toEqual({ code: EXIT.ok, ruleIds: [] });
+    expect(scanDeepStrict(project('yarn-classic-version-mismatch'))).toEqual({
+      code: EXIT.ok,
+      ruleIds: [MISMATCH],
+    });
+  });
+
+  it('yarn berry: a PnP cache and a node_modules install pass --strict; an edited copy is reported', () => {
+    // .pnp.cjs, yarn's runtime, decodes base64 (an informational capability finding).
+    expect(scanDeepStrict(project('yarn-berry-pnp'))).toEqual({
+      code: EXIT.ok,
+      ruleIds: ['js.capability.decode'],
+    });
+    expect(scanDeepStrict(project('yarn-berry-node-modules'))).toEqual({ code: EXIT.ok, ruleIds: [] });
+    // A copy with ms's installed version edited (the fixtures are never edited in place).
+    const copy = join(scratch, 'yarn-berry-node-modules');
+    cpSync(project('yarn-berry-node-modules'), copy, { recursive: true, verbatimSymlinks: true });
+    const manifest = join(copy, 'node_modules/ms/package.json');
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace('"version": "2.1.3"', '"version": "2.1.2"'),
+    );
+    expect(scanDeepStrict(copy)).toEqual({ code: EXIT.ok, ruleIds: [MISMATCH] });
   });
 });

@@ -160,7 +160,7 @@ function notInstalledGaps(nodes: ScanResult['nodes']): CoverageGap[] {
         stage: 'read',
         message: `${missing.length} of ${project.locked} locked packages ${
           isOmittable
-            ? '(development or optional: npm omits them with --omit=dev or on other platforms) '
+            ? '(development or optional: production installs and installs on other platforms leave them out) '
             : ''
         }are not installed: not analysed (${named.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`,
         details: { missing: missing.length, locked: project.locked, isOmittable, packages: named },
