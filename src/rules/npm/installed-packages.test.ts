@@ -178,6 +178,19 @@ describe('when a pnpm install (isolated layout) is compared with pnpm-lock.yaml'
     ]);
   });
 
+  it('finds a git dependency (no version to match a dir with) by the name of its manifest', () => {
+    const spec = 'https://codeload.example.invalid/o/g/tar.gz/0123abc';
+    const nodes = [
+      pnpmLockfile([locked(`g@${spec}`, 'g', spec, { source: 'git' })]),
+      manifest(
+        'app/node_modules/.pnpm/g@https+++codeload.example.invalid+o+g+tar.gz+0123abc/node_modules/g/package.json',
+        'g',
+        '1.0.0',
+      ),
+    ];
+    expect(compareInstalled(nodes)[0]!.missing).toEqual([]);
+  });
+
   it('compares a hoisted pnpm install (no .pnpm folder) as a set', () => {
     const nodes = [
       pnpmLockfile([locked('a@1.0.0', 'a', '1.0.0'), locked('b@1.0.0', 'b', '1.0.0')]),

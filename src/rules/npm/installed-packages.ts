@@ -228,8 +228,11 @@ function compareVirtualStore({ root, fact }: Project, tree: Tree): Found {
     }
     if (own.length > 0) continue;
     storeManifests ??= manifestsMatching(tree.nodes, store, STORE_PACKAGE_ROOT);
+    // A git or tarball source locks no comparable version: any manifest of that name stands for it.
     const isElsewhere = storeManifests.some(
-      ({ manifest }) => manifest.name === locked.name && manifest.version === locked.version,
+      ({ manifest }) =>
+        manifest.name === locked.name &&
+        (manifest.version === locked.version || !SEMVER.test(locked.version)),
     );
     if (!isElsewhere) missing.push(locked);
   }
