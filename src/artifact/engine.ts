@@ -127,6 +127,13 @@ const OFF_THREAD_ZIP_BYTES = 1024 * 1024;
  * it is streamed to the hashers (holding it up to `inMemoryBytes` only costs memory).
  */
 const UNKEPT_HELD_BYTES = 1024 * 1024;
+/**
+ * Walks at once: an entry stored verbatim in a zip on disk (a release zip's nested archives) is
+ * walked beside its siblings, so that one that keeps the main thread busy (a .tgz: inflating and
+ * parsing tar) overlaps one that keeps the hashing threads busy (a zip of small files). The tree
+ * is put back in walk order at the end, so the report does not depend on which finished first.
+ */
+const MAX_CONCURRENT_WALKS = 2;
 /** Small zip members in the hashing threads at once (each at most 1 MiB, most far less). */
 const MAX_DECODING_MEMBERS = 64;
 
@@ -173,6 +180,12 @@ export async function buildTree(inputs: readonly string[], options: TreeOptions)
 class TreeBuilder {
   private readonly nodes: MutableNode[] = [];
   private readonly gaps: CoverageGap[] = [];
+  /** Each node's place among its siblings (inputs: among the inputs), for the final order. */
+  private readonly siblingIndex = new Map<NodePath, number>();
+  private inputIndex = 0;
+  /** Entries being walked beside the main walk (see MAX_CONCURRENT_WALKS). */
+  private readonly concurrentWalks = new Set<Promise<void>>();
+  private hasWalkedConcurrently = false;
   private readonly background = new Set<Promise<void>>();
   private readonly pool: DigestPool;
   private readonly files = new OpenFiles();
@@ -218,13 +231,38 @@ class TreeBuilder {
         await this.walkDirectory(input, path, this.options.skipNodeModules === true && !isInsideNodeModules);
       } else await this.addFile(input, path, 0, undefined, info.size);
     }
+    while (this.concurrentWalks.size > 0) await Promise.all(this.concurrentWalks);
     await this.drain(0);
     this.emitProgress('', true);
+    this.putInWalkOrder();
     return {
       subjects: roots.map((root) => this.subjectOf(root)),
       nodes: this.nodes.map(({ head: _head, budget: _budget, ...node }) => node),
       gaps: this.gaps,
     };
+  }
+
+  /**
+   * Nodes in the order a one-at-a-time walk gives (each container, then its entries in archive
+   * order, depth first), whatever the order they were finished in; gaps too when walks overlapped
+   * (a stable sort: the gaps of one node keep their order).
+   */
+  private putInWalkOrder(): void {
+    const byPath = new Map(this.nodes.map((node) => [node.path as string, node]));
+    const keys = new Map<string, number[]>();
+    const keyOf = (path: NodePath): number[] => {
+      const known = keys.get(path);
+      if (known) return known;
+      const node = byPath.get(path);
+      const parentKey = node?.parent !== undefined ? keyOf(node.parent) : [];
+      const key = [...parentKey, this.siblingIndex.get(path) ?? Number.MAX_SAFE_INTEGER];
+      keys.set(path, key);
+      return key;
+    };
+    this.nodes.sort((a, b) => compareKeys(keyOf(a.path), keyOf(b.path)));
+    if (!this.hasWalkedConcurrently) return;
+    const gapKey = (gap: CoverageGap) => (byPath.has(gap.node) ? keyOf(gap.node as NodePath) : []);
+    this.gaps.sort((a, b) => compareKeys(gapKey(a), gapKey(b)));
   }
 
   /** A file input is described by its node; a folder by a digest over its files' paths and digests. */
@@ -251,6 +289,8 @@ class TreeBuilder {
   }
 
   async dispose(): Promise<void> {
+    // A walk that failed (or was aborted) may leave walks beside it running: they must end first.
+    while (this.concurrentWalks.size > 0) await Promise.allSettled(this.concurrentWalks);
     await Promise.allSettled(this.background);
     await this.pool.close();
     this.files.closeAll();
@@ -432,6 +472,7 @@ class TreeBuilder {
 
   private async unpack(container: MutableNode, unpacker: Unpacker, source: ContentSource): Promise<void> {
     const names = new DuplicateNames();
+    let entryIndex = 0;
     // Small zip members being decoded by the hashing threads: finished (added to the tree) in entry
     // order, while later ones are already on their way.
     const decoding: Array<() => Promise<void>> = [];
@@ -447,6 +488,7 @@ class TreeBuilder {
         const unique = names.unique(entry.name);
         const path = childPath(container.path, unique.name);
         if (!this.countFile(path, container.path)) break;
+        this.siblingIndex.set(path, entryIndex++);
         const flags = nameFlags(entry.name);
         if (unique.isDuplicate) flags.push('duplicate-name');
         if (entry.kind === 'symlink' || entry.kind === 'hardlink') {
@@ -769,7 +811,43 @@ class TreeBuilder {
       source.kind === 'file'
         ? this.pool.digestFile(source.path, source.offset, source.length)
         : this.pool.digestBytes(source.bytes);
-    await this.processContent(node, source, digest);
+    const probe: NodeHead = {
+      path,
+      name: entry.name,
+      size: range.length,
+      depth: node.depth,
+      type: node.type,
+      head,
+    };
+    const isContainer = this.options.unpackers.some((unpacker) => safeAccepts(unpacker, probe));
+    if (isContainer && source.kind === 'file' && this.concurrentWalks.size < MAX_CONCURRENT_WALKS - 1) {
+      this.walkConcurrently(container, path, unpackerId, () => this.processContent(node, source, digest));
+    } else {
+      await this.processContent(node, source, digest);
+    }
+  }
+
+  /** Walks one stored entry beside the current walk; a failure becomes a gap, as it would inline. */
+  private walkConcurrently(
+    container: MutableNode,
+    path: NodePath,
+    unpackerId: string,
+    walk: () => Promise<void>,
+  ): void {
+    this.hasWalkedConcurrently = true;
+    const job: Promise<void> = walk()
+      .catch((error: unknown) => {
+        if (this.options.signal?.aborted) return;
+        this.addGap(
+          container.path,
+          asGapCode(error, 'E_ARCHIVE_CORRUPT'),
+          'unpack',
+          `entry ${path} could not be read: ${errorMessage(error)}`,
+          unpackerId,
+        );
+      })
+      .finally(() => this.concurrentWalks.delete(job));
+    this.concurrentWalks.add(job);
   }
 
   private checkDeclaredSize(
@@ -875,6 +953,8 @@ class TreeBuilder {
   }
 
   private addNode(node: MutableNode): MutableNode {
+    // Inputs and the files of folder inputs are added one at a time, in walk order.
+    if (node.parent === undefined) this.siblingIndex.set(node.path, this.inputIndex++);
     this.nodes.push(node);
     return node;
   }
@@ -975,4 +1055,11 @@ function safeAccepts(plugin: { accepts(node: NodeHead): boolean }, node: NodeHea
   } catch {
     return false;
   }
+}
+
+/** Lexicographic order of walk positions: a node's key is its container's key plus its index. */
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }

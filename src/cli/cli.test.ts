@@ -45,7 +45,7 @@ describe('when scanning the demo release', () => {
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toBe('');
     const report = JSON.parse(await readFile(output, 'utf8')) as {
-      nodes: Array<{ path: string; digests?: { md5?: string } }>;
+      nodes: Array<{ path: string; digests?: { md5?: string; sha256?: string } }>;
     };
     const paths = report.nodes.map((node) => node.path);
     expect(paths).toContain(
@@ -124,7 +124,9 @@ describe('when imported intel names a file inside the release', () => {
     const md5 = inventory.nodes.find((node) => node.path === readme)!.digests.md5;
     const list = join(dir, 'iocs-md5.txt');
     await writeFile(list, `${md5}\n`);
-    expect(countersign('intel', 'import', list, '--name', 'md5s', '--intel-dir', intelDir).code).toBe(EXIT.ok);
+    expect(countersign('intel', 'import', list, '--name', 'md5s', '--intel-dir', intelDir).code).toBe(
+      EXIT.ok,
+    );
 
     const matched = JSON.parse(countersign('scan', demo, '--json', '--intel-dir', intelDir).stdout) as {
       digestAlgorithms: string[];
