@@ -91,7 +91,7 @@ describe('when a project folder is scanned with --deep', () => {
     expect(hits.map((hit) => [relative(result, hit.path), hit.message])).toEqual([
       [
         'node_modules/example-colors/package.json',
-        'node_modules/example-colors: the lockfile pins example-colors@1.0.0, node_modules holds version 1.0.1 (locked: 1.0.0)',
+        'node_modules/example-colors: the lockfile pins example-colors@1.0.0, the install holds version 1.0.1 (locked: 1.0.0)',
       ],
     ]);
     expect(hits[0]!.evidence.map((item) => [item.role, relative(result, item.node)])).toEqual([
@@ -107,7 +107,7 @@ describe('when a project folder is scanned with --deep', () => {
     });
     const hits = result.findings.filter((finding) => finding.ruleId === 'npm.lockfile.installed-mismatch');
     expect(hits).toHaveLength(1);
-    expect(hits[0]!.message).toMatch(/example-colors@1\.0\.0, node_modules holds integrity sha512-/);
+    expect(hits[0]!.message).toMatch(/example-colors@1\.0\.0, the install holds integrity sha512-/);
     expect(hits[0]!.evidence.map((item) => relative(result, item.node))).toEqual([
       'node_modules/example-colors/package.json',
       'node_modules/.package-lock.json',

@@ -139,6 +139,13 @@ const OMITTABLE_KINDS: ReadonlySet<LockedPackage['kind']> = new Set([
 /** How many missing packages a gap names; the count is always complete. */
 const MAX_MISSING_LISTED = 20;
 
+/** npm names a package by its install path; pnpm and yarn keys already hold the version. */
+function missingName(entry: LockedPackage): string {
+  return entry.path.startsWith('node_modules/')
+    ? `${entry.path}@${entry.version}`
+    : `${entry.name}@${entry.version}`;
+}
+
 /**
  * A deep scan analyses what node_modules holds, so locked packages that are not there were not
  * analysed: said per lockfile, production packages apart from those an install may omit.
@@ -153,7 +160,7 @@ function notInstalledGaps(nodes: ScanResult['nodes']): CoverageGap[] {
       [omittable, true],
     ] as const) {
       if (missing.length === 0) continue;
-      const named = missing.slice(0, MAX_MISSING_LISTED).map((entry) => `${entry.path}@${entry.version}`);
+      const named = missing.slice(0, MAX_MISSING_LISTED).map(missingName);
       gaps.push({
         node: project.lockfile.path,
         code: 'E_LOCKFILE_NOT_INSTALLED',
