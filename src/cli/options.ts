@@ -26,7 +26,9 @@ export function parseDigests(value: string): DigestAlgorithm[] {
   const names = value.split(',').map((name) => name.trim().toLowerCase());
   for (const name of names) {
     if (!(DIGEST_ALGORITHMS as readonly string[]).includes(name)) {
-      throw new InvalidArgumentError(`unknown digest ${name} (choose from ${DIGEST_ALGORITHMS.join(', ')}, or all)`);
+      throw new InvalidArgumentError(
+        `unknown digest ${name} (choose from ${DIGEST_ALGORITHMS.join(', ')}, or all)`,
+      );
     }
   }
   return names as DigestAlgorithm[];
