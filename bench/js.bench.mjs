@@ -223,7 +223,7 @@ export function summarise(result) {
       ],
       [
         'everything the scan read',
-        `${scan.allFiles} files, ${formatMB(scan.allBytes)} (all typed, digested sha256/sha1/md5 by default)`,
+        `${scan.allFiles} files, ${formatMB(scan.allBytes)} (all typed and digested: sha256, and sha1/md5 only on request)`,
       ],
       [
         'cat + openssl dgst -sha256 (median)',

@@ -1,0 +1,61 @@
+/**
+ * Equivalence check for the parser choice: every JavaScript file under a folder is analysed twice,
+ * the default way (acorn for plain JavaScript, oxc for the rest) and with oxc alone, and every
+ * difference in facts or in the file's counts is printed, with the time each way took.
+ * Expect none, or only differences explained in the output.
+ *
+ *   npx tsx eval/js-parser-check.ts [dir]    (default: node_modules)
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { extractJsCapabilities } from '../src/analyzers/js/extract.js';
+import type { JsCapabilityFact } from '../src/analyzers/js/facts.js';
+
+const root = process.argv[2] ?? 'node_modules';
+function* walk(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else if (entry.isFile() && /\.(c|m)?jsx?$/.test(entry.name)) yield path;
+  }
+}
+
+const factKey = (fact: JsCapabilityFact) =>
+  `${fact.capability}@${fact.line}:${fact.column} ${fact.detail ?? ''} | ${fact.snippet.slice(0, 60)}`;
+
+let files = 0;
+let differing = 0;
+const time = { auto: 0, oxc: 0 };
+const byParser = { acorn: 0, oxc: 0 };
+for (const path of walk(root)) {
+  if (statSync(path).size > 16 * 1024 * 1024) continue;
+  const source = readFileSync(path, 'utf8');
+  files++;
+  let started = performance.now();
+  const auto = extractJsCapabilities(source, { filename: path, alwaysParse: true });
+  time.auto += performance.now() - started;
+  started = performance.now();
+  const oxc = extractJsCapabilities(source, { filename: path, alwaysParse: true, parser: 'oxc' });
+  time.oxc += performance.now() - started;
+  byParser[auto.syntaxErrors.length === 0 && oxc.syntaxErrors.length > 0 ? 'acorn' : 'oxc']++;
+  const left = new Set(auto.facts.map(factKey));
+  const right = new Set(oxc.facts.map(factKey));
+  const onlyAuto = [...left].filter((key) => !right.has(key));
+  const onlyOxc = [...right].filter((key) => !left.has(key));
+  const { parsed: _a, syntaxErrors: _b, ...autoCounts } = auto.file;
+  const { parsed: _c, syntaxErrors: _d, ...oxcCounts } = oxc.file;
+  const countsDiffer = JSON.stringify(autoCounts) !== JSON.stringify(oxcCounts);
+  if (onlyAuto.length === 0 && onlyOxc.length === 0 && !countsDiffer) continue;
+  differing++;
+  console.log(`${path} (syntax errors: default ${auto.syntaxErrors.length}, oxc ${oxc.syntaxErrors.length})`);
+  for (const key of onlyAuto) console.log(`  + default only: ${key}`);
+  for (const key of onlyOxc) console.log(`  - oxc only:     ${key}`);
+  if (countsDiffer)
+    console.log(
+      `  counts: default ${JSON.stringify(autoCounts)}\n          oxc     ${JSON.stringify(oxcCounts)}`,
+    );
+}
+console.log(
+  `${files} files; ${differing} differ; default ${(time.auto / 1000).toFixed(1)} s, oxc alone ${(time.oxc / 1000).toFixed(1)} s` +
+    ` (files oxc found errors in but acorn parsed whole: ${byParser.acorn})`,
+);
