@@ -42,6 +42,7 @@ import {
   contentView,
   nodeView,
   OpenFiles,
+  readFileRange,
   readSource,
   sourceLength,
 } from './content-source.js';
@@ -114,6 +115,8 @@ interface RootBudget {
 
 const NO_BYTES = new Uint8Array(0);
 
+/** Files on disk up to this size are read once, whole, into memory (see `addFile`). */
+const SMALL_FILE_BYTES = 64 * 1024;
 /** Most background jobs (hashing, analysis) in flight before the walk waits for some to finish. */
 const MAX_BACKGROUND_JOBS = 256;
 /**
@@ -345,18 +348,18 @@ class TreeBuilder {
     size: number,
   ): Promise<void> {
     if (!this.countFile(path, parent)) return;
+    // A small file is read once, whole: typing, hashing and the analyzers then share those bytes
+    // instead of opening the file once each (a node_modules folder is thousands of small files).
+    const isSmall = size <= SMALL_FILE_BYTES;
     let head: Uint8Array;
     try {
-      const handle = await open(filePath, 'r');
-      try {
-        const buffer = Buffer.alloc(Math.min(size, SNIFF_BYTES));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-        head = buffer.subarray(0, bytesRead);
-      } finally {
-        await handle.close();
-      }
+      head = await readFileRange(filePath, 0, isSmall ? size : Math.min(size, SNIFF_BYTES));
     } catch (error) {
       this.addGap(path, 'E_INPUT_UNREADABLE', 'read', `cannot read ${filePath}: ${errorMessage(error)}`);
+      return;
+    }
+    if (isSmall && head.length < size) {
+      this.addGap(path, 'E_INPUT_UNREADABLE', 'read', `cannot read ${filePath}: it shrank while being read`);
       return;
     }
     const name = basename(filePath);
@@ -367,14 +370,16 @@ class TreeBuilder {
       name,
       entryKind: 'file',
       size,
-      type: detectType(head, name, size),
+      type: detectType(head.subarray(0, SNIFF_BYTES), name, size),
       flags: [],
       facts: [],
-      head,
+      head: head.subarray(0, SNIFF_BYTES),
       budget: { size, unpacked: 0 },
     });
-    const source: ContentSource = { kind: 'file', path: filePath, offset: 0, length: size };
-    const digest = this.pool.digestFile(filePath, 0, size);
+    const source: ContentSource = isSmall
+      ? { kind: 'memory', bytes: head }
+      : { kind: 'file', path: filePath, offset: 0, length: size };
+    const digest = isSmall ? this.pool.digestBytes(head) : this.pool.digestFile(filePath, 0, size);
     this.bytesSeen += size;
     await this.processContent(node, source, digest);
     this.inputBytesDone += depth === 0 ? size : 0;
