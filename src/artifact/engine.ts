@@ -351,17 +351,19 @@ class TreeBuilder {
     // A small file is read once, whole: typing, hashing and the analyzers then share those bytes
     // instead of opening the file once each (a node_modules folder is thousands of small files).
     const isSmall = size <= SMALL_FILE_BYTES;
-    let head: Uint8Array;
+    /** The whole file when it is small, else its first SNIFF_BYTES. */
+    let bytesRead: Uint8Array;
     try {
-      head = await readFileRange(filePath, 0, isSmall ? size : Math.min(size, SNIFF_BYTES));
+      bytesRead = await readFileRange(filePath, 0, isSmall ? size : Math.min(size, SNIFF_BYTES));
     } catch (error) {
       this.addGap(path, 'E_INPUT_UNREADABLE', 'read', `cannot read ${filePath}: ${errorMessage(error)}`);
       return;
     }
-    if (isSmall && head.length < size) {
+    if (isSmall && bytesRead.length < size) {
       this.addGap(path, 'E_INPUT_UNREADABLE', 'read', `cannot read ${filePath}: it shrank while being read`);
       return;
     }
+    const head = bytesRead.subarray(0, SNIFF_BYTES);
     const name = basename(filePath);
     const node = this.addNode({
       path,
@@ -370,16 +372,16 @@ class TreeBuilder {
       name,
       entryKind: 'file',
       size,
-      type: detectType(head.subarray(0, SNIFF_BYTES), name, size),
+      type: detectType(head, name, size),
       flags: [],
       facts: [],
-      head: head.subarray(0, SNIFF_BYTES),
+      head,
       budget: { size, unpacked: 0 },
     });
     const source: ContentSource = isSmall
-      ? { kind: 'memory', bytes: head }
+      ? { kind: 'memory', bytes: bytesRead }
       : { kind: 'file', path: filePath, offset: 0, length: size };
-    const digest = isSmall ? this.pool.digestBytes(head) : this.pool.digestFile(filePath, 0, size);
+    const digest = isSmall ? this.pool.digestBytes(bytesRead) : this.pool.digestFile(filePath, 0, size);
     this.bytesSeen += size;
     await this.processContent(node, source, digest);
     this.inputBytesDone += depth === 0 ? size : 0;
