@@ -214,12 +214,12 @@ function manifestDifferences(locked: LockedPackage, manifest: NpmManifestFact): 
  */
 function compareVirtualStore({ root, fact }: Project, tree: Tree): Found {
   const store = `${root}${PNPM_VIRTUAL_STORE}`;
-  const dirs = storeDirs(tree.nodes, store);
+  const dirsByPackage = storeDirsByPackage(storeDirs(tree.nodes, store));
   let storeManifests: readonly Installed[] | undefined;
   const differences: InstalledDifference[] = [];
   const missing: LockedPackage[] = [];
   for (const locked of fact.packages.filter(isInstalledAsCopy)) {
-    const own = dirs.filter((dir) => isStoreDirOf(dir, locked));
+    const own = dirsByPackage.get(`${locked.name.replace('/', '+')}@${locked.version}`) ?? [];
     for (const dir of own) {
       const manifestNode = tree.byPath.get(`${store}${dir}/node_modules/${locked.name}/package.json`);
       const manifest = manifestNode ? manifestOf(manifestNode) : undefined;
@@ -250,9 +250,21 @@ function storeDirs(nodes: readonly ScanNode[], store: string): string[] {
   return [...dirs];
 }
 
-function isStoreDirOf(dir: string, locked: LockedPackage): boolean {
-  const plain = `${locked.name.replace('/', '+')}@${locked.version}`;
-  return dir === plain || dir.startsWith(`${plain}_`) || dir.startsWith(`${plain}(`);
+/**
+ * Store folders by the `<name with / as +>@<version>` they may stand for: the whole folder name,
+ * and each part of it that ends before a `_` or `(` (a peer suffix; a name may hold `_` too, so
+ * every such cut is a candidate). One index for the project instead of a search per package.
+ */
+function storeDirsByPackage(dirs: readonly string[]): Map<string, string[]> {
+  const byPackage = new Map<string, string[]>();
+  const add = (key: string, dir: string) => byPackage.set(key, [...(byPackage.get(key) ?? []), dir]);
+  for (const dir of dirs) {
+    add(dir, dir);
+    for (let cut = 1; cut < dir.length; cut++) {
+      if (dir[cut] === '_' || dir[cut] === '(') add(dir.slice(0, cut), dir);
+    }
+  }
+  return byPackage;
 }
 
 /** An installed package root: its manifest node and what the manifest says. */
@@ -295,11 +307,13 @@ function compareSets(packages: readonly LockedPackage[], installed: readonly Ins
   const byName = new Map<string, LockedPackage[]>();
   for (const locked of expected) byName.set(locked.name, [...(byName.get(locked.name) ?? []), locked]);
   const present = new Set<string>();
+  const presentNames = new Set<string>();
   const differences: InstalledDifference[] = [];
   for (const { node, manifest } of installed) {
     const candidates = byName.get(manifest.name);
     if (!candidates) continue;
     present.add(`${manifest.name}@${manifest.version}`);
+    presentNames.add(manifest.name);
     // A git or tarball source locks no comparable version: any installed one is taken as it.
     if (candidates.some((locked) => !SEMVER.test(locked.version))) continue;
     if (candidates.some((locked) => locked.version === manifest.version)) continue;
@@ -318,9 +332,7 @@ function compareSets(packages: readonly LockedPackage[], installed: readonly Ins
   const differing = new Set(differences.map((difference) => difference.locked.name));
   const missing = expected.filter((locked) => {
     if (differing.has(locked.name)) return false;
-    if (!SEMVER.test(locked.version)) {
-      return ![...present].some((key) => key.startsWith(`${locked.name}@`));
-    }
+    if (!SEMVER.test(locked.version)) return !presentNames.has(locked.name);
     return !present.has(`${locked.name}@${locked.version}`);
   });
   return { differences, missing };
