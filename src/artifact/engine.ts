@@ -246,11 +246,13 @@ class TreeBuilder {
   }
 
   /**
-   * Nodes in the order a one-at-a-time walk gives (each container, then its entries in archive
-   * order, depth first), whatever the order they were finished in; gaps too when walks overlapped
-   * (a stable sort: the gaps of one node keep their order).
+   * Nodes and gaps in the order a one-at-a-time walk gives (each container, then its entries in
+   * archive order, depth first), whatever the order overlapping walks finished them in (a stable
+   * sort: the gaps of one node keep their order). Without overlapping walks that is already their
+   * order.
    */
   private putInWalkOrder(): void {
+    if (!this.hasWalkedConcurrently) return;
     const byPath = new Map(this.nodes.map((node) => [node.path as string, node]));
     const keys = new Map<string, number[]>();
     const keyOf = (path: NodePath): number[] => {
@@ -263,7 +265,6 @@ class TreeBuilder {
       return key;
     };
     this.nodes.sort((a, b) => compareKeys(keyOf(a.path), keyOf(b.path)));
-    if (!this.hasWalkedConcurrently) return;
     const gapKey = (gap: CoverageGap) => (byPath.has(gap.node) ? keyOf(gap.node as NodePath) : []);
     this.gaps.sort((a, b) => compareKeys(gapKey(a), gapKey(b)));
   }
