@@ -86,6 +86,23 @@ export async function readFileRange(path: string, offset: number, length: number
   }
 }
 
+/** `readFileRange`, synchronously: for small reads, where the promise form's round trips cost more. */
+export function readFileRangeSync(path: string, offset: number, length: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const bytesRead = readSync(fd, buffer, done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buffer.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function readSource(source: ContentSource, range?: ByteRange, files?: OpenFiles): Promise<Uint8Array> {
   const { start, end } = clampRange(sourceLength(source), range);
   if (source.kind === 'memory') return Promise.resolve(source.bytes.subarray(start, end));
