@@ -1,14 +1,6 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
-import {
-  type FileHandle,
-  mkdtemp,
-  open,
-  readdir,
-  readlink,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -321,7 +313,12 @@ class TreeBuilder {
     try {
       entries = readdirSync(dir);
     } catch (error) {
-      this.addGap(rootPath(prefix), 'E_INPUT_UNREADABLE', 'read', `cannot list ${dir}: ${errorMessage(error)}`);
+      this.addGap(
+        rootPath(prefix),
+        'E_INPUT_UNREADABLE',
+        'read',
+        `cannot list ${dir}: ${errorMessage(error)}`,
+      );
       return;
     }
     entries.sort();
