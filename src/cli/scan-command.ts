@@ -8,6 +8,7 @@ import { loadIntel } from '../intel/store-files.js';
 import { defaultCacheFolder, openScanCache } from '../pipeline/cache/scan-cache.js';
 import { isChosenOmission, scan } from '../pipeline/scan.js';
 import { type ReportFormat, renderReport } from '../report/index.js';
+import { writeJsonReport } from '../report/json.js';
 import { EXIT } from './exit-codes.js';
 import { collect, loadPackuments, parseDigests, parsePositiveInt, parseSize } from './options.js';
 import { createProgressBar } from './progress.js';
@@ -125,14 +126,21 @@ export function registerScanCommand(program: Command): void {
         }
       })();
       const format = flags.json ? 'json' : flags.format;
-      const report =
-        renderScanExtra(result, format) ??
-        renderReport(result, format as ReportFormat, {
-          tree: flags.tree ?? false,
-          color: !flags.output && process.stdout.isTTY === true,
-        });
-      if (flags.output) await writeFile(flags.output, report);
-      else process.stdout.write(report);
+      const extra = renderScanExtra(result, format);
+      if (extra === undefined && format === 'json') {
+        // Streamed a node at a time: a whole report string (plus its plain-data copy) of a large
+        // scan would be the peak of the process's memory.
+        await writeJsonReport(result, flags.output ?? process.stdout);
+      } else {
+        const report =
+          extra ??
+          renderReport(result, format as ReportFormat, {
+            tree: flags.tree ?? false,
+            color: !flags.output && process.stdout.isTTY === true,
+          });
+        if (flags.output) await writeFile(flags.output, report);
+        else process.stdout.write(report);
+      }
       // Leaving node_modules out was the user's choice (no --deep): reported, but not a failure to look.
       const gaps = result.gaps.filter((gap) => !isChosenOmission(gap));
       if (flags.strict && gaps.length > 0) process.exitCode = EXIT.incomplete;

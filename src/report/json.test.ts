@@ -1,12 +1,25 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETECTED_TYPES } from '../core/detected-type.js';
 import { ERROR_CODES } from '../core/errors.js';
-import { DIGEST_ALGORITHMS, NODE_FLAGS, SCAN_REPORT_SCHEMA_VERSION } from '../core/scan-result.js';
+import type { Fact } from '../core/facts.js';
+import type { Finding } from '../core/findings.js';
+import type { NodePath } from '../core/node-path.js';
+import {
+  DIGEST_ALGORITHMS,
+  NODE_FLAGS,
+  SCAN_REPORT_SCHEMA_VERSION,
+  type ScanNode,
+  type ScanResult,
+} from '../core/scan-result.js';
 import { CONFIDENCES, SEVERITIES } from '../core/severity.js';
-import { renderJson } from './json.js';
+import { jsonReportChunks, renderJson, toReportJson, writeJsonReport } from './json.js';
 import { readSchemaEnum, SCAN_REPORT_SCHEMA_URL, SCHEMA_ENUMS, syncSchema } from './schema-enums.js';
 import {
   hostileNamesResult,
@@ -207,5 +220,190 @@ describe('when a report is malformed', () => {
     expect(errorsOf(r)).toBe('');
     r.nodes[1].facts.push({ kind: 'Not A Kind' });
     expect(errorsOf(r)).toMatch(/pattern/);
+  });
+});
+
+/** Strings JSON must escape, or carries raw where JavaScript source may not (U+2028/U+2029). */
+const AWKWARD = [
+  'say "hi"',
+  'back\\slash',
+  'line\nbreak\r\ttab',
+  '\u0000\u001f\u007f',
+  'caf\u00e9 \u6f22\u5b57 \u{1F600}',
+  'separators \u2028 and \u2029',
+  'lone surrogate \ud800',
+  'bidi \u202e override',
+  '',
+];
+
+/** A node carrying facts with nested objects and arrays, empty ones included, and awkward strings. */
+function awkwardNode(parent: ScanNode, i: number): ScanNode {
+  const text = AWKWARD[i % AWKWARD.length] ?? '';
+  const fact = {
+    kind: 'test.awkward',
+    text,
+    nested: { list: [1, -2.5, 1e21, true, null, text, { deeper: [[], {}] }], empty: {}, none: [] },
+    zEmptyString: '',
+    aNumber: i,
+  } as unknown as Fact;
+  return {
+    path: `${parent.path}!/dir ${i}/${text}.txt` as NodePath,
+    parent: parent.path,
+    depth: parent.depth + 1,
+    name: `dir ${i}/${text}.txt`,
+    entryKind: 'file',
+    size: i,
+    type: 'text',
+    flags: i % 2 === 0 ? [] : ['encrypted'],
+    facts: i % 3 === 0 ? [] : [fact, fact],
+  };
+}
+
+/** The release zip with `count` more nodes, findings with several kinds of evidence, and gaps with details. */
+function largeResult(count: number): ScanResult {
+  const base = releaseZipResult({ withFinding: true });
+  const root = base.nodes[0]!;
+  const nodes = [...base.nodes, ...Array.from({ length: count }, (_, i) => awkwardNode(root, i))];
+  const finding = base.findings[0]!;
+  const findings: Finding[] = [
+    ...base.findings,
+    {
+      ...finding,
+      message: AWKWARD.join(' | '),
+      evidence: [
+        {
+          role: 'primary',
+          node: root.path,
+          range: { offset: 0, length: 16 },
+          snippet: 'MZ\u0090\u0000"x"\n',
+        },
+        { role: 'supporting', node: root.path, line: { start: 3, end: 7 }, column: 12 },
+        { role: 'baseline', node: root.path },
+      ],
+      references: [],
+    },
+  ];
+  const gaps = [
+    ...base.gaps,
+    {
+      ...base.gaps[0]!,
+      message: 'separators \u2028\u2029 "quoted"\n',
+      details: { z: [{ b: 1, a: [] }], a: { nested: { text: AWKWARD[2] } }, m: {} },
+    },
+  ];
+  return { ...base, nodes, findings, gaps };
+}
+
+function expectedText(result: ScanResult): string {
+  return `${JSON.stringify(toReportJson(result), null, 2)}\n`;
+}
+
+describe('when a JSON report is produced piece by piece', () => {
+  const single = singleFileResult();
+  const results: Record<string, ScanResult> = {
+    'no nodes, findings or gaps at all': { ...single, nodes: [], findings: [], gaps: [], subjects: [] },
+    'a single node': single,
+    'one gap and one finding, no nodes': {
+      ...single,
+      nodes: [],
+      gaps: releaseZipResult().gaps.slice(0, 1),
+      findings: releaseZipResult({ withFinding: true }).findings,
+    },
+    'a release zip with npm tarballs, gaps and a finding': releaseZipResult({ withFinding: true }),
+    'two inputs': twoSubjectsResult(),
+    'entries with hostile names': hostileNamesResult(),
+    'many nodes with nested facts and strings that need escaping': largeResult(300),
+  };
+
+  it.each(Object.entries(results))('joins into exactly the whole document: %s', (_name, result) => {
+    const text = [...jsonReportChunks(result)].join('');
+    expect(text).toBe(expectedText(result));
+    expect(renderJson(result)).toBe(text);
+    expect(JSON.parse(text)).toEqual(toReportJson(result));
+  });
+
+  it('writes empty arrays as [] and ends in }\\n', () => {
+    const text = renderJson({ ...single, nodes: [], findings: [], gaps: [] });
+    expect(text).toContain('\n  "gaps": [],\n  "findings": [],\n  "nodes": []\n}\n');
+  });
+
+  it('yields each node on its own, not one string for the whole tree', () => {
+    const result = largeResult(50);
+    const chunks = [...jsonReportChunks(result)];
+    expect(chunks.length).toBeGreaterThan(result.nodes.length);
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThan(expectedText(result).length / 10);
+  });
+});
+
+describe('when a JSON report is written to a file or a stream', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'countersign-json-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the same bytes as renderJson to a file, in several writes', async () => {
+    const result = largeResult(2000);
+    const expected = renderJson(result);
+    expect(Buffer.byteLength(expected)).toBeGreaterThan(4 * 64 * 1024);
+    const file = join(dir, 'report.json');
+    await writeJsonReport(result, file);
+    expect((await readFile(file)).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+  });
+
+  it('writes an empty report to a file', async () => {
+    const result = { ...singleFileResult(), nodes: [], findings: [], gaps: [] };
+    const file = join(dir, 'empty.json');
+    await writeJsonReport(result, file);
+    expect(await readFile(file, 'utf8')).toBe(renderJson(result));
+  });
+
+  it('waits for a slow stream to drain, batches small pieces, and leaves the stream open', async () => {
+    const result = largeResult(2000);
+    const received: Buffer[] = [];
+    let drains = 0;
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        received.push(chunk);
+        setTimeout(callback, 1);
+      },
+    });
+    slow.on('drain', () => drains++);
+    await writeJsonReport(result, slow);
+    expect(Buffer.concat(received).toString('utf8')).toBe(renderJson(result));
+    expect(drains).toBeGreaterThan(0);
+    // About 64 KiB per write: not one write per node, and not one write for the whole report.
+    expect(received.length).toBeGreaterThan(2);
+    expect(received.length).toBeLessThan(result.nodes.length / 10);
+    expect(slow.writableEnded).toBe(false);
+  });
+
+  it('rejects when the file cannot be created (its folder does not exist)', async () => {
+    const file = join(dir, 'no-such-folder', 'report.json');
+    await expect(writeJsonReport(largeResult(10), file)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('rejects when the stream fails part-way', async () => {
+    let writes = 0;
+    const failing = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _encoding, callback) {
+        writes++;
+        setImmediate(() => callback(writes >= 2 ? new Error('disk full') : null));
+      },
+    });
+    await expect(writeJsonReport(largeResult(2000), failing)).rejects.toThrow('disk full');
+  });
+
+  it('rejects when the stream fails on its last write', async () => {
+    const failing = new Writable({
+      write(_chunk, _encoding, callback) {
+        setImmediate(() => callback(new Error('broken pipe')));
+      },
+    });
+    await expect(writeJsonReport(singleFileResult(), failing)).rejects.toThrow('broken pipe');
   });
 });

@@ -5,6 +5,8 @@
  * so two scans of the same input give byte-identical reports apart from times and durations, and
  * reports diff cleanly. Open-ended objects (facts, gap details) get their keys sorted.
  */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type { CoverageGap } from '../core/coverage.js';
 import type { Evidence, Finding } from '../core/findings.js';
 import type { Limits } from '../core/limits.js';
@@ -158,8 +160,8 @@ function statsJson(stats: ScanStats): Json {
   ]);
 }
 
-/** The report as plain JSON data, keys in schema order. */
-export function toReportJson(result: ScanResult): { [key: string]: Json } {
+/** The report's head: everything before the three long arrays (gaps, findings, nodes). */
+function headJson(result: ScanResult): { [key: string]: Json } {
   return ordered([
     ['schemaVersion', result.schemaVersion],
     [
@@ -175,13 +177,127 @@ export function toReportJson(result: ScanResult): { [key: string]: Json } {
     ['digestAlgorithms', [...result.digestAlgorithms]],
     ['subjects', result.subjects.map(subjectJson)],
     ['stats', statsJson(result.stats)],
-    ['gaps', result.gaps.map(gapJson)],
-    ['findings', result.findings.map(findingJson)],
-    ['nodes', result.nodes.map(nodeJson)],
   ]);
+}
+
+/** The report as plain JSON data, keys in schema order. */
+export function toReportJson(result: ScanResult): { [key: string]: Json } {
+  return {
+    ...headJson(result),
+    gaps: result.gaps.map(gapJson),
+    findings: result.findings.map(findingJson),
+    nodes: result.nodes.map(nodeJson),
+  };
+}
+
+/** Where the items of a top-level array sit in a two-space pretty document. */
+const ITEM_INDENT = '    ';
+
+/**
+ * One top-level array, `,\n  "key": [` … `]`, an item at a time, laid out exactly as
+ * `JSON.stringify(…, null, 2)` lays it out inside the whole document. Strings in JSON text never
+ * hold a raw line feed (it is escaped), so re-indenting at each `\n` touches layout only.
+ */
+function* arrayChunks<T>(key: string, items: readonly T[], render: (item: T) => Json): Generator<string> {
+  const head = `,\n  ${JSON.stringify(key)}: `;
+  if (items.length === 0) {
+    yield `${head}[]`;
+    return;
+  }
+  let separator = `${head}[\n${ITEM_INDENT}`;
+  for (const item of items) {
+    yield separator + JSON.stringify(render(item), null, 2).replaceAll('\n', `\n${ITEM_INDENT}`);
+    separator = `,\n${ITEM_INDENT}`;
+  }
+  yield '\n  ]';
+}
+
+/**
+ * The text of `renderJson(result)` piece by piece: the head, then each gap, finding and node on
+ * its own, so that a large report is never held whole in memory (neither as plain data nor as one
+ * string). Joined, the pieces are byte-identical to `JSON.stringify(toReportJson(result), null, 2)`
+ * plus a final newline.
+ */
+export function* jsonReportChunks(result: ScanResult): Generator<string> {
+  const head = JSON.stringify(headJson(result), null, 2);
+  // The head always has keys (schemaVersion, tool, …), so it ends in `\n}`: reopen it there.
+  yield head.slice(0, head.length - '\n}'.length);
+  yield* arrayChunks('gaps', result.gaps, gapJson);
+  yield* arrayChunks('findings', result.findings, findingJson);
+  yield* arrayChunks('nodes', result.nodes, nodeJson);
+  yield '\n}\n';
 }
 
 /** Pretty JSON, two-space indented, ending in a newline. */
 export function renderJson(result: ScanResult): string {
-  return `${JSON.stringify(toReportJson(result), null, 2)}\n`;
+  return [...jsonReportChunks(result)].join('');
+}
+
+/** About how much text goes into one `write`: small pieces are batched up to it. */
+const WRITE_BATCH_CHARS = 64 * 1024;
+
+/**
+ * Writes the JSON report to a stream or a file, piece by piece (see `jsonReportChunks`), in
+ * writes of about 64 KiB, waiting for 'drain' whenever the stream asks to. Resolves once the
+ * last write is flushed (for a file: once it is closed); rejects on a stream error. A stream
+ * passed in is left open (it may be standard output); a file given by path is opened and closed
+ * here, and destroyed if writing fails (what was written so far stays).
+ */
+export async function writeJsonReport(
+  result: ScanResult,
+  out: NodeJS.WritableStream | string,
+): Promise<void> {
+  const owned: WriteStream | undefined = typeof out === 'string' ? createWriteStream(out) : undefined;
+  const stream: NodeJS.WritableStream = owned ?? (out as NodeJS.WritableStream);
+  // Listened to throughout, so an error never goes unhandled (which would end the process); the
+  // first one is kept and thrown at the next write even if it came while nothing was waiting.
+  const seen: { failure?: { error: unknown } } = {};
+  const onError = (error: unknown) => {
+    seen.failure ??= { error };
+  };
+  stream.on('error', onError);
+  try {
+    let batch = '';
+    for (const chunk of jsonReportChunks(result)) {
+      batch += chunk;
+      if (batch.length < WRITE_BATCH_CHARS) continue;
+      if (seen.failure) throw seen.failure.error;
+      const text = batch;
+      batch = '';
+      if (!stream.write(text)) await drained(stream);
+    }
+    if (seen.failure) throw seen.failure.error;
+    if (owned) {
+      owned.end(batch);
+      await finished(owned);
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        stream.write(batch, (error) => (error ? reject(error) : resolve()));
+      });
+    }
+  } catch (error) {
+    owned?.destroy();
+    throw error;
+  } finally {
+    stream.off('error', onError);
+  }
+}
+
+/** Resolves on the stream's next 'drain'; rejects if it errors or closes first. */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error?: unknown) => {
+      stream.off('drain', onDrain);
+      stream.off('error', onFail);
+      stream.off('close', onClose);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onDrain = () => settle();
+    const onFail = (error: unknown) => settle(error);
+    const onClose = () => settle(new Error('the stream closed before the report was written'));
+    stream.on('drain', onDrain);
+    stream.on('error', onFail);
+    stream.on('close', onClose);
+  });
 }
