@@ -150,10 +150,33 @@ describe('when a worker decodes small members of a zip on disk', () => {
         },
         'a.txt',
       );
-      expect(Buffer.from(a.bytes)).toEqual(text);
+      expect(Buffer.from(a.bytes ?? [])).toEqual(text);
+      expect(a.size).toBe(text.length);
       expect(a.type).toBe('text');
       expect(a.digest.digests.sha256).toBe(reference(text).sha256);
       expect(a.digest.digests.md5).toBe(reference(text).md5);
+      // Asked back only for other types: the same digests and type, the head, no content.
+      const headOnly = await own.decodeZipMember(
+        path,
+        0,
+        bytes.length,
+        {
+          localHeaderOffset: 0,
+          method: 8,
+          compressedSize: deflatedSize,
+          uncompressedSize: text.length,
+          crc32: crc32(text),
+          context: 'zip entry a.txt',
+        },
+        'a.txt',
+        ['zip', 'gzip'],
+      );
+      expect(headOnly.bytes).toBeUndefined();
+      expect(headOnly.size).toBe(text.length);
+      expect(headOnly.type).toBe('text');
+      expect(Buffer.from(headOnly.head)).toEqual(text.subarray(0, headOnly.head.length));
+      expect(headOnly.head.length).toBeGreaterThan(0);
+      expect(headOnly.digest).toEqual(a.digest);
       await expect(
         own.decodeZipMember(
           path,

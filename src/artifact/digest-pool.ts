@@ -14,7 +14,8 @@ import {
   withSha256,
 } from './content-digest.js';
 import { readFileRange } from './content-source.js';
-import type { DigestRequest } from './digest-worker.js';
+import type { DigestRequest, Payload } from './digest-worker.js';
+import { type RingSlice, SharedRing } from './shared-ring.js';
 
 /** Below this, hashing on the main thread is cheaper than batching it to a worker (the main thread is the scarce one). */
 const INLINE_BYTES = 2 * 1024;
@@ -41,6 +42,12 @@ function inlineStream(algorithms: readonly DigestAlgorithm[]): StreamDigest {
   };
 }
 
+/**
+ * Each worker's shared ring: what is posted to it for hashing is copied here instead of into a
+ * buffer per message (see shared-ring.ts). Also the most such bytes a worker has waiting.
+ */
+const RING_BYTES = 8 * 1024 * 1024;
+
 /** Small contents are sent in batches of up to this many bytes: one message instead of hundreds. */
 const BATCH_BYTES = 1024 * 1024;
 const BATCH_COUNT = 512;
@@ -65,7 +72,11 @@ interface WorkerMessage {
   readonly error?: string;
   readonly code?: string;
   readonly ack?: number;
-  /** `zip-member` answers: the content and its type. */
+  /** A `chunk` answer: the ring slice it was in, now free. */
+  readonly freed?: RingSlice;
+  /** `zip-member` answers: the size, head, content (when asked for) and type. */
+  readonly size?: number;
+  readonly head?: Uint8Array;
   readonly bytes?: Uint8Array;
   readonly type?: DetectedType;
 }
@@ -73,12 +84,17 @@ interface WorkerMessage {
 /** A zip member decoded, checked and hashed by a worker. */
 export interface DecodedZipMember {
   readonly digest: ContentDigest;
-  readonly bytes: Uint8Array;
+  readonly size: number;
+  /** Its first SNIFF_BYTES with `bytes`, else its first ACCEPTS_HEAD_BYTES (enough for `accepts`). */
+  readonly head: Uint8Array;
+  /** The content, when its type was one asked for. */
+  readonly bytes?: Uint8Array;
   readonly type: DetectedType;
 }
 
 interface PoolWorker {
   readonly worker: Worker;
+  readonly ring: SharedRing;
   inFlightBytes: number;
   jobs: number;
   drainWaiters: Array<() => void>;
@@ -129,7 +145,9 @@ export class DigestPool {
     if (this.workers.length > 0 || this.closed) return this.workers;
     for (let i = 0; i < this.size; i++) {
       const worker = startWorker();
-      const entry: PoolWorker = { worker, inFlightBytes: 0, jobs: 0, drainWaiters: [] };
+      const ring = new SharedRing(RING_BYTES);
+      worker.postMessage({ op: 'ring', id: 0, buffer: ring.buffer } satisfies DigestRequest);
+      const entry: PoolWorker = { worker, ring, inFlightBytes: 0, jobs: 0, drainWaiters: [] };
       worker.on('message', (message: WorkerMessage) => this.onMessage(entry, message));
       worker.on('error', (error) => this.failAll(error));
       this.workers.push(entry);
@@ -138,6 +156,10 @@ export class DigestPool {
   }
 
   private onMessage(entry: PoolWorker, message: WorkerMessage) {
+    if (message.freed !== undefined) {
+      entry.ring.release(message.freed);
+      return;
+    }
     if (message.ack !== undefined) {
       this.release(entry, message.ack);
       return;
@@ -153,8 +175,14 @@ export class DigestPool {
           message.error,
         ),
       );
-    else if (message.bytes && message.type && message.result)
-      pending.resolve({ part: message.result, bytes: message.bytes, type: message.type });
+    else if (message.head && message.type && message.result)
+      pending.resolve({
+        part: message.result,
+        size: message.size,
+        head: message.head,
+        bytes: message.bytes,
+        type: message.type,
+      });
     else if (message.result) pending.resolve(message.result);
   }
 
@@ -289,27 +317,34 @@ export class DigestPool {
     zipLength: number,
     member: ZipMemberLocation,
     name: string,
+    bytesFor: readonly DetectedType[] | 'all' = 'all',
   ): Promise<DecodedZipMember> {
     const entry = this.leastLoaded();
     const cost = member.compressedSize + member.uncompressedSize;
     await this.reserve(entry, cost);
     try {
-      const answer = await this.request<{ part: PartialDigest; bytes: Uint8Array; type: DetectedType }>(
-        entry,
-        {
-          op: 'zip-member',
-          id: this.nextId++,
-          path,
-          zipOffset,
-          zipLength,
-          member,
-          name,
-          algorithms: [...this.algorithms],
-        },
-      );
+      const answer = await this.request<{
+        part: PartialDigest;
+        size: number;
+        head: Uint8Array;
+        bytes?: Uint8Array;
+        type: DetectedType;
+      }>(entry, {
+        op: 'zip-member',
+        id: this.nextId++,
+        path,
+        zipOffset,
+        zipLength,
+        member,
+        name,
+        algorithms: [...this.algorithms],
+        bytesFor,
+      });
       return {
-        digest: combineDigests([answer.part], answer.bytes.length),
-        bytes: answer.bytes,
+        digest: combineDigests([answer.part], answer.size),
+        size: answer.size,
+        head: answer.head,
+        ...(answer.bytes ? { bytes: answer.bytes } : {}),
         type: answer.type,
       };
     } finally {
@@ -337,6 +372,16 @@ export class DigestPool {
     }
     const size = bytes.length;
     const entry = this.leastLoaded();
+    if (entry.ring.fits(size)) {
+      const slice = await entry.ring.write([bytes], size);
+      const result = this.request(entry, {
+        op: 'bytes',
+        id: this.nextId++,
+        bytes: slice,
+        algorithms: [...this.algorithms],
+      });
+      return result.then((part) => combineDigests([part], size)).finally(() => entry.ring.release(slice));
+    }
     await this.reserve(entry, bytes.length);
     // An exact-size copy, transferred: cloning a view would copy its whole underlying buffer.
     const copy = new Uint8Array(bytes);
@@ -348,40 +393,54 @@ export class DigestPool {
     return result.then((part) => combineDigests([part], size)).finally(() => this.release(entry, size));
   }
 
-  /** Sends the batched small contents as one message (one copy into one buffer). */
+  /**
+   * Sends the batched small contents as one message, their bytes copied once into the worker's
+   * ring (or, when the ring cannot take them, into one buffer of their own).
+   */
   private flushBatch(): void {
     if (this.batch.length === 0) return;
     const items = this.batch;
     const total = this.batchBytes;
     this.batch = [];
     this.batchBytes = 0;
-    const joined = new Uint8Array(total);
-    let offset = 0;
-    for (const item of items) {
-      joined.set(item.bytes!, offset);
-      offset += item.size;
-      item.bytes = undefined;
-    }
     const entry = this.leastLoaded();
+    const sizes = items.map((item) => item.size);
+    const hash = async (bytes: Payload) =>
+      this.request<PartialDigest[]>(
+        entry,
+        { op: 'batch', id: this.nextId++, bytes, sizes, algorithms: [...this.algorithms] },
+        bytes instanceof Uint8Array ? [bytes.buffer as ArrayBuffer] : [],
+      );
     const send = async () => {
-      await this.reserve(entry, total);
-      try {
-        const parts = await this.request<PartialDigest[]>(
-          entry,
-          {
-            op: 'batch',
-            id: this.nextId++,
-            bytes: joined,
-            sizes: items.map((item) => item.size),
-            algorithms: [...this.algorithms],
-          },
-          [joined.buffer],
+      let parts: PartialDigest[];
+      if (entry.ring.fits(total)) {
+        const slice = await entry.ring.write(
+          items.map((item) => item.bytes!),
+          total,
         );
-        for (const [index, item] of items.entries()) {
-          item.resolve(combineDigests([parts[index]!], item.size));
+        for (const item of items) item.bytes = undefined;
+        try {
+          parts = await hash(slice);
+        } finally {
+          entry.ring.release(slice);
         }
-      } finally {
-        this.release(entry, total);
+      } else {
+        const joined = new Uint8Array(total);
+        let offset = 0;
+        for (const item of items) {
+          joined.set(item.bytes!, offset);
+          offset += item.size;
+          item.bytes = undefined;
+        }
+        await this.reserve(entry, total);
+        try {
+          parts = await hash(joined);
+        } finally {
+          this.release(entry, total);
+        }
+      }
+      for (const [index, item] of items.entries()) {
+        item.resolve(combineDigests([parts[index]!], item.size));
       }
     };
     send().catch((error: Error) => {
@@ -446,6 +505,12 @@ export class DigestPool {
         if (chunk.length === 0) return;
         const count = shouldCount();
         if (algorithms.length === 0 && !count) return;
+        if (entry.ring.fits(chunk.length)) {
+          // Released when the worker answers with `freed`.
+          const slice = await entry.ring.write([chunk], chunk.length);
+          entry.worker.postMessage({ op: 'chunk', id, bytes: slice, count } satisfies DigestRequest);
+          return;
+        }
         await this.reserve(entry, chunk.length);
         const copy = new Uint8Array(chunk);
         entry.worker.postMessage({ op: 'chunk', id, bytes: copy, count } satisfies DigestRequest, [

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CoverageGap } from '../core/coverage.js';
-import { type DetectedType, isTextType } from '../core/detected-type.js';
+import { DETECTED_TYPES, type DetectedType, isTextType } from '../core/detected-type.js';
 import { CountersignError, type ErrorCode, isCountersignError } from '../core/errors.js';
 import type { Fact } from '../core/facts.js';
 import type { Limits } from '../core/limits.js';
@@ -188,6 +188,7 @@ class TreeBuilder {
   /** Entries being walked beside the main walk (see MAX_CONCURRENT_WALKS). */
   private readonly concurrentWalks = new Set<Promise<void>>();
   private hasWalkedConcurrently = false;
+  private memberBytesTypes: readonly DetectedType[] | 'all' | undefined;
   private readonly background = new Set<Promise<void>>();
   private readonly pool: DigestPool;
   private readonly files = new OpenFiles();
@@ -758,27 +759,61 @@ class TreeBuilder {
     this.unpackedBytes += declared;
     container.budget.unpacked += declared;
     this.bytesSeen += declared;
-    const decoded = this.pool.decodeZipMember(source.path, source.offset, source.length, member, entry.name);
+    const decode = (bytesFor: readonly DetectedType[] | 'all') =>
+      this.pool.decodeZipMember(source.path, source.offset, source.length, member, entry.name, bytesFor);
+    const decoded = decode(this.memberBytesFor());
     // Settled now, read later: a failure must not surface as an unhandled rejection meanwhile.
     decoded.catch(() => undefined);
     return async () => {
       let result: DecodedZipMember;
       try {
         result = await decoded;
+        const head = { ...base, size: result.size, type: result.type, head: result.head };
+        // The thread was asked back for the types plugins take by type alone; a plugin that also
+        // takes this node by something else gets its content from a second decode.
+        if (!result.bytes && this.wantsContent(head)) result = await decode('all');
       } catch (error) {
         const code = asGapCode(error, 'E_ARCHIVE_CORRUPT');
         unread(code, code.startsWith('E_ARTIFACT') ? 'limit' : 'unpack', errorMessage(error));
         return;
       }
-      const head = result.bytes.subarray(0, SNIFF_BYTES);
-      const node = this.addNode({ ...base, size: result.bytes.length, type: result.type, head });
-      await this.processContent(
-        node,
-        { kind: 'memory', bytes: result.bytes },
-        Promise.resolve(result.digest),
-      );
+      const node = this.addNode({ ...base, size: result.size, type: result.type, head: result.head });
+      // Without content, no plugin takes the node (checked above): only its head is there to see.
+      const content: ContentSource = { kind: 'memory', bytes: result.bytes ?? result.head };
+      await this.processContent(node, content, Promise.resolve(result.digest));
       this.emitProgress(path);
     };
+  }
+
+  /**
+   * The types whose zip members' content the hashing thread sends back: every type when an
+   * analyzer may read them, else only those an unpacker opens (unpackers take nodes by type).
+   */
+  private memberBytesFor(): readonly DetectedType[] | 'all' {
+    if (this.memberBytesTypes) return this.memberBytesTypes;
+    const probe = (type: DetectedType): NodeHead => ({
+      path: rootPath('probe'),
+      name: '',
+      size: 1,
+      depth: 0,
+      type,
+      head: NO_BYTES,
+    });
+    this.memberBytesTypes =
+      this.options.analyzers.length > 0
+        ? 'all'
+        : DETECTED_TYPES.filter((type) =>
+            this.options.unpackers.some((unpacker) => safeAccepts(unpacker, probe(type))),
+          );
+    return this.memberBytesTypes;
+  }
+
+  /** Whether any analyzer or unpacker takes a node with this head (and so reads its content). */
+  private wantsContent(head: NodeHead): boolean {
+    return (
+      this.options.analyzers.some((analyzer) => safeAccepts(analyzer, head)) ||
+      this.options.unpackers.some((unpacker) => safeAccepts(unpacker, head))
+    );
   }
 
   /** An entry stored verbatim: its bytes are a range of the container's, read in place. */

@@ -22,7 +22,10 @@ export interface NodeHead {
   readonly size: number;
   readonly depth: number;
   readonly type: DetectedType;
-  /** The first bytes of the content (up to 64 KiB). */
+  /**
+   * The first bytes of the content: up to 64 KiB, and at least the first 4 KiB (or the whole
+   * content when shorter), which is all `accepts` should depend on (`ACCEPTS_HEAD_BYTES`).
+   */
   readonly head: Uint8Array;
 }
 

@@ -3,6 +3,11 @@ import type { DetectedType } from '../core/detected-type.js';
 
 /** How many leading bytes `detectType` looks at. */
 export const SNIFF_BYTES = 64 * 1024;
+/**
+ * The head a plugin's `accepts` may rely on seeing (of a node at least that long): a zip member
+ * hashed off-thread whose content no plugin takes by type crosses over with this much only.
+ */
+export const ACCEPTS_HEAD_BYTES = 4 * 1024;
 
 function startsWith(head: Uint8Array, signature: readonly number[], offset = 0): boolean {
   if (head.length < offset + signature.length) return false;
