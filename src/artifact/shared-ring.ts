@@ -25,6 +25,8 @@ export class SharedRing {
   /** Live slices in the order they were handed out. */
   private readonly tickets: Ticket[] = [];
   private head = 0;
+  /** Bytes of the slices out. */
+  private used = 0;
   private waiters: Array<() => void> = [];
 
   constructor(readonly size: number) {
@@ -48,6 +50,7 @@ export class SharedRing {
     }
     this.tickets.push({ offset, length, released: false });
     this.head = offset + length;
+    this.used += length;
     return { offset, length };
   }
 
@@ -71,11 +74,13 @@ export class SharedRing {
     ticket.released = true;
     let freed = false;
     while (this.tickets[0]?.released) {
-      this.tickets.shift();
+      this.used -= this.tickets.shift()!.length;
       freed = true;
     }
     if (this.tickets.length === 0) this.head = 0;
-    if (!freed) return;
+    // Writers wake once half the ring is free, not at every slice: a full ring fed one small
+    // slice per answer would cost two thread wake-ups per slice.
+    if (!freed || (this.tickets.length > 0 && this.used > this.size / 2)) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
