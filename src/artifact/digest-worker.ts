@@ -153,7 +153,7 @@ function zipMember(
     return {
       result: digester.finishPartial(),
       size: content.length,
-      head: content.slice(0, SNIFF_BYTES),
+      head: content.slice(0, ACCEPTS_HEAD_BYTES),
       type,
     };
   }
