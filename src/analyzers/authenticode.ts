@@ -2,10 +2,10 @@ import { toCountersignError } from '../core/errors.js';
 import type { Analyzer, AnalyzerResult, NodeHead, NodeView, PluginContext } from '../core/plugin.js';
 import type {
   CertificateTableLayout,
+  inspectAuthenticode,
   MalformedSignature,
   SignatureReport,
 } from '../formats/authenticode/inspect.js';
-import { inspectAuthenticode } from '../formats/authenticode/inspect.js';
 import { getAuthenticodeLayout } from '../formats/pe/authenticode-layout.js';
 import { tooLargeToVerify, trustCacheKey } from './signature-checks.js';
 
@@ -91,6 +91,9 @@ export function createAuthenticodeAnalyzer(options: AuthenticodeAnalyzerOptions 
       const now = options.now?.() ?? new Date();
       try {
         const layout = getAuthenticodeLayout(bytes);
+        // Loaded on first use: pkijs and asn1js are a tenth of the process's memory, and most
+        // scans meet no signed file.
+        const { inspectAuthenticode } = await import('../formats/authenticode/inspect.js');
         const report = await inspectAuthenticode(bytes, layout, { trustAnchors, now });
         return { facts: toFacts(report, now), gaps: [] };
       } catch (error) {

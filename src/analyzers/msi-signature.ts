@@ -1,11 +1,10 @@
 import { toCountersignError } from '../core/errors.js';
 import type { Analyzer, AnalyzerResult, NodeHead, NodeView, PluginContext } from '../core/plugin.js';
 import type { MalformedSignature } from '../formats/authenticode/inspect.js';
-import {
-  inspectMsiAuthenticode,
-  type MsiExtendedDigest,
-  type MsiSignatureReport,
-  type MsiSignatureStreamLayout,
+import type {
+  MsiExtendedDigest,
+  MsiSignatureReport,
+  MsiSignatureStreamLayout,
 } from '../formats/authenticode/msi-inspect.js';
 import { readCompoundTree } from '../formats/cfb/compound-file.js';
 import { MAX_AUTHENTICODE_BYTES } from './authenticode.js';
@@ -76,6 +75,8 @@ export function createMsiSignatureAnalyzer(options: MsiSignatureAnalyzerOptions 
       if (node.size > MAX_AUTHENTICODE_BYTES) return tooLargeToVerify(node.size, MAX_AUTHENTICODE_BYTES);
       const now = options.now?.() ?? new Date();
       try {
+        // Loaded on first use, as the PE signature check (pkijs and asn1js).
+        const { inspectMsiAuthenticode } = await import('../formats/authenticode/msi-inspect.js');
         const report = await inspectMsiAuthenticode(readCompoundTree(await node.read()), {
           trustAnchors,
           now,

@@ -17,10 +17,11 @@
  *   `countersign:` namespace, so that an SBOM of a partial scan says so.
  */
 import { randomUUID } from 'node:crypto';
-import * as CDX from '@cyclonedx/cyclonedx-library';
+import type * as CDX from '@cyclonedx/cyclonedx-library';
 import type { NpmManifestFact } from '../analyzers/npm-manifest.js';
 import { CountersignError } from '../core/errors.js';
 import { factsOfKind } from '../core/facts.js';
+import { lazyPackage } from '../core/lazy-package.js';
 import type { Digests, ScanNode, ScanResult, ScanSubject } from '../core/scan-result.js';
 import { npmPurl, splitNpmName } from './purl.js';
 import { assertSpdxExpression } from './spdx-expression.js';
@@ -46,10 +47,13 @@ export const CYCLONEDX_PROPERTIES = {
   lifecycleScript: 'countersign:npm:lifecycle-script',
 } as const;
 
-const HASHES: ReadonlyArray<readonly [keyof Digests, CDX.Enums.HashAlgorithm]> = [
-  ['sha256', CDX.Enums.HashAlgorithm['SHA-256']],
-  ['sha1', CDX.Enums.HashAlgorithm['SHA-1']],
-  ['md5', CDX.Enums.HashAlgorithm.MD5],
+/** The CycloneDX library (a tenth of the CLI's memory when loaded), loaded with the first SBOM. */
+const cdx = lazyPackage<typeof CDX>('@cyclonedx/cyclonedx-library');
+
+const HASHES = (): ReadonlyArray<readonly [keyof Digests, CDX.Enums.HashAlgorithm]> => [
+  ['sha256', cdx().Enums.HashAlgorithm['SHA-256']],
+  ['sha1', cdx().Enums.HashAlgorithm['SHA-1']],
+  ['md5', cdx().Enums.HashAlgorithm.MD5],
 ];
 
 const HEX = { 64: /^[0-9a-f]{64}$/, 40: /^[0-9a-f]{40}$/, 32: /^[0-9a-f]{32}$/ } as const;
@@ -57,7 +61,7 @@ const HEX_LENGTH: Record<keyof Digests, keyof typeof HEX> = { sha256: 64, sha1: 
 
 function addHashes(component: CDX.Models.Component, digests: Digests | undefined): void {
   if (!digests) return;
-  for (const [key, algorithm] of HASHES) {
+  for (const [key, algorithm] of HASHES()) {
     const value = digests[key];
     // A digest the engine could not compute must not become a hash that matches nothing.
     if (value !== undefined && HEX[HEX_LENGTH[key]].test(value)) component.hashes.set(algorithm, value);
@@ -77,11 +81,11 @@ class BomRefs {
 }
 
 function property(name: string, value: string): CDX.Models.Property {
-  return new CDX.Models.Property(name, value);
+  return new (cdx().Models.Property)(name, value);
 }
 
 function fileComponent(node: ScanNode, refs: BomRefs, gapCodes: readonly string[]): CDX.Models.Component {
-  const component = new CDX.Models.Component(CDX.Enums.ComponentType.File, node.path, {
+  const component = new (cdx().Models.Component)(cdx().Enums.ComponentType.File, node.path, {
     bomRef: refs.take(node.path),
   });
   addHashes(component, node.digests);
@@ -97,12 +101,14 @@ function fileComponent(node: ScanNode, refs: BomRefs, gapCodes: readonly string[
   return component;
 }
 
-const licenseFactory = new CDX.Contrib.License.Factories.LicenseFactory(assertSpdxExpression);
+let licenses: CDX.Contrib.License.Factories.LicenseFactory | undefined;
+const licenseFactory = () =>
+  (licenses ??= new (cdx().Contrib.License.Factories.LicenseFactory)(assertSpdxExpression));
 
 function libraryComponent(fact: NpmManifestFact, manifest: ScanNode, refs: BomRefs): CDX.Models.Component {
   const { scope, name } = splitNpmName(fact.name);
   const purl = npmPurl(fact.name, fact.version);
-  const component = new CDX.Models.Component(CDX.Enums.ComponentType.Library, name, {
+  const component = new (cdx().Models.Component)(cdx().Enums.ComponentType.Library, name, {
     bomRef: refs.take(`npm:${manifest.path}`),
     ...(scope === undefined ? {} : { group: scope }),
     version: fact.version,
@@ -115,8 +121,8 @@ function libraryComponent(fact: NpmManifestFact, manifest: ScanNode, refs: BomRe
     // one and come out as an id-less license that fails validation. Those are names.
     component.licenses.add(
       fact.license in Object.prototype
-        ? new CDX.Models.NamedLicense(fact.license)
-        : licenseFactory.makeFromString(fact.license),
+        ? new (cdx().Models.NamedLicense)(fact.license)
+        : licenseFactory().makeFromString(fact.license),
     );
   }
   component.properties.add(property(CYCLONEDX_PROPERTIES.manifest, manifest.path));
@@ -132,7 +138,7 @@ function libraryComponent(fact: NpmManifestFact, manifest: ScanNode, refs: BomRe
  * the files' paths and digests, not a file hash, so it is a property rather than a `hashes` entry.
  */
 function folderComponent(subject: ScanSubject, refs: BomRefs): CDX.Models.Component {
-  const component = new CDX.Models.Component(CDX.Enums.ComponentType.Application, subject.name, {
+  const component = new (cdx().Models.Component)(cdx().Enums.ComponentType.Application, subject.name, {
     bomRef: refs.take(`${subject.name}/`),
   });
   component.properties.add(property(CYCLONEDX_PROPERTIES.detectedType, 'directory'));
@@ -143,7 +149,7 @@ function folderComponent(subject: ScanSubject, refs: BomRefs): CDX.Models.Compon
 }
 
 function toolComponent(result: ScanResult): CDX.Models.Component {
-  return new CDX.Models.Component(CDX.Enums.ComponentType.Application, result.tool.name, {
+  return new (cdx().Models.Component)(cdx().Enums.ComponentType.Application, result.tool.name, {
     version: result.tool.version,
   });
 }
@@ -154,7 +160,7 @@ export function buildCycloneDxBom(result: ScanResult, options: CycloneDxOptions 
   if (!SERIAL_NUMBER.test(serialNumber)) {
     throw new CountersignError('E_USAGE', `not a CycloneDX serial number (urn:uuid:…): ${serialNumber}`);
   }
-  const bom = new CDX.Models.Bom({ serialNumber });
+  const bom = new (cdx().Models.Bom)({ serialNumber });
   bom.metadata.timestamp = new Date(result.finishedAt);
   bom.metadata.tools.components.add(toolComponent(result));
   bom.metadata.properties.add(
@@ -219,7 +225,7 @@ export function buildCycloneDxBom(result: ScanResult, options: CycloneDxOptions 
   // An input that could not be read has no node: describe it from what the scan knew.
   const [onlySubject] = result.subjects;
   if (isSingle && onlySubject && !bom.metadata.component) {
-    const component = new CDX.Models.Component(CDX.Enums.ComponentType.File, onlySubject.name, {
+    const component = new (cdx().Models.Component)(cdx().Enums.ComponentType.File, onlySubject.name, {
       bomRef: refs.take(onlySubject.name),
     });
     addHashes(component, onlySubject.digests);
@@ -231,8 +237,8 @@ export function buildCycloneDxBom(result: ScanResult, options: CycloneDxOptions 
 
 /** The CycloneDX 1.6 JSON SBOM, pretty-printed with lists sorted (reproducible given a serial number). */
 export function renderCycloneDx(result: ScanResult, options: CycloneDxOptions = {}): string {
-  const serializer = new CDX.Serialize.JsonSerializer(
-    new CDX.Serialize.JSON.Normalize.Factory(CDX.Spec.Spec1dot6),
+  const serializer = new (cdx().Serialize.JsonSerializer)(
+    new (cdx().Serialize.JSON.Normalize.Factory)(cdx().Spec.Spec1dot6),
   );
   return `${serializer.serialize(buildCycloneDxBom(result, options), { sortLists: true, space: 2 })}\n`;
 }

@@ -5,7 +5,11 @@
  * among our dependencies; it accepts less than the full grammar (no lower-case operators), which
  * is safe: anything rejected is kept verbatim as a named license.
  */
-import * as CDX from '@cyclonedx/cyclonedx-library';
+import type * as CDX from '@cyclonedx/cyclonedx-library';
+import { lazyPackage } from '../core/lazy-package.js';
+
+const cdx = lazyPackage<typeof CDX>('@cyclonedx/cyclonedx-library');
+
 import { CountersignError } from '../core/errors.js';
 
 const LICENSE_REF = /^(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$/;
@@ -14,7 +18,7 @@ const OPERATORS = new Set(['AND', 'OR', 'WITH']);
 
 function isLicenseId(token: string): boolean {
   const id = token.endsWith('+') ? token.slice(0, -1) : token;
-  return CDX.SPDX.isSupportedSpdxId(id) || LICENSE_REF.test(token);
+  return cdx().SPDX.isSupportedSpdxId(id) || LICENSE_REF.test(token);
 }
 
 function invalid(expression: string, why: string): CountersignError {

@@ -1,10 +1,10 @@
 import type { Fact } from '../../core/facts.js';
 import type { Analyzer, AnalyzerResult, GapInput, NodeHead, NodeView } from '../../core/plugin.js';
 import type { ExtractLimits } from './context.js';
-import { DEFAULT_EXTRACT_LIMITS, extractJsCapabilities, type JsLang } from './extract.js';
+import type { JsLang } from './extract.js';
 import type { JsFileFact } from './facts.js';
 import './facts.js';
-import { WalkContext } from './context.js';
+import { DEFAULT_EXTRACT_LIMITS, WalkContext } from './context.js';
 import { type JsExtractPool, sharedJsExtractPool } from './extract-pool.js';
 import { fallbackScan } from './fallback.js';
 import { buildLineIndex } from './line-index.js';
@@ -60,9 +60,11 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
       const bytes = await node.read();
       const pool = node.size >= poolMinBytes ? poolOf() : undefined;
       const request = { filename: node.name, lang: langOf(node), limits };
+      // The parsers load on first use here (the threads load their own): a scan with no
+      // JavaScript in it does not pay for them.
       const result = pool
         ? await pool.extract(bytes, request)
-        : extractJsCapabilities(decodeSource(bytes), request);
+        : (await import('./extract.js')).extractJsCapabilities(decodeSource(bytes), request);
       const facts: Fact[] = result.facts.map((fact) => ({ kind: 'js.capability', ...fact }));
       facts.push({ kind: 'js.file', ...result.file });
       const gaps: GapInput[] = [];

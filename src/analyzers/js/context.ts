@@ -48,6 +48,11 @@ export interface ExtractLimits {
   readonly maxFactsPerCapability: number;
 }
 
+export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = Object.freeze({
+  maxFacts: 1000,
+  maxFactsPerCapability: 100,
+});
+
 /**
  * The state of one walk over one file: scopes, symbols, counters that let a handler ask "did a
  * decoder run inside this expression?", and the facts found so far.

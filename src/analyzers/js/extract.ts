@@ -1,7 +1,7 @@
 import { parse as acornParse, type Comment } from 'acorn';
 import { parseSync } from 'oxc-parser';
 import type { AstNode } from './ast.js';
-import { type ExtractLimits, type Marks, WalkContext } from './context.js';
+import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, type Marks, WalkContext } from './context.js';
 import type { JsCapabilityFact, JsFileFact } from './facts.js';
 import { fallbackScan, scanStrings } from './fallback.js';
 import { apiObfuscationFamily } from './families/api-obfuscation.js';
@@ -50,10 +50,7 @@ export interface ExtractResult {
   readonly syntaxErrors: SyntaxProblem[];
 }
 
-export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = Object.freeze({
-  maxFacts: 1000,
-  maxFactsPerCapability: 100,
-});
+export { DEFAULT_EXTRACT_LIMITS } from './context.js';
 
 /**
  * The families, in the order their handlers run for a node. Bindings come first so that every

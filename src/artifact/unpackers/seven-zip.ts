@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import sevenZipExport, { type SevenZipModuleFactory } from '7z-wasm';
+import type { SevenZipModuleFactory } from '7z-wasm';
 import { CountersignError } from '../../core/errors.js';
+import { lazyPackage } from '../../core/lazy-package.js';
 
 /**
  * 7-Zip compiled to WebAssembly, for the cabinet compressions not decoded in TypeScript (LZX,
@@ -10,9 +11,15 @@ import { CountersignError } from '../../core/errors.js';
  * compiled binary is cached, so a call costs about 70 ms of start-up).
  */
 
-/** The package is CommonJS typed as an ES default export: at run time the default is the factory itself. */
-const SevenZip = ((sevenZipExport as unknown as { default?: SevenZipModuleFactory }).default ??
-  sevenZipExport) as SevenZipModuleFactory;
+/**
+ * Loaded on first use (only LZX and Quantum cabinets need it). The package is CommonJS typed as an
+ * ES default export: at run time the module is the factory itself.
+ */
+const sevenZipPackage = lazyPackage<SevenZipModuleFactory | { default: SevenZipModuleFactory }>('7z-wasm');
+const SevenZip: SevenZipModuleFactory = (options) => {
+  const loaded = sevenZipPackage();
+  return (typeof loaded === 'function' ? loaded : loaded.default)(options);
+};
 
 let wasmBinary: Promise<ArrayBuffer> | undefined;
 

@@ -1,4 +1,10 @@
-import { type Document, isMap, isScalar, parseAllDocuments } from 'yaml';
+import type * as YamlPackage from 'yaml';
+import type { Document } from 'yaml';
+import { lazyPackage } from '../../core/lazy-package.js';
+
+/** Loaded with the first pnpm lockfile. */
+const yaml = lazyPackage<typeof YamlPackage>('yaml');
+
 import { CountersignError } from '../../core/errors.js';
 import {
   combineKinds,
@@ -279,7 +285,7 @@ function readDocument(root: UnknownRecord, layout: Layout, documentIndex: number
 export function parsePnpmLockfile(text: string): ParsedLockfile {
   // yaml's own duplicate-key check is quadratic in a map's size (minutes on a 3 MB lockfile);
   // duplicates are found below in one pass instead.
-  const documents = parseAllDocuments(text, { uniqueKeys: false });
+  const documents = yaml().parseAllDocuments(text, { uniqueKeys: false });
   if (!Array.isArray(documents) || documents.length === 0) {
     throw new CountersignError('E_LOCKFILE_MALFORMED', 'pnpm-lock.yaml: no YAML document', {
       details: { line: 1 },
@@ -345,17 +351,17 @@ const CHECKED_SECTIONS = new Set(['importers', 'packages', 'snapshots']);
 
 function findDuplicateKey(document: Document): { key: string; offset: number | undefined } | undefined {
   const top = document.contents;
-  if (!isMap(top)) return undefined;
+  if (!yaml().isMap(top)) return undefined;
   const maps = [top];
   for (const item of top.items) {
-    if (isScalar(item.key) && CHECKED_SECTIONS.has(String(item.key.value)) && isMap(item.value))
+    if (yaml().isScalar(item.key) && CHECKED_SECTIONS.has(String(item.key.value)) && yaml().isMap(item.value))
       maps.push(item.value);
   }
   for (const map of maps) {
     const seen = new Set<string>();
     for (const item of map.items) {
-      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
-      if (seen.has(key)) return { key, offset: isScalar(item.key) ? item.key.range?.[0] : undefined };
+      const key = yaml().isScalar(item.key) ? String(item.key.value) : String(item.key);
+      if (seen.has(key)) return { key, offset: yaml().isScalar(item.key) ? item.key.range?.[0] : undefined };
       seen.add(key);
     }
   }

@@ -1,4 +1,9 @@
-import { parseSyml } from '@yarnpkg/parsers';
+import type * as YarnParsers from '@yarnpkg/parsers';
+import { lazyPackage } from '../../core/lazy-package.js';
+
+/** Loaded with the first yarn lockfile. */
+const yarnParsers = lazyPackage<typeof YarnParsers>('@yarnpkg/parsers');
+
 import { CountersignError } from '../../core/errors.js';
 import { type GraphEdge, type ImporterRoot, walkFromImporters } from './importer-walk.js';
 import { npmPurl } from './purl.js';
@@ -20,7 +25,7 @@ const LEGACY_HEADER = /^(#.*\r?\n)*?#\s+yarn\s+lockfile\s+v1\r?\n/i;
 function parse(text: string): UnknownRecord {
   let value: unknown;
   try {
-    value = parseSyml(text);
+    value = yarnParsers().parseSyml(text);
   } catch (error) {
     const line = lineFromError(error);
     const first = ((error as Error).message ?? String(error)).split('\n')[0];

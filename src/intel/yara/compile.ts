@@ -1,6 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { compile, type YaraX } from '@litko/yara-x';
+import type * as YaraXPackage from '@litko/yara-x';
+import type { YaraX } from '@litko/yara-x';
+import { lazyPackage } from '../../core/lazy-package.js';
+
+/** The YARA-X addon, loaded when rules are first compiled. */
+const yaraX = lazyPackage<typeof YaraXPackage>('@litko/yara-x');
+
 import { CountersignError } from '../../core/errors.js';
 
 /**
@@ -46,7 +52,7 @@ export function compileYaraSources(sources: readonly YaraSource[]): YaraRuleSet 
   const warnings: string[] = [];
   for (const source of sources) {
     try {
-      const engine = compile(source.text, compileOptions()) as YaraX;
+      const engine = yaraX().compile(source.text, compileOptions()) as YaraX;
       for (const warning of engine.getWarnings()) {
         warnings.push(`${source.name}: ${warning.message.split('\n')[0] ?? warning.code}`);
       }
@@ -63,7 +69,7 @@ export function compileYaraSources(sources: readonly YaraSource[]): YaraRuleSet 
   let engine: YaraX;
   const text = sources.map((source) => source.text).join('\n');
   try {
-    engine = compile(text, compileOptions()) as YaraX;
+    engine = yaraX().compile(text, compileOptions()) as YaraX;
   } catch (error) {
     // Each file compiled alone: what fails now is a clash between files (a rule name used twice).
     throw new CountersignError(
@@ -90,7 +96,13 @@ export function compileYaraSources(sources: readonly YaraSource[]): YaraRuleSet 
  * no per-file pass, no counts.
  */
 export function compileYaraText(text: string): YaraRuleSet {
-  return { engine: compile(text, compileOptions()) as YaraX, text, sources: [], ruleCount: 0, warnings: [] };
+  return {
+    engine: yaraX().compile(text, compileOptions()) as YaraX,
+    text,
+    sources: [],
+    ruleCount: 0,
+    warnings: [],
+  };
 }
 
 /** `.yar`/`.yara` files from files and folders (folders one level down and deeper, sorted). */

@@ -1,6 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { lazyPackage } from '../../core/lazy-package.js';
+
+const sqlite = lazyPackage<typeof Database>('better-sqlite3');
+
 import type { AnalysisCache, AnalysisCacheKey, AnalyzerResult } from '../../core/plugin.js';
 import { codeFingerprint } from './code-fingerprint.js';
 
@@ -23,7 +27,7 @@ export class SqliteAnalysisCache implements AnalysisCache {
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = new (sqlite())(file);
     this.db.pragma('journal_mode = WAL');
     // Two scans (a vet's baseline and candidate, or two CLI runs) may share the file.
     this.db.pragma('busy_timeout = 5000');
