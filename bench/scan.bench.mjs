@@ -270,9 +270,11 @@ function checksOf(result) {
       status: report.filesBelowInput === report.expectedFilesBelowInput ? 'PASS' : 'MISS',
     },
     {
-      label: 'directories (scan / generator)',
+      // An archive's directory entries are not nodes of the tree (their files carry the paths),
+      // so the scan's count is 0 by design; the generator's count is context.
+      label: "directories (scan / generator; an archive's directories are not nodes)",
       value: `${report.directories} / ${report.expectedDirectories}`,
-      status: report.directories === report.expectedDirectories ? 'PASS' : 'MISS',
+      status: 'INFO',
     },
     {
       label: 'reference sha256 found in the scan',
