@@ -618,10 +618,7 @@ class TreeBuilder {
       head = joined.subarray(0, SNIFF_BYTES);
       const knownSize = ended ? size : (declared ?? size);
       type = detectType(head, entry.name, knownSize);
-      const probe: NodeHead = { path, name: entry.name, size: knownSize, depth, type, head };
-      keep =
-        this.options.unpackers.some((unpacker) => safeAccepts(unpacker, probe)) ||
-        this.options.analyzers.some((analyzer) => safeAccepts(analyzer, probe));
+      keep = this.wantsContent({ path, name: entry.name, size: knownSize, depth, type, head });
     };
 
     const spill = async (chunk: Uint8Array) => {
