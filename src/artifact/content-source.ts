@@ -52,15 +52,7 @@ export class OpenFiles {
   }
 
   read(path: string, offset: number, length: number): Uint8Array {
-    const fd = this.descriptor(path);
-    const buffer = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buffer, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buffer.subarray(0, done);
+    return readDescriptorRange(this.descriptor(path), offset, length);
   }
 
   closeAll(): void {
@@ -90,17 +82,22 @@ export async function readFileRange(path: string, offset: number, length: number
 export function readFileRangeSync(path: string, offset: number, length: number): Uint8Array {
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const bytesRead = readSync(fd, buffer, done, length - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buffer.subarray(0, done);
+    return readDescriptorRange(fd, offset, length);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads `length` bytes at `position` of an open file, synchronously; fewer when the file ends first. */
+export function readDescriptorRange(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buffer, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buffer.subarray(0, done);
 }
 
 export function readSource(source: ContentSource, range?: ByteRange, files?: OpenFiles): Promise<Uint8Array> {

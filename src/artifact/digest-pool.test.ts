@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ZipMemberLocation } from '../core/plugin.js';
 import { digestBytes } from './content-digest.js';
 import { DigestPool } from './digest-pool.js';
 
@@ -134,43 +135,24 @@ describe('when a worker decodes small members of a zip on disk', () => {
     const local = new DataView(bytes.buffer, bytes.byteOffset);
     const deflatedSize = local.getUint32(18, true);
     expect(deflatedSize).toBeLessThan(text.length);
+    const memberA: ZipMemberLocation = {
+      localHeaderOffset: 0,
+      method: 8,
+      compressedSize: deflatedSize,
+      uncompressedSize: text.length,
+      crc32: crc32(text),
+      context: 'zip entry a.txt',
+    };
     const own = new DigestPool(['sha256', 'md5'], 1);
     try {
-      const a = await own.decodeZipMember(
-        path,
-        0,
-        bytes.length,
-        {
-          localHeaderOffset: 0,
-          method: 8,
-          compressedSize: deflatedSize,
-          uncompressedSize: text.length,
-          crc32: crc32(text),
-          context: 'zip entry a.txt',
-        },
-        'a.txt',
-      );
+      const a = await own.decodeZipMember(path, 0, bytes.length, memberA, 'a.txt');
       expect(Buffer.from(a.bytes ?? [])).toEqual(text);
       expect(a.size).toBe(text.length);
       expect(a.type).toBe('text');
       expect(a.digest.digests.sha256).toBe(reference(text).sha256);
       expect(a.digest.digests.md5).toBe(reference(text).md5);
       // Asked back only for other types: the same digests and type, the head, no content.
-      const headOnly = await own.decodeZipMember(
-        path,
-        0,
-        bytes.length,
-        {
-          localHeaderOffset: 0,
-          method: 8,
-          compressedSize: deflatedSize,
-          uncompressedSize: text.length,
-          crc32: crc32(text),
-          context: 'zip entry a.txt',
-        },
-        'a.txt',
-        ['zip', 'gzip'],
-      );
+      const headOnly = await own.decodeZipMember(path, 0, bytes.length, memberA, 'a.txt', ['zip', 'gzip']);
       expect(headOnly.bytes).toBeUndefined();
       expect(headOnly.size).toBe(text.length);
       expect(headOnly.type).toBe('text');

@@ -10,6 +10,7 @@ import type { ZipMemberLocation } from '../core/plugin.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
 import { ACCEPTS_HEAD_BYTES, detectType, SNIFF_BYTES } from '../formats/magic.js';
 import { ContentDigester, type PartialDigest } from './content-digest.js';
+import { readDescriptorRange } from './content-source.js';
 import type { RingSlice } from './shared-ring.js';
 import { dataStartOf, decodeMember, LOCAL_HEADER_BYTES } from './unpackers/zip-member.js';
 
@@ -109,18 +110,6 @@ function digestFileRange(request: Extract<DigestRequest, { op: 'file' }>): Parti
   return digester.finishPartial();
 }
 
-/** Reads `length` bytes at `position` (fewer at the end of the file). */
-function readAt(fd: number, position: number, length: number): Buffer {
-  const buffer = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buffer, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return buffer.subarray(0, done);
-}
-
 /**
  * The zip members come from: kept open across its members (thousands of them), one at a time.
  * Node closes it when the thread stops (workers track the descriptors they open).
@@ -140,9 +129,9 @@ function zipMember(
   const { member, zipOffset, zipLength } = request;
   const fd = zipFile(request.path);
   const headerLength = Math.max(0, Math.min(LOCAL_HEADER_BYTES, zipLength - member.localHeaderOffset));
-  const local = readAt(fd, zipOffset + member.localHeaderOffset, headerLength);
+  const local = readDescriptorRange(fd, zipOffset + member.localHeaderOffset, headerLength);
   const dataStart = dataStartOf(local, member, zipLength);
-  const content = decodeMember(readAt(fd, zipOffset + dataStart, member.compressedSize), member);
+  const content = decodeMember(readDescriptorRange(fd, zipOffset + dataStart, member.compressedSize), member);
   const digester = new ContentDigester(request.algorithms);
   digester.update(content);
   const type = detectType(content.subarray(0, SNIFF_BYTES), request.name, content.length);
