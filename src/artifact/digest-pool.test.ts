@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZipMemberLocation } from '../core/plugin.js';
+import { ACCEPTS_HEAD_BYTES } from '../formats/magic.js';
 import { digestBytes } from './content-digest.js';
 import { DigestPool } from './digest-pool.js';
 
@@ -157,8 +158,16 @@ describe('when a worker decodes small members of a zip on disk', () => {
       expect(headOnly.size).toBe(text.length);
       expect(headOnly.type).toBe('text');
       expect(Buffer.from(headOnly.head)).toEqual(text.subarray(0, headOnly.head.length));
-      expect(headOnly.head.length).toBeGreaterThan(0);
+      expect(headOnly.head.length).toBe(Math.min(text.length, ACCEPTS_HEAD_BYTES));
+      // The head crossed as a copy of its own, not as a view that drags the whole member along.
+      expect(headOnly.head.buffer.byteLength).toBe(headOnly.head.length);
       expect(headOnly.digest).toEqual(a.digest);
+      // No plugin reads heads: nothing but the digest and the type comes back.
+      const bare = await own.decodeZipMember(path, 0, bytes.length, memberA, 'a.txt', ['zip'], 0);
+      expect(bare.head.length).toBe(0);
+      expect(bare.bytes).toBeUndefined();
+      expect(bare.type).toBe('text');
+      expect(bare.digest).toEqual(a.digest);
       await expect(
         own.decodeZipMember(
           path,

@@ -5,6 +5,7 @@ import { startModuleWorker } from '../core/module-worker.js';
 import type { ZipMemberLocation } from '../core/plugin.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
 import { defaultThreads } from '../core/threads.js';
+import { ACCEPTS_HEAD_BYTES } from '../formats/magic.js';
 import {
   type ContentDigest,
   ContentDigester,
@@ -85,7 +86,10 @@ interface WorkerMessage {
 export interface DecodedZipMember {
   readonly digest: ContentDigest;
   readonly size: number;
-  /** Its first SNIFF_BYTES with `bytes`, else its first ACCEPTS_HEAD_BYTES (enough for `accepts`). */
+  /**
+   * Its first SNIFF_BYTES with `bytes`, else its first `headBytes` (by default ACCEPTS_HEAD_BYTES,
+   * enough for `accepts`).
+   */
   readonly head: Uint8Array;
   /** The content, when its type was one asked for. */
   readonly bytes?: Uint8Array;
@@ -318,6 +322,7 @@ export class DigestPool {
     member: ZipMemberLocation,
     name: string,
     bytesFor: readonly DetectedType[] | 'all' = 'all',
+    headBytes = ACCEPTS_HEAD_BYTES,
   ): Promise<DecodedZipMember> {
     const entry = this.leastLoaded();
     const cost = member.compressedSize + member.uncompressedSize;
@@ -339,6 +344,7 @@ export class DigestPool {
         name,
         algorithms: [...this.algorithms],
         bytesFor,
+        headBytes,
       });
       return {
         digest: combineDigests([answer.part], answer.size),

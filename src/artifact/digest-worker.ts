@@ -8,7 +8,7 @@ import type { DetectedType } from '../core/detected-type.js';
 import { isCountersignError } from '../core/errors.js';
 import type { ZipMemberLocation } from '../core/plugin.js';
 import type { DigestAlgorithm } from '../core/scan-result.js';
-import { ACCEPTS_HEAD_BYTES, detectType, SNIFF_BYTES } from '../formats/magic.js';
+import { detectType, SNIFF_BYTES } from '../formats/magic.js';
 import { ContentDigester, type PartialDigest } from './content-digest.js';
 import { readDescriptorRange } from './content-source.js';
 import type { RingSlice } from './shared-ring.js';
@@ -57,12 +57,14 @@ export type DigestRequest =
       algorithms: DigestAlgorithm[];
       /** The types whose content the main thread wants back (`all`: every type); else only the head. */
       bytesFor: readonly DetectedType[] | 'all';
+      /** How much of a content not sent back goes back as its head (0 when no plugin reads heads). */
+      headBytes: number;
     };
 
 /** What a `zip-member` request answers besides the digest. */
 export interface ZipMemberResult {
   readonly size: number;
-  /** The content's first SNIFF_BYTES when `bytes` is sent, else its first ACCEPTS_HEAD_BYTES. */
+  /** The content's first SNIFF_BYTES when `bytes` is sent, else its first `headBytes`. */
   readonly head: Uint8Array;
   /** The content, when its type is one the request asked for. */
   readonly bytes?: Uint8Array;
@@ -107,7 +109,8 @@ function digestFileRange(request: Extract<DigestRequest, { op: 'file' }>): Parti
   } finally {
     closeSync(fd);
   }
-  return digester.finishPartial();
+  // A share of a split job sends its histogram, to be added to the other share's.
+  return request.histogram ? digester.finishPartial() : digester.finishWhole();
 }
 
 /**
@@ -140,9 +143,11 @@ function zipMember(
     // lives until that thread's collector runs, which on a 20,000-member zip kept tens of MB
     // of this thread's allocations alive for nothing.
     return {
-      result: digester.finishPartial(),
+      result: digester.finishWhole(),
       size: content.length,
-      head: content.slice(0, ACCEPTS_HEAD_BYTES),
+      // A copy of its own: `content` may be a Buffer, whose `slice` is a view, and a view posted
+      // to another thread takes its whole buffer along (the full member, every time).
+      head: new Uint8Array(content.subarray(0, request.headBytes)),
       type,
     };
   }
@@ -152,7 +157,7 @@ function zipMember(
       ? content
       : new Uint8Array(content);
   return {
-    result: digester.finishPartial(),
+    result: digester.finishWhole(),
     size: bytes.length,
     head: bytes.subarray(0, SNIFF_BYTES),
     bytes,
@@ -163,7 +168,7 @@ function zipMember(
 function whole(bytes: Uint8Array, algorithms: DigestAlgorithm[]): PartialDigest {
   const digester = new ContentDigester(algorithms);
   digester.update(bytes);
-  return digester.finishPartial();
+  return digester.finishWhole();
 }
 
 parentPort?.on('message', (request: DigestRequest) => {

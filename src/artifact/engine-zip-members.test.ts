@@ -109,4 +109,27 @@ describe('when a zip on disk is scanned without analyzers', () => {
     );
     expect(tree.gaps).toEqual([]);
   });
+
+  it('sends members without heads only when every plugin declares it does not read them', async () => {
+    const seen = (declared: boolean) => {
+      const heads = new Map<string, number>();
+      const probe: Unpacker = {
+        id: 'unpacker/probe',
+        version: 1,
+        ...(declared ? { acceptsWithoutHead: true } : {}),
+        accepts: (node: NodeHead) => {
+          heads.set(node.path as string, node.head.length);
+          return false;
+        },
+        unpack: async function* () {},
+      };
+      return { probe, heads };
+    };
+    const declared = seen(true);
+    await scan([zipUnpacker, declared.probe]);
+    expect(declared.heads.get('release.zip!/notes.txt')).toBe(0);
+    const undeclared = seen(false);
+    await scan([zipUnpacker, undeclared.probe]);
+    expect(undeclared.heads.get('release.zip!/notes.txt')).toBe(notes.length);
+  });
 });

@@ -71,6 +71,12 @@ export interface Analyzer {
    * place in a project): cached only as part of a whole tree, never per content digest.
    */
   readonly readsPath?: boolean;
+  /**
+   * Declares that \`accepts\` never reads \`head\` (it goes by type, name, size, path or depth).
+   * When every plugin of a scan says so, zip members that no plugin takes cross from the hashing
+   * threads without their first bytes. Leave it out when in doubt: the head is then always there.
+   */
+  readonly acceptsWithoutHead?: boolean;
   accepts(node: NodeHead): boolean;
   analyze(node: NodeView, ctx: PluginContext): Promise<AnalyzerResult>;
 }
@@ -128,6 +134,12 @@ export interface ZipMemberLocation {
 export interface Unpacker {
   readonly id: `unpacker/${string}`;
   readonly version: number;
+  /**
+   * Declares that \`accepts\` never reads \`head\` (it goes by type, name, size, path or depth).
+   * When every plugin of a scan says so, zip members that no plugin takes cross from the hashing
+   * threads without their first bytes. Leave it out when in doubt: the head is then always there.
+   */
+  readonly acceptsWithoutHead?: boolean;
   accepts(node: NodeHead): boolean;
   /**
    * Yields the container's entries. Throwing (a typed error) midway records a coverage gap on the

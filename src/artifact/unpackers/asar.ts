@@ -85,6 +85,7 @@ function toArchiveEntry(node: ContentView, entry: AsarEntry): AsarArchiveEntry {
 export const asarUnpacker: Unpacker = {
   id: 'unpacker/asar',
   version: 1,
+  acceptsWithoutHead: true,
   accepts: (node) => node.type === 'asar',
   async *unpack(node): AsyncGenerator<AsarArchiveEntry> {
     let entries: AsarEntry[];

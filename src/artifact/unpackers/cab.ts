@@ -27,6 +27,7 @@ export async function readWholeContainer(node: ContentView, kind: string): Promi
 export const cabUnpacker: Unpacker = {
   id: 'unpacker/cab',
   version: 1,
+  acceptsWithoutHead: true,
   accepts: (node) => node.type === 'cab',
   async *unpack(node): AsyncGenerator<ArchiveEntry> {
     const bytes = await readWholeContainer(node, 'cab');

@@ -64,6 +64,7 @@ function ratioGuard(ctx: PluginContext): GunzipOptions {
 export const gzipUnpacker: Unpacker = {
   id: 'unpacker/gzip',
   version: 1,
+  acceptsWithoutHead: true,
   accepts: (node) => node.type === 'gzip',
   async *unpack(node, ctx): AsyncGenerator<ArchiveEntry> {
     const header = parseGzipHeader(await readAt(node, 0, MAX_GZIP_HEADER_BYTES));

@@ -60,6 +60,7 @@ function notEmbedded(file: MsiFile, context: string): CountersignError {
 export const msiUnpacker: Unpacker = {
   id: 'unpacker/msi',
   version: 1,
+  acceptsWithoutHead: true,
   accepts: (node) => node.type === 'cfb',
   async *unpack(node): AsyncGenerator<ArchiveEntry> {
     const context = `msi ${node.name}`;

@@ -62,6 +62,7 @@ function zipEntry(node: ContentView, host: Uint8Array, zip: EmbeddedZip): Archiv
 export const peEmbeddedZipUnpacker: Unpacker = {
   id: 'unpacker/pe-embedded-zip',
   version: 1,
+  acceptsWithoutHead: true,
   accepts: (node) => node.type === 'pe',
   async *unpack(node): AsyncGenerator<ArchiveEntry> {
     if (node.size > MAX_SCANNED_PE_BYTES) {

@@ -186,6 +186,7 @@ export async function* unpackTarStream(
 export const tarUnpacker: Unpacker = {
   id: 'unpacker/tar',
   version: 1,
+  acceptsWithoutHead: true,
   accepts: (node) => node.type === 'tar',
   unpack(node) {
     return unpackTarStream(nodeReadable(node, 0), { context: `tar ${node.name}`, isStored: true });

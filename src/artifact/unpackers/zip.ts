@@ -348,6 +348,7 @@ async function storedRangeOf(node: ContentView, entry: Entry): Promise<ByteRange
 export const zipUnpacker: Unpacker = {
   id: 'unpacker/zip',
   version: 1,
+  acceptsWithoutHead: true,
   accepts: (node) => node.type === 'zip',
   async *unpack(node) {
     let zipfile: ZipFile;
