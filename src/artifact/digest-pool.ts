@@ -47,7 +47,7 @@ function inlineStream(algorithms: readonly DigestAlgorithm[]): StreamDigest {
  * Each worker's shared ring: what is posted to it for hashing is copied here instead of into a
  * buffer per message (see shared-ring.ts). Also the most such bytes a worker has waiting.
  */
-const RING_BYTES = 8 * 1024 * 1024;
+const RING_BYTES = 4 * 1024 * 1024;
 
 /** Small contents are sent in batches of up to this many bytes: one message instead of hundreds. */
 const BATCH_BYTES = 1024 * 1024;
