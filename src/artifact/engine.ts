@@ -38,7 +38,7 @@ import {
   sourceLength,
 } from './content-source.js';
 import { type DecodedZipMember, DigestPool, type StreamDigest } from './digest-pool.js';
-import { DuplicateNames, nameFlags } from './entry-names.js';
+import { DuplicateNames, NO_FLAGS, nameFlags } from './entry-names.js';
 
 export interface TreeOptions {
   readonly limits: Limits;
@@ -88,11 +88,11 @@ interface MutableNode {
   type: DetectedType;
   entropy?: number;
   lines?: number;
-  flags: NodeFlag[];
+  flags: readonly NodeFlag[];
   linkTarget?: string;
   mtime?: string;
   unpackedBy?: string;
-  facts: Fact[];
+  facts: readonly Fact[];
   head: Uint8Array;
   /** The expansion budget of the input this node came from (shared by the whole subtree). */
   budget: RootBudget;
@@ -105,6 +105,8 @@ interface RootBudget {
 }
 
 const NO_BYTES = new Uint8Array(0);
+/** The facts of a node no analyzer spoke of, shared (see NO_FLAGS). */
+const NO_FACTS: readonly Fact[] = Object.freeze([]);
 
 /** Files on disk up to this size are read once, whole, into memory (see `addFile`). */
 const SMALL_FILE_BYTES = 64 * 1024;
@@ -394,8 +396,8 @@ class TreeBuilder {
       entryKind: 'file',
       size,
       type: detectType(head, name, size),
-      flags: [],
-      facts: [],
+      flags: NO_FLAGS,
+      facts: NO_FACTS,
       head,
       budget: { size, unpacked: 0 },
     });
@@ -451,7 +453,7 @@ class TreeBuilder {
         for (const analyzer of analyzers) {
           try {
             const { facts, gaps } = await this.analyze(analyzer, view);
-            node.facts.push(...facts);
+            if (facts.length > 0) node.facts = [...node.facts, ...facts];
             for (const gap of gaps) this.addGapInput(node.path, analyzer.id, gap);
           } catch (error) {
             this.addGap(
@@ -517,8 +519,8 @@ class TreeBuilder {
         const path = childPath(container.path, unique.name);
         if (!this.countFile(path, container.path)) break;
         this.siblingIndex.set(path, entryIndex++);
-        const flags = nameFlags(entry.name);
-        if (unique.isDuplicate) flags.push('duplicate-name');
+        const named = nameFlags(entry.name);
+        const flags = unique.isDuplicate ? [...named, 'duplicate-name' as const] : named;
         if (entry.kind === 'symlink' || entry.kind === 'hardlink') {
           this.addLinkNode(
             path,
@@ -571,7 +573,7 @@ class TreeBuilder {
     container: MutableNode,
     entry: ArchiveEntry,
     path: NodePath,
-    flags: NodeFlag[],
+    flags: readonly NodeFlag[],
     unpackerId: string,
   ): Promise<void> {
     const limits = this.options.limits;
@@ -584,7 +586,7 @@ class TreeBuilder {
     };
 
     if (entry.problem || !entry.open) {
-      if (entry.problem?.code === 'E_ARCHIVE_ENCRYPTED') flags.push('encrypted');
+      if (entry.problem?.code === 'E_ARCHIVE_ENCRYPTED') base.flags = [...base.flags, 'encrypted'];
       recordUnread(
         entry.problem?.code ?? 'E_ARCHIVE_UNSUPPORTED',
         entry.problem?.message ?? 'the container gives no content for this entry',
@@ -744,7 +746,7 @@ class TreeBuilder {
     entry: ArchiveEntry,
     member: ZipMemberLocation,
     path: NodePath,
-    flags: NodeFlag[],
+    flags: readonly NodeFlag[],
     unpackerId: string,
   ): () => Promise<void> {
     const base = entryNodeBase(container, entry, path, flags);
@@ -840,7 +842,7 @@ class TreeBuilder {
     entry: ArchiveEntry,
     range: ByteRange,
     path: NodePath,
-    flags: NodeFlag[],
+    flags: readonly NodeFlag[],
     unpackerId: string,
   ): Promise<void> {
     const base = entryNodeBase(container, entry, path, flags);
@@ -1044,7 +1046,7 @@ class TreeBuilder {
     name: string,
     kind: 'symlink' | 'hardlink',
     target: string,
-    flags: NodeFlag[] = [],
+    flags: readonly NodeFlag[] = NO_FLAGS,
   ) {
     this.addNode({
       path,
@@ -1056,7 +1058,7 @@ class TreeBuilder {
       type: kind,
       flags: [...flags, 'not-followed'],
       linkTarget: target,
-      facts: [],
+      facts: NO_FACTS,
       head: NO_BYTES,
       budget: { size: 0, unpacked: 0 },
     });
@@ -1133,7 +1135,12 @@ class TreeBuilder {
 }
 
 /** The fields every node made from a file entry shares, whatever becomes of its content. */
-function entryNodeBase(container: MutableNode, entry: ArchiveEntry, path: NodePath, flags: NodeFlag[]) {
+function entryNodeBase(
+  container: MutableNode,
+  entry: ArchiveEntry,
+  path: NodePath,
+  flags: readonly NodeFlag[],
+) {
   return {
     path,
     parent: container.path,
@@ -1142,7 +1149,7 @@ function entryNodeBase(container: MutableNode, entry: ArchiveEntry, path: NodePa
     name: entry.name,
     entryKind: 'file' as const,
     flags,
-    facts: [],
+    facts: NO_FACTS,
     ...(entry.mtime && !Number.isNaN(entry.mtime.getTime()) ? { mtime: entry.mtime.toISOString() } : {}),
   };
 }

@@ -1,16 +1,22 @@
 import type { NodeFlag } from '../core/scan-result.js';
 
 /**
+ * The flags of the many nodes that have none, shared (frozen: add to a node's flags by replacing
+ * the array). An empty array per node was 32 bytes on each of 46,000 nodes.
+ */
+export const NO_FLAGS: readonly NodeFlag[] = Object.freeze([]);
+
+/**
  * Neutral observations about a stored entry name. The name is kept as stored for the node path
  * (it is a logical name, never a file-system path), so these flags only describe it.
  */
-export function nameFlags(name: string): NodeFlag[] {
+export function nameFlags(name: string): readonly NodeFlag[] {
   const flags: NodeFlag[] = [];
   const normalised = name.replaceAll('\\', '/');
   if (normalised.split('/').some((segment) => segment === '..')) flags.push('path-traversal');
   if (normalised.startsWith('/')) flags.push('absolute-path');
   if (/^[a-zA-Z]:/.test(normalised)) flags.push('drive-letter');
-  return flags;
+  return flags.length === 0 ? NO_FLAGS : flags;
 }
 
 /**
