@@ -75,6 +75,8 @@ export class WalkContext {
   mangledIdentifiers = 0;
   stringLiterals = 0;
   highEntropyStrings = 0;
+  /** Every name some scope has marked `isTainted`: most identifiers need no scope lookup. */
+  readonly taintedNames = new Set<string>();
   /** Offsets of long literals and template strings, so whitespace inside them is not read as hidden code. */
   readonly longLiteralSpans: Array<readonly [number, number]> = [];
   /**

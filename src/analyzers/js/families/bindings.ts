@@ -47,8 +47,8 @@ export const bindingsFamily: Family = {
       ) {
         if (/^_0x[0-9a-f]{4,}$/i.test(name)) ctx.mangledIdentifiers++;
       }
-      const info = ctx.lookup(name);
-      if (!info?.isTainted) return;
+      // Most files never taint a name: the scope lookup is only for names tainted somewhere.
+      if (!ctx.taintedNames.has(name) || !ctx.lookup(name)?.isTainted) return;
       const parent = ctx.parent();
       if (parent?.type === 'MemberExpression' && !parent.computed && parent.property === node) return;
       if (parent?.type === 'Property' && !parent.computed && parent.key === node && !parent.shorthand) return;
@@ -116,7 +116,10 @@ function bind(
   if (mark) {
     if (ctx.networkEvents > mark.network && (init.type === 'CallExpression' || init.type === 'NewExpression'))
       info.isNetworkClient = true;
-    if (ctx.taintEvents > mark.taint && !FUNCTION_TYPES.has(init.type)) info.isTainted = true;
+    if (ctx.taintEvents > mark.taint && !FUNCTION_TYPES.has(init.type)) {
+      info.isTainted = true;
+      ctx.taintedNames.add(name);
+    }
     if (ctx.charCodeEvents > mark.charCode && FUNCTION_TYPES.has(init.type)) info.isDecoder = true;
   }
   if (init.type === 'ArrayExpression') {
