@@ -715,8 +715,7 @@ class TreeBuilder {
       // The chunks are views into the decompressor's output buffers (256 KiB each); a lone chunk
       // kept as the content held its whole buffer for as long as the node's jobs ran, and the
       // closures of this function keep `chunks` itself alive as long, hence the emptying.
-      const bytes =
-        head?.length === size ? head : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const bytes = head?.length === size ? head : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       chunks.length = 0;
       source = { kind: 'memory', bytes };
       digest = this.pool.digestBytes(bytes);
