@@ -25,6 +25,8 @@ export interface NodeHead {
   /**
    * The first bytes of the content: up to 64 KiB, and at least the first 4 KiB (or the whole
    * content when shorter), which is all `accepts` should depend on (`ACCEPTS_HEAD_BYTES`).
+   * Empty for a zip member no plugin takes by type when every plugin of the scan declares
+   * `acceptsWithoutHead`.
    */
   readonly head: Uint8Array;
 }
