@@ -89,12 +89,10 @@ export class ContentDigester {
   }
 
   finishPartial(): PartialDigest {
-    const digests: Partial<Record<DigestAlgorithm, string>> = {};
-    for (const [algorithm, hash] of this.hashes) digests[algorithm] = hash.digest('hex');
+    const digests = this.hexDigests();
     if (!this.isCounting) return { size: this.size, digests, lastByte: this.lastByte };
     this.fold();
-    const histogram = Array.from(this.totals);
-    return { size: this.size, digests, histogram, lastByte: this.lastByte };
+    return { size: this.size, digests, histogram: Array.from(this.totals), lastByte: this.lastByte };
   }
 
   /**
@@ -104,14 +102,21 @@ export class ContentDigester {
    * to take apart and collect.
    */
   finishWhole(): PartialDigest {
-    const part = this.finishPartial();
-    if (!part.histogram) return part;
+    const digests = this.hexDigests();
+    if (!this.isCounting) return { size: this.size, digests, lastByte: this.lastByte };
+    this.fold();
     return {
-      size: part.size,
-      digests: part.digests,
-      lastByte: part.lastByte,
-      measures: measuresOf(part.histogram, part.size, part.lastByte),
+      size: this.size,
+      digests,
+      lastByte: this.lastByte,
+      measures: measuresOf(this.totals, this.size, this.lastByte),
     };
+  }
+
+  private hexDigests(): Partial<Record<DigestAlgorithm, string>> {
+    const digests: Partial<Record<DigestAlgorithm, string>> = {};
+    for (const [algorithm, hash] of this.hashes) digests[algorithm] = hash.digest('hex');
+    return digests;
   }
 
   finish(): ContentDigest {

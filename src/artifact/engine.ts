@@ -191,6 +191,8 @@ class TreeBuilder {
   private readonly concurrentWalks = new Set<Promise<void>>();
   private hasWalkedConcurrently = false;
   private memberBytesTypes: readonly DetectedType[] | 'all' | undefined;
+  /** See `memberHeadBytes`: the plugins do not change during a walk. */
+  private memberHeadLength: number | undefined;
   private readonly background = new Set<Promise<void>>();
   /** Walks waiting in `drain` for the background jobs to fall to their target. */
   private drainWaiters: Array<{ readonly target: number; readonly wake: () => void }> = [];
@@ -828,8 +830,12 @@ class TreeBuilder {
    * small buffers for the main thread's collector, up to 30 MB of them waiting at a time.
    */
   private memberHeadBytes(): number {
-    const plugins = [...this.options.analyzers, ...this.options.unpackers];
-    return plugins.every((plugin) => plugin.acceptsWithoutHead === true) ? 0 : ACCEPTS_HEAD_BYTES;
+    this.memberHeadLength ??= [...this.options.analyzers, ...this.options.unpackers].every(
+      (plugin) => plugin.acceptsWithoutHead === true,
+    )
+      ? 0
+      : ACCEPTS_HEAD_BYTES;
+    return this.memberHeadLength;
   }
 
   /** Whether any analyzer or unpacker takes a node with this head (and so reads its content). */
