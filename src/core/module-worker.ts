@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { reapplyHeapPolicy } from './heap-policy.js';
 
 /**
  * Starts a worker thread on a module that sits next to the caller: `sibling` is the caller's
@@ -10,6 +11,13 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * small bootstrap registers tsx's loader inside the worker before importing it.
  */
 export function startModuleWorker(sibling: string, name: string, options: WorkerOptions = {}): Worker {
+  const worker = newModuleWorker(sibling, name, options);
+  // 'online' comes once the thread runs code, so after its isolate's heap was set up.
+  worker.once('online', reapplyHeapPolicy);
+  return worker;
+}
+
+function newModuleWorker(sibling: string, name: string, options: WorkerOptions): Worker {
   if (!sibling.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, sibling), options);
   const tsxRoot = dirname(createRequire(sibling).resolve('tsx/package.json'));
   const tsxApi = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;

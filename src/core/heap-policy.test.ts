@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { HEAP_POLICY_FLAGS, heapPolicyFlags } from './heap-policy.js';
+
+const here = import.meta.dirname;
+
+describe('heapPolicyFlags', () => {
+  it('sets every flag of the policy when the user set none of them', () => {
+    expect(heapPolicyFlags([], undefined)).toEqual(HEAP_POLICY_FLAGS);
+    expect(heapPolicyFlags(['--enable-source-maps'], '--max-old-space-size=512')).toEqual(HEAP_POLICY_FLAGS);
+  });
+
+  it("leaves the user's own choice alone, on node's command line or in NODE_OPTIONS, in either spelling", () => {
+    expect(heapPolicyFlags(['--heap-growing-percent=300'], undefined)).toEqual([
+      '--semi-space-growth-factor=1',
+    ]);
+    expect(heapPolicyFlags([], '--inspect  --semi_space_growth_factor=2')).toEqual([
+      '--heap-growing-percent=200',
+    ]);
+    expect(heapPolicyFlags(['--heap_growing_percent=50'], '--semi-space-growth-factor=4')).toEqual([]);
+  });
+});
+
+/**
+ * A real process: the policy applied, then a worker thread started (as the hashing pool does),
+ * then allocation whose survivors would make V8 grow the young generation. Prints the main
+ * thread's young generation size in MB.
+ */
+function youngGenerationAfterWork(applyPolicy: boolean): number {
+  const script = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    import { applyHeapPolicy } from ${JSON.stringify(pathToFileURL(join(here, 'heap-policy.ts')).href)};
+    import { startModuleWorker } from ${JSON.stringify(pathToFileURL(join(here, 'module-worker.ts')).href)};
+    if (${applyPolicy}) applyHeapPolicy();
+    // A plain JavaScript worker without tsx, as in the built CLI (tsx's loader starts threads of its own).
+    const worker = startModuleWorker(${JSON.stringify(pathToFileURL(join(here, '../../test/support/idle-worker.js')).href)}, 'idle-worker', { execArgv: [] });
+    worker.once('online', () => {
+      setTimeout(() => {
+        const kept = [];
+        for (let i = 0; i < 3e6; i++) {
+          const item = { i, list: [i] };
+          if (i % 3 === 0) kept.push(item);
+          if (kept.length > 200000) kept.length = 0;
+        }
+        const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+        process.stdout.write(String(young.space_size / 1048576));
+        worker.terminate();
+      }, 200);
+    });`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  if (run.status !== 0) throw new Error(`child failed: ${run.stderr}`);
+  return Number(run.stdout);
+}
+
+describe('applyHeapPolicy', () => {
+  it('keeps the young generation small after worker threads start, which would reset it', () => {
+    expect(youngGenerationAfterWork(false)).toBeGreaterThan(8);
+    expect(youngGenerationAfterWork(true)).toBeLessThanOrEqual(4);
+  }, 30_000);
+});
