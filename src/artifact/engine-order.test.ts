@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../core/limits.js';
+import type { Analyzer } from '../core/plugin.js';
 import type { ScanNode } from '../core/scan-result.js';
 import { buildTree } from './engine.js';
 import { defaultUnpackers } from './unpackers/index.js';
@@ -49,11 +50,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function treeOf(input: string) {
+async function treeOf(input: string, analyzers: Analyzer[] = []) {
   return buildTree([input], {
     limits: DEFAULT_LIMITS,
     unpackers: defaultUnpackers(),
-    analyzers: [],
+    analyzers,
     digestAlgorithms: ['sha256'],
     scratchParent: dir,
   });
@@ -79,6 +80,30 @@ describe('when a release zip stores several nested archives', () => {
     const resources = nodes.filter((node) => node.parent === 'release.zip!/b-resources.zip');
     expect(resources.map((node) => node.name)).toEqual(
       zipListing(join(dir, 'b-resources.zip')).filter((name) => !name.endsWith('/')),
+    );
+  });
+
+  it("lists the gaps in their nodes' walk order, a node's own gaps in the order they came", async () => {
+    // An analyzer that gives up twice on every text file, in every archive walked at once.
+    const refusing: Analyzer = {
+      id: 'analyzer/test-refuses',
+      version: 1,
+      accepts: (node) => node.name.endsWith('.txt'),
+      analyze: async (node) => ({
+        facts: [],
+        gaps: ['first', 'second'].map((which) => ({
+          code: 'E_PLUGIN_FAILED' as const,
+          stage: 'analyze' as const,
+          message: `${which} refusal of ${node.name}`,
+        })),
+      }),
+    };
+    const { nodes, gaps } = await treeOf(release, [refusing]);
+    const textNodes = nodes.filter((node) => node.name.endsWith('.txt'));
+    expect(textNodes).toHaveLength(1 + 300 + 300 + 30 + 5);
+    // Two gaps per text file, in the nodes' own order, the first refusal before the second.
+    expect(gaps.map((gap) => `${gap.node} ${gap.message.split(' ')[0]}`)).toEqual(
+      textNodes.flatMap((node) => [`${node.path} first`, `${node.path} second`]),
     );
   });
 
