@@ -161,7 +161,7 @@ function exactDigests(found: Partial<Record<DigestAlgorithm, string>>): Digests 
 }
 
 /** Entropy (bits per byte, to four places) and newlines from the byte counts of a content. */
-function measuresOf(histogram: ArrayLike<number>, size: number, lastByte: number): ContentMeasures {
+export function measuresOf(histogram: ArrayLike<number>, size: number, lastByte: number): ContentMeasures {
   let entropy = 0;
   for (let b = 0; b < 256; b++) {
     const n = histogram[b]!;
@@ -188,7 +188,7 @@ export function withSha256(algorithms: readonly DigestAlgorithm[]): DigestAlgori
 }
 
 /** Lines of text as editors count them: a last line without `\n` still counts. */
-export function lineCount(digest: ContentDigest): number {
+export function lineCount(digest: Pick<ContentDigest, 'size' | 'newlines' | 'endsWithNewline'>): number {
   if (digest.size === 0) return 0;
   return digest.newlines + (digest.endsWithNewline ? 0 : 1);
 }

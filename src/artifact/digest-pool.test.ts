@@ -194,3 +194,63 @@ describe('when a worker decodes small members of a zip on disk', () => {
     expect(open).not.toContain(path);
   });
 });
+
+/** Byte counts the plain way, for comparison. */
+function countsOf(bytes: Uint8Array): number[] {
+  const counts = new Array<number>(256).fill(0);
+  for (const byte of bytes) counts[byte]!++;
+  return counts;
+}
+
+describe('byte counts kept for a container that borrows them', () => {
+  let bytes: Buffer;
+  let path: string;
+  beforeAll(async () => {
+    // Past the split threshold, with text at the end so that the last byte is a newline.
+    bytes = Buffer.concat([
+      randomBytes(12 * 1024 * 1024),
+      Buffer.alloc(5 * 1024 * 1024, 7),
+      Buffer.from('end\n'),
+    ]);
+    path = join(dir, 'counted.bin');
+    await writeFile(path, bytes);
+  });
+
+  it('digestFileCounted gives the digest of digestFile and the counts of every byte, split or not', async () => {
+    for (const [offset, length] of [
+      [0, bytes.length], // split across both workers
+      [1000, 3 * 1024 * 1024], // one worker
+      [bytes.length - 1500, 1500], // read on this thread
+    ] as const) {
+      const { digest, counts } = await pool.digestFileCounted(path, offset, length);
+      const part = bytes.subarray(offset, offset + length);
+      expect(digest).toEqual(await pool.digestFile(path, offset, length));
+      expect(digest.digests).toEqual(reference(part));
+      expect(counts.histogram).toEqual(countsOf(part));
+      expect(counts.lastByte).toBe(part[part.length - 1]);
+    }
+  });
+
+  it('hashFile gives the hashes alone', async () => {
+    const hashed = await pool.hashFile(path, 10, bytes.length - 10);
+    expect(hashed).toEqual({ size: bytes.length - 10, digests: reference(bytes.subarray(10)) });
+    expect(hashed).not.toHaveProperty('entropy');
+  });
+
+  it('countFileRanges counts exactly the ranges, cut across both workers when large', async () => {
+    const ranges = [
+      { offset: 0, length: 100 },
+      { offset: 5000, length: 9 * 1024 * 1024 },
+      { offset: 10 * 1024 * 1024, length: 6 * 1024 * 1024 },
+      { offset: bytes.length - 3, length: 3 },
+    ];
+    const counts = await pool.countFileRanges(path, ranges);
+    const expected = countsOf(
+      Buffer.concat(ranges.map((range) => bytes.subarray(range.offset, range.offset + range.length))),
+    );
+    expect(counts.histogram).toEqual(expected);
+    expect(counts.lastByte).toBe(10);
+    const small = await pool.countFileRanges(path, [{ offset: 3, length: 40 }]);
+    expect(small.histogram).toEqual(countsOf(bytes.subarray(3, 43)));
+  });
+});

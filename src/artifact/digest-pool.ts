@@ -2,8 +2,8 @@ import type { Worker } from 'node:worker_threads';
 import type { DetectedType } from '../core/detected-type.js';
 import { CountersignError, isErrorCode } from '../core/errors.js';
 import { startModuleWorker } from '../core/module-worker.js';
-import type { ZipMemberLocation } from '../core/plugin.js';
-import type { DigestAlgorithm } from '../core/scan-result.js';
+import type { ByteRange, ZipMemberLocation } from '../core/plugin.js';
+import type { DigestAlgorithm, Digests } from '../core/scan-result.js';
 import { defaultThreads } from '../core/threads.js';
 import { ACCEPTS_HEAD_BYTES } from '../formats/magic.js';
 import {
@@ -111,6 +111,50 @@ export interface StreamDigest {
   finish(): Promise<ContentDigest>;
   /** Drops the digest (the stream failed). */
   abort(): void;
+}
+
+/** Byte counts of some bytes (256 entries) and the last of those bytes (-1 when none). */
+export interface ByteCounts {
+  readonly histogram: number[];
+  readonly lastByte: number;
+}
+
+/** The hashes of a content whose byte counts come separately (`DigestPool.hashFile`). */
+export interface HashedContent {
+  readonly size: number;
+  readonly digests: Digests;
+}
+
+/** Adds up the counts of parts given in content order (the last part that counted gives the last byte). */
+export function sumCounts(
+  parts: ReadonlyArray<{ histogram?: readonly number[]; lastByte: number }>,
+): ByteCounts {
+  const histogram = new Array<number>(256).fill(0);
+  let lastByte = -1;
+  for (const part of parts) {
+    if (!part.histogram) continue;
+    for (let b = 0; b < 256; b++) histogram[b]! += part.histogram[b]!;
+    if (part.lastByte !== -1) lastByte = part.lastByte;
+  }
+  return { histogram, lastByte };
+}
+
+/** Ranges cut into two shares of about `firstBytes` and the rest, a range cut in two if need be. */
+function splitRanges(ranges: readonly ByteRange[], firstBytes: number): [ByteRange[], ByteRange[]] {
+  const first: ByteRange[] = [];
+  const second: ByteRange[] = [];
+  let taken = 0;
+  for (const range of ranges) {
+    const room = Math.max(0, Math.floor(firstBytes - taken));
+    if (room >= range.length) first.push(range);
+    else if (room === 0) second.push(range);
+    else {
+      first.push({ offset: range.offset, length: room });
+      second.push({ offset: range.offset + room, length: range.length - room });
+    }
+    taken += Math.min(room, range.length);
+  }
+  return [first, second];
 }
 
 /**
@@ -240,49 +284,117 @@ export class DigestPool {
    * out by cost, and the histogram, which adds up, is cut where it balances the two shares.
    */
   async digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
-    if (this.size === 0) return this.digestFileInline(path, offset, length);
-    if (length <= INLINE_BYTES) {
-      const bytes = await readFileRange(path, offset, length);
-      if (bytes.length < length)
-        throw new CountersignError('E_INPUT_UNREADABLE', `${path}: unexpected end of file`);
-      return digestBytes(bytes, this.algorithms);
+    const parts =
+      this.size === 0
+        ? [await this.digestFileHere(path, offset, length, this.algorithms, true)]
+        : await this.fileParts(path, offset, length, false);
+    return combineDigests(parts, length);
+  }
+
+  /**
+   * `digestFile`, and the byte counts behind its entropy, kept for a container whose own counts
+   * are made of its entries' (see `countFileRanges`).
+   */
+  async digestFileCounted(
+    path: string,
+    offset: number,
+    length: number,
+  ): Promise<{ digest: ContentDigest; counts: ByteCounts }> {
+    const parts =
+      this.size === 0
+        ? [await this.digestFileHere(path, offset, length, this.algorithms, true)]
+        : await this.fileParts(path, offset, length, true);
+    return { digest: combineDigests(parts, length), counts: sumCounts(parts) };
+  }
+
+  /** The hashes of a file range without its byte counts (which come later, by other means). */
+  async hashFile(path: string, offset: number, length: number): Promise<HashedContent> {
+    const part =
+      this.size === 0 || length <= INLINE_BYTES
+        ? await this.digestFileHere(path, offset, length, this.algorithms, false)
+        : await this.fileRequest(this.leastLoaded(), path, offset, length, [...this.algorithms], {
+            offset,
+            length: 0,
+          });
+    return { size: length, digests: combineDigests([{ ...part, histogram: undefined }], length).digests };
+  }
+
+  /**
+   * The byte counts of some ranges of a file (absolute offsets, in order), on both workers when
+   * there are many bytes: what a container's stored entries did not count for it.
+   */
+  async countFileRanges(path: string, ranges: readonly ByteRange[]): Promise<ByteCounts> {
+    const total = ranges.reduce((sum, range) => sum + range.length, 0);
+    if (this.size === 0) {
+      const parts = [];
+      for (const range of ranges)
+        parts.push(await this.digestFileHere(path, range.offset, range.length, [], true));
+      return sumCounts(parts);
     }
+    const shares = total >= SPLIT_BYTES && this.size >= 2 ? splitRanges(ranges, total / 2) : [ranges];
+    const parts = await Promise.all(
+      shares.map((share, index) =>
+        this.request<PartialDigest>(shares.length > 1 ? this.live[index]! : this.leastLoaded(), {
+          op: 'count',
+          id: this.nextId++,
+          path,
+          ranges: [...share],
+        }),
+      ),
+    );
+    return sumCounts(parts);
+  }
+
+  /**
+   * The workers' shares of one file range's digest, in content order. With `keepCounts`, every
+   * part keeps its byte counts (a whole range's would otherwise come back as its measures).
+   */
+  private async fileParts(
+    path: string,
+    offset: number,
+    length: number,
+    keepCounts: boolean,
+  ): Promise<PartialDigest[]> {
+    if (length <= INLINE_BYTES)
+      return [await this.digestFileHere(path, offset, length, this.algorithms, true)];
     if (length < SPLIT_BYTES || this.size < 2) {
-      const part = await this.request(this.leastLoaded(), {
-        op: 'file',
-        id: this.nextId++,
-        path,
-        offset,
-        length,
-        algorithms: [...this.algorithms],
-      });
-      return combineDigests([part], length);
+      const counted = keepCounts ? { offset, length } : undefined;
+      return [
+        await this.fileRequest(this.leastLoaded(), path, offset, length, [...this.algorithms], counted),
+      ];
     }
     const [first, second] = this.splitHashes();
     const fraction = this.histogramFraction(first, second);
     const cut = offset + Math.floor(length * fraction);
     const [workerA, workerB] = [this.live[0]!, this.live[1]!];
-    const parts = await Promise.all([
-      this.request(workerA, {
-        op: 'file',
-        id: this.nextId++,
-        path,
-        offset,
-        length,
-        algorithms: first,
-        histogram: { offset, length: cut - offset },
-      }),
-      this.request(workerB, {
-        op: 'file',
-        id: this.nextId++,
-        path,
-        offset,
-        length,
-        algorithms: second,
-        histogram: { offset: cut, length: offset + length - cut },
-      }),
+    return Promise.all([
+      this.fileRequest(workerA, path, offset, length, first, { offset, length: cut - offset }),
+      this.fileRequest(workerB, path, offset, length, second, { offset: cut, length: offset + length - cut }),
     ]);
-    return combineDigests(parts, length);
+  }
+
+  /**
+   * One worker's `file` job: the hashes over the range, and the bytes of `counted` (absolute
+   * offsets) counted, its counts then kept; without `counted`, the whole range is counted and
+   * only its measures come back.
+   */
+  private fileRequest(
+    worker: PoolWorker,
+    path: string,
+    offset: number,
+    length: number,
+    algorithms: DigestAlgorithm[],
+    counted?: ByteRange,
+  ): Promise<PartialDigest> {
+    return this.request<PartialDigest>(worker, {
+      op: 'file',
+      id: this.nextId++,
+      path,
+      offset,
+      length,
+      algorithms,
+      ...(counted ? { histogram: counted } : {}),
+    });
   }
 
   /** The part of the bytes the first share counts so that both shares cost the same. */
@@ -536,9 +648,15 @@ export class DigestPool {
     };
   }
 
-  /** A file range read in chunks and hashed here, yielding between chunks. */
-  private async digestFileInline(path: string, offset: number, length: number): Promise<ContentDigest> {
-    const digester = new ContentDigester(this.algorithms);
+  /** A file range read and digested on this thread, as one part (counted or not). */
+  private async digestFileHere(
+    path: string,
+    offset: number,
+    length: number,
+    algorithms: readonly DigestAlgorithm[],
+    count: boolean,
+  ): Promise<PartialDigest> {
+    const digester = new ContentDigester(algorithms, { histogram: count });
     let position = offset;
     const end = offset + length;
     while (position < end) {
@@ -548,7 +666,7 @@ export class DigestPool {
       digester.update(chunk);
       position += chunk.length;
     }
-    return digester.finish();
+    return digester.finishPartial();
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,8 @@ export type DigestRequest =
       /** The part of the range whose bytes this job counts (absolute file offsets). */
       histogram?: { offset: number; length: number };
     }
+  /** Byte counts only, of some ranges of a file (absolute offsets, in order). */
+  | { op: 'count'; id: number; path: string; ranges: Array<{ offset: number; length: number }> }
   | { op: 'bytes'; id: number; bytes: Payload; algorithms: DigestAlgorithm[] }
   /** Many small contents in one message: `bytes` is their concatenation, `sizes` their lengths. */
   | { op: 'batch'; id: number; bytes: Payload; sizes: number[]; algorithms: DigestAlgorithm[] }
@@ -113,6 +115,26 @@ function digestFileRange(request: Extract<DigestRequest, { op: 'file' }>): Parti
   return request.histogram ? digester.finishPartial() : digester.finishWhole();
 }
 
+function countFileRanges(request: Extract<DigestRequest, { op: 'count' }>): PartialDigest {
+  readBuffer ??= Buffer.allocUnsafe(READ_CHUNK);
+  const digester = new ContentDigester([]);
+  const fd = openSync(request.path, 'r');
+  try {
+    for (const range of request.ranges) {
+      const end = range.offset + range.length;
+      for (let position = range.offset; position < end; ) {
+        const n = readSync(fd, readBuffer, 0, Math.min(READ_CHUNK, end - position), position);
+        if (n === 0) throw new Error(`unexpected end of file at ${position}`);
+        digester.countOnly(readBuffer.subarray(0, n));
+        position += n;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return digester.finishPartial();
+}
+
 /**
  * The zip members come from: kept open across its members (thousands of them), one at a time.
  * Node closes it when the thread stops (workers track the descriptors they open).
@@ -179,6 +201,9 @@ parentPort?.on('message', (request: DigestRequest) => {
           id: request.id,
           result: digestFileRange(request),
         });
+        break;
+      case 'count':
+        parentPort?.postMessage({ id: request.id, result: countFileRanges(request) });
         break;
       case 'ring':
         ring = new Uint8Array(request.buffer);

@@ -27,7 +27,7 @@ import type {
 } from '../core/plugin.js';
 import type { DigestAlgorithm, Digests, NodeFlag, ScanNode, ScanSubject } from '../core/scan-result.js';
 import { ACCEPTS_HEAD_BYTES, detectType, SNIFF_BYTES } from '../formats/magic.js';
-import { type ContentDigest, lineCount } from './content-digest.js';
+import { type ContentDigest, type ContentMeasures, lineCount, measuresOf } from './content-digest.js';
 import {
   type ContentSource,
   contentView,
@@ -37,7 +37,14 @@ import {
   readSource,
   sourceLength,
 } from './content-source.js';
-import { type DecodedZipMember, DigestPool, type StreamDigest } from './digest-pool.js';
+import {
+  type ByteCounts,
+  type DecodedZipMember,
+  DigestPool,
+  type HashedContent,
+  type StreamDigest,
+  sumCounts,
+} from './digest-pool.js';
 import { DuplicateNames, NO_FLAGS, nameFlags } from './entry-names.js';
 
 export interface TreeOptions {
@@ -133,6 +140,39 @@ const MAX_CONCURRENT_WALKS = 2;
 /** Small zip members in the hashing threads at once (each at most 1 MiB, most far less). */
 const MAX_DECODING_MEMBERS = 64;
 
+/**
+ * A container on disk at least this large is not counted byte by byte with its hashes: its
+ * stored entries (ranges of it, which are counted anyway) lend it their counts once unpacked, and
+ * only the rest of it is counted then (`composeCounts`). A release zip of stored installers and
+ * archives is thus counted once, not once for itself and again for its entries. Smaller ones are
+ * not worth the bookkeeping.
+ */
+const BORROWING_CONTAINER_BYTES = 32 * 1024 * 1024;
+
+/** The counts a container borrows from its stored entries: their ranges in it and their counts. */
+interface CountLedger {
+  readonly loans: Array<{
+    readonly offset: number;
+    readonly length: number;
+    readonly counts: Promise<ByteCounts | undefined>;
+  }>;
+}
+
+/** A container whose counts are made after unpacking: its ledger, and what its own lender awaits. */
+interface DeferredCounts {
+  readonly ledger: CountLedger;
+  readonly counts: Promise<ByteCounts | undefined>;
+  settle(counts: ByteCounts | undefined): void;
+}
+
+function deferredCounts(): DeferredCounts {
+  let settle: (counts: ByteCounts | undefined) => void = () => undefined;
+  const counts = new Promise<ByteCounts | undefined>((resolve) => {
+    settle = resolve;
+  });
+  return { ledger: { loans: [] }, counts, settle };
+}
+
 function asGapCode(error: unknown, fallback: ErrorCode): ErrorCode {
   return isCountersignError(error) ? error.code : fallback;
 }
@@ -186,6 +226,8 @@ class TreeBuilder {
   private readonly gaps: CoverageGap[] = [];
   /** Each node's place among its siblings (inputs: among the inputs), for the final order. */
   private readonly siblingIndex = new Map<NodePath, number>();
+  /** Containers being unpacked whose counts their stored entries lend them (see BORROWING_CONTAINER_BYTES). */
+  private readonly ledgers = new Map<NodePath, CountLedger>();
   private inputIndex = 0;
   /** Entries being walked beside the main walk (see MAX_CONCURRENT_WALKS). */
   private readonly concurrentWalks = new Set<Promise<void>>();
@@ -431,9 +473,14 @@ class TreeBuilder {
     const source: ContentSource = isSmall
       ? { kind: 'memory', bytes: bytesRead }
       : { kind: 'file', path: filePath, offset: 0, length: size };
-    const digest = isSmall ? this.pool.digestBytes(bytesRead) : this.pool.digestFile(filePath, 0, size);
     this.bytesSeen += size;
-    await this.processContent(node, source, digest);
+    if (source.kind === 'file' && this.borrowsCounts(node)) {
+      const deferred = this.deferCounts(node);
+      await this.processContent(node, source, this.pool.hashFile(filePath, 0, size), deferred);
+    } else {
+      const digest = isSmall ? this.pool.digestBytes(bytesRead) : this.pool.digestFile(filePath, 0, size);
+      await this.processContent(node, source, digest);
+    }
     this.inputBytesDone += depth === 0 ? size : 0;
     this.emitProgress(path);
   }
@@ -456,17 +503,28 @@ class TreeBuilder {
     return result;
   }
 
-  private async processContent(node: MutableNode, source: ContentSource, digest: Promise<ContentDigest>) {
+  private async processContent(
+    node: MutableNode,
+    source: ContentSource,
+    digest: Promise<ContentDigest | HashedContent>,
+    deferred?: DeferredCounts,
+  ) {
+    try {
+      await this.processDigestedContent(node, source, digest);
+    } finally {
+      // After unpacking (or failing to), whatever the entries did not lend is counted now.
+      if (deferred && source.kind === 'file') await this.track(this.composeCounts(node, source, deferred));
+    }
+  }
+
+  private async processDigestedContent(
+    node: MutableNode,
+    source: ContentSource,
+    digest: Promise<ContentDigest | HashedContent>,
+  ) {
     // Plugins get a snapshot; the node record itself keeps no bytes (a tree of 200k nodes would
     // otherwise hold 200k heads, and through them the content buffers they are slices of).
-    const head: NodeHead = {
-      path: node.path,
-      name: node.name,
-      size: node.size,
-      depth: node.depth,
-      type: node.type,
-      head: node.head,
-    };
+    const head = headOf(node);
     node.head = NO_BYTES;
     const analyzers = this.options.analyzers.filter((analyzer) => safeAccepts(analyzer, head));
     const unpacker = this.options.unpackers.find((candidate) => safeAccepts(candidate, head));
@@ -519,10 +577,81 @@ class TreeBuilder {
     await this.unpack(node, unpacker, source);
   }
 
-  private applyDigest(node: MutableNode, result: ContentDigest) {
+  private applyDigest(node: MutableNode, result: ContentDigest | HashedContent) {
     node.digests = result.digests;
-    node.entropy = result.entropy;
-    if (isTextType(node.type)) node.lines = lineCount(result);
+    if ('entropy' in result) this.applyMeasures(node, result);
+  }
+
+  private applyMeasures(node: MutableNode, measures: ContentMeasures & { readonly size: number }) {
+    node.entropy = measures.entropy;
+    if (isTextType(node.type)) node.lines = lineCount(measures);
+  }
+
+  /** Whether a node is a container whose stored entries will lend it their counts. */
+  private borrowsCounts(node: MutableNode): boolean {
+    if (node.size < BORROWING_CONTAINER_BYTES || !this.pool.hasThreads) return false;
+    const head = headOf(node);
+    return this.options.unpackers.some((unpacker) => safeAccepts(unpacker, head));
+  }
+
+  private deferCounts(node: MutableNode): DeferredCounts {
+    const deferred = deferredCounts();
+    this.ledgers.set(node.path, deferred.ledger);
+    return deferred;
+  }
+
+  /**
+   * A borrowing container's entropy (and lines): the counts its stored entries lent it, where they
+   * do not overlap, plus the rest of its bytes counted now. Never throws: a failure is a gap, and
+   * the container then lends nothing to its own container, which counts those bytes itself.
+   */
+  private async composeCounts(
+    node: MutableNode,
+    source: Extract<ContentSource, { kind: 'file' }>,
+    deferred: DeferredCounts,
+  ): Promise<void> {
+    this.ledgers.delete(node.path);
+    try {
+      const loans = [];
+      for (const loan of deferred.ledger.loans) {
+        const counts = await loan.counts.catch(() => undefined);
+        if (counts && loan.length > 0) loans.push({ ...loan, counts });
+      }
+      loans.sort((a, b) => a.offset - b.offset);
+      // Pieces in content order: the loans taken, and the ranges between them counted here.
+      const lent: ByteCounts[] = [];
+      const ranges: ByteRange[] = [];
+      let at = 0;
+      for (const loan of loans) {
+        // Overlapping entries (a zip-bomb construction) would count bytes twice: those are counted here.
+        if (loan.offset < at || loan.offset + loan.length > source.length) continue;
+        if (loan.offset > at) ranges.push({ offset: source.offset + at, length: loan.offset - at });
+        lent.push(loan.counts);
+        at = loan.offset + loan.length;
+      }
+      const endsLent = at === source.length && lent.length > 0;
+      if (at < source.length) ranges.push({ offset: source.offset + at, length: source.length - at });
+      const rest = ranges.length > 0 ? await this.pool.countFileRanges(source.path, ranges) : undefined;
+      const total = sumCounts([...lent, ...(rest ? [rest] : [])]);
+      // The content's last byte is the last loan's when a loan ends it, else the last range's.
+      const counts: ByteCounts = {
+        histogram: total.histogram,
+        lastByte: endsLent ? lent.at(-1)!.lastByte : (rest?.lastByte ?? -1),
+      };
+      this.applyMeasures(node, {
+        size: source.length,
+        ...measuresOf(counts.histogram, source.length, counts.lastByte),
+      });
+      deferred.settle(counts);
+    } catch (error) {
+      deferred.settle(undefined);
+      this.addGap(
+        node.path,
+        asGapCode(error, 'E_INPUT_UNREADABLE'),
+        'read',
+        `counting bytes failed: ${errorMessage(error)}`,
+      );
+    }
   }
 
   // ---- containers ----------------------------------------------------------------------------
@@ -922,10 +1051,12 @@ class TreeBuilder {
       type: detectType(head, entry.name, range.length),
       head,
     });
-    const digest =
-      source.kind === 'file'
-        ? this.pool.digestFile(source.path, source.offset, source.length)
-        : this.pool.digestBytes(source.bytes);
+    const { digest, deferred } = this.digestStoredEntry(
+      node,
+      source,
+      range,
+      this.ledgers.get(container.path),
+    );
     const probe: NodeHead = {
       path,
       name: entry.name,
@@ -936,10 +1067,43 @@ class TreeBuilder {
     };
     const isContainer = this.options.unpackers.some((unpacker) => safeAccepts(unpacker, probe));
     if (isContainer && source.kind === 'file' && this.concurrentWalks.size < MAX_CONCURRENT_WALKS - 1) {
-      this.walkConcurrently(container, path, unpackerId, () => this.processContent(node, source, digest));
+      this.walkConcurrently(container, path, unpackerId, () =>
+        this.processContent(node, source, digest, deferred),
+      );
     } else {
-      await this.processContent(node, source, digest);
+      await this.processContent(node, source, digest, deferred);
     }
+  }
+
+  /**
+   * Starts a stored entry's digest. A large container among them borrows its own entries' counts;
+   * any entry of a borrowing container lends it its counts.
+   */
+  private digestStoredEntry(
+    node: MutableNode,
+    source: ContentSource,
+    range: ByteRange,
+    containerLedger: CountLedger | undefined,
+  ): { digest: Promise<ContentDigest | HashedContent>; deferred?: DeferredCounts } {
+    if (source.kind === 'memory') return { digest: this.pool.digestBytes(source.bytes) };
+    const lend = (counts: Promise<ByteCounts | undefined>) =>
+      containerLedger?.loans.push({ offset: range.offset, length: range.length, counts });
+    if (this.borrowsCounts(node)) {
+      const deferred = this.deferCounts(node);
+      lend(deferred.counts);
+      return { digest: this.pool.hashFile(source.path, source.offset, source.length), deferred };
+    }
+    if (!containerLedger) return { digest: this.pool.digestFile(source.path, source.offset, source.length) };
+    const counted = this.pool.digestFileCounted(source.path, source.offset, source.length);
+    // A failed digest lends nothing (its container counts those bytes itself) and is reported
+    // through `digest`.
+    lend(
+      counted.then(
+        (result) => result.counts,
+        () => undefined,
+      ),
+    );
+    return { digest: counted.then((result) => result.digest) };
   }
 
   /** Walks one stored entry beside the current walk; a failure becomes a gap, as it would inline. */
@@ -1214,6 +1378,18 @@ function nodeRecord(node: MutableNode): MutableNode {
     facts: node.facts,
     head: node.head,
     budget: node.budget,
+  };
+}
+
+/** What plugins see of a node before its content: a snapshot of its fields and first bytes. */
+function headOf(node: MutableNode): NodeHead {
+  return {
+    path: node.path,
+    name: node.name,
+    size: node.size,
+    depth: node.depth,
+    type: node.type,
+    head: node.head,
   };
 }
 
