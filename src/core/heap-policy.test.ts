@@ -7,19 +7,17 @@ import { HEAP_POLICY_FLAGS, heapPolicyFlags } from './heap-policy.js';
 const here = import.meta.dirname;
 
 describe('heapPolicyFlags', () => {
-  it('sets every flag of the policy when the user set none of them', () => {
-    expect(heapPolicyFlags([], undefined)).toEqual(HEAP_POLICY_FLAGS);
-    expect(heapPolicyFlags(['--enable-source-maps'], '--max-old-space-size=512')).toEqual(HEAP_POLICY_FLAGS);
+  it('sets every flag of the policy when the user gave node none of them', () => {
+    expect(heapPolicyFlags([])).toEqual(HEAP_POLICY_FLAGS);
+    expect(heapPolicyFlags(['--enable-source-maps', '--max-old-space-size=512'])).toEqual(HEAP_POLICY_FLAGS);
   });
 
-  it("leaves the user's own choice alone, on node's command line or in NODE_OPTIONS, in either spelling", () => {
-    expect(heapPolicyFlags(['--heap-growing-percent=300'], undefined)).toEqual([
-      '--semi-space-growth-factor=1',
-    ]);
-    expect(heapPolicyFlags([], '--inspect  --semi_space_growth_factor=2')).toEqual([
+  it("leaves the user's own choice alone, in either spelling", () => {
+    expect(heapPolicyFlags(['--heap-growing-percent=300'])).toEqual(['--semi-space-growth-factor=1']);
+    expect(heapPolicyFlags(['--inspect', '--semi_space_growth_factor=2'])).toEqual([
       '--heap-growing-percent=200',
     ]);
-    expect(heapPolicyFlags(['--heap_growing_percent=50'], '--semi-space-growth-factor=4')).toEqual([]);
+    expect(heapPolicyFlags(['--heap_growing_percent=50', '--semi-space-growth-factor=4'])).toEqual([]);
   });
 });
 

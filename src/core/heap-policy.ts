@@ -23,11 +23,11 @@ export const HEAP_POLICY_FLAGS: readonly string[] = [
 ];
 
 /**
- * The flags to set: each of HEAP_POLICY_FLAGS that the user did not choose themselves (on node's
- * command line or in NODE_OPTIONS, in either spelling), whose choice wins.
+ * The flags to set: each of HEAP_POLICY_FLAGS that the user did not give node themselves (node
+ * refuses these two in NODE_OPTIONS, so its command line is the only place), in either spelling.
  */
-export function heapPolicyFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map(flagName);
+export function heapPolicyFlags(execArgv: readonly string[]): string[] {
+  const given = execArgv.map(flagName);
   return HEAP_POLICY_FLAGS.filter((flag) => !given.includes(flagName(flag)));
 }
 
@@ -41,7 +41,7 @@ let applied: readonly string[] = [];
 
 /** Called by the CLI at start-up; a program that embeds the library keeps its own settings. */
 export function applyHeapPolicy(): void {
-  applied = heapPolicyFlags(process.execArgv, process.env.NODE_OPTIONS);
+  applied = heapPolicyFlags(process.execArgv);
   for (const flag of applied) setFlagsFromString(flag);
 }
 
