@@ -29,10 +29,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   // Only the command being run is loaded: the server alone costs a second of start-up, which
-  // every `hunt` or `scan` would otherwise pay. Help (no command, or an unknown one) loads all.
+  // every `hunt` or `scan` would otherwise pay. Help (no command, or an unknown one) loads all;
+  // the version alone, none.
   const wanted = argv.find((arg) => !arg.startsWith('-'));
   const chosen = COMMANDS.filter((command) => command.name === wanted);
-  for (const command of chosen.length > 0 ? chosen : COMMANDS) await command.register(program);
+  const versionOnly = wanted === undefined && argv.some((arg) => arg === '--version' || arg === '-V');
+  const toLoad = versionOnly ? [] : chosen.length > 0 ? chosen : COMMANDS;
+  for (const command of toLoad) await command.register(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

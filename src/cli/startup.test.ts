@@ -60,17 +60,31 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The packages of HEAVY that a CLI run loaded. */
-async function heavyLoadedBy(args: string[], log: string): Promise<string[]> {
+/** Everything a CLI run loaded, as the hooks logged it, and what it printed. */
+async function loadedBy(args: string[], log: string): Promise<{ loaded: string; stdout: string }> {
   const run = spawnSync(
     process.execPath,
     ['--import', 'tsx', '--import', preload, join(root, 'src/cli/main.ts'), ...args],
     { cwd: root, encoding: 'utf8', env: { ...process.env, LOADED_LOG: log }, timeout: 60_000 },
   );
   expect(run.status, run.stderr).toBe(0);
-  const loaded = await readFile(log, 'utf8');
+  return { loaded: await readFile(log, 'utf8'), stdout: run.stdout };
+}
+
+/** The packages of HEAVY that a CLI run loaded. */
+async function heavyLoadedBy(args: string[], log: string): Promise<string[]> {
+  const { loaded } = await loadedBy(args, log);
   return HEAVY.filter((name) => loaded.includes(`/node_modules/${name}/`));
 }
+
+describe('when the CLI is asked for its version', () => {
+  it('prints it without loading any command', async () => {
+    const { loaded, stdout } = await loadedBy(['--version'], join(dir, 'version.log'));
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(loaded).toContain('src/cli/program.ts');
+    expect(loaded).not.toMatch(/src\/cli\/\w+-command\.ts/);
+  });
+});
 
 describe('when the CLI scans a plain text file', () => {
   it('loads none of the heavy packages', async () => {
