@@ -61,3 +61,36 @@ describe('applyHeapPolicy', () => {
     expect(youngGenerationAfterWork(true)).toBeLessThanOrEqual(4);
   }, 30_000);
 });
+
+describe('a worker started with semiSpaceMb', () => {
+  it('starts with that young generation under the policy, and the workers after it do not', () => {
+    const workerUrl = pathToFileURL(join(here, '../../test/support/young-generation-worker.js')).href;
+    const script = `
+      import { applyHeapPolicy } from ${JSON.stringify(pathToFileURL(join(here, 'heap-policy.ts')).href)};
+      import { startModuleWorker } from ${JSON.stringify(pathToFileURL(join(here, 'module-worker.ts')).href)};
+      if (process.argv[1] === 'policy') applyHeapPolicy();
+      const youngOf = (options) =>
+        new Promise((resolve) => startModuleWorker(${JSON.stringify(workerUrl)}, 'young-generation-worker', { execArgv: [], ...options }).once('message', resolve));
+      const large = await youngOf({ semiSpaceMb: 16 });
+      const after = await youngOf({});
+      process.stdout.write(JSON.stringify([large, after]));`;
+    const sizes = (mode: string) => {
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, mode],
+        {
+          encoding: 'utf8',
+        },
+      );
+      if (run.status !== 0) throw new Error(`child failed: ${run.stderr}`);
+      return JSON.parse(run.stdout) as [number, number];
+    };
+    const [large, after] = sizes('policy');
+    // V8 reports the new space as the capacity of one semi-space.
+    expect(large).toBeGreaterThanOrEqual(16);
+    expect(after).toBeLessThanOrEqual(4);
+    // Without the policy, the option changes nothing: both start as V8 starts them.
+    const [plainLarge, plainAfter] = sizes('none');
+    expect(plainLarge).toBe(plainAfter);
+  }, 30_000);
+});

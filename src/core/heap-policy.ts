@@ -54,3 +54,26 @@ export function applyHeapPolicy(): void {
 export function reapplyHeapPolicy(): void {
   for (const flag of applied) setFlagsFromString(flag);
 }
+
+const SEMI_SPACE_FLAG = '--semi-space-growth-factor=1';
+/** Worker threads being set up with a larger young generation (see `holdInitialSemiSpace`). */
+let semiSpaceHolds = 0;
+
+/**
+ * Makes the isolates set up from now on start with semi-spaces of `megabytes` (which, the growth
+ * factor being 1, they keep), until the returned release is called (idempotent), once the worker
+ * started in between is online. For threads whose work is young garbage by nature, parsing:
+ * with 2 MB semi-spaces the JavaScript analysis threads spent 3.8 s in V8's collector on a
+ * `--deep` scan of this repository's node_modules, against 2.2 s with V8's growing ones. Only
+ * while the policy is applied; otherwise young generations grow as V8 sees fit anyway.
+ */
+export function holdInitialSemiSpace(megabytes: number): () => void {
+  if (!applied.includes(SEMI_SPACE_FLAG)) return () => undefined;
+  if (semiSpaceHolds++ === 0) setFlagsFromString(`--min-semi-space-size=${megabytes}`);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--semiSpaceHolds === 0) setFlagsFromString('--min-semi-space-size=0');
+  };
+}

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { reapplyHeapPolicy } from './heap-policy.js';
+import { holdInitialSemiSpace, reapplyHeapPolicy } from './heap-policy.js';
 
 /**
  * Starts a worker thread on a module that sits next to the caller: `sibling` is the caller's
@@ -10,10 +10,26 @@ import { reapplyHeapPolicy } from './heap-policy.js';
  * file; under the TypeScript sources (tests run them directly) the worker is a `.ts` file, so a
  * small bootstrap registers tsx's loader inside the worker before importing it.
  */
-export function startModuleWorker(sibling: string, name: string, options: WorkerOptions = {}): Worker {
-  const worker = newModuleWorker(sibling, name, options);
+export function startModuleWorker(
+  sibling: string,
+  name: string,
+  options: WorkerOptions & {
+    /** Semi-space size its young generation starts with (MB), under the CLI's heap policy. */
+    readonly semiSpaceMb?: number;
+  } = {},
+): Worker {
+  const { semiSpaceMb, ...workerOptions } = options;
+  const release = semiSpaceMb === undefined ? undefined : holdInitialSemiSpace(semiSpaceMb);
+  const worker = newModuleWorker(sibling, name, workerOptions);
   // 'online' comes once the thread runs code, so after its isolate's heap was set up.
-  worker.once('online', reapplyHeapPolicy);
+  worker.once('online', () => {
+    release?.();
+    reapplyHeapPolicy();
+  });
+  if (release) {
+    worker.once('error', release);
+    worker.once('exit', release);
+  }
   return worker;
 }
 
