@@ -37,13 +37,13 @@ import {
   readSource,
   sourceLength,
 } from './content-source.js';
+import { CountLedger } from './count-ledger.js';
 import {
   type ByteCounts,
   type DecodedZipMember,
   DigestPool,
   type HashedContent,
   type StreamDigest,
-  sumCounts,
 } from './digest-pool.js';
 import { DuplicateNames, NO_FLAGS, nameFlags } from './entry-names.js';
 
@@ -149,15 +149,6 @@ const MAX_DECODING_MEMBERS = 64;
  */
 const BORROWING_CONTAINER_BYTES = 32 * 1024 * 1024;
 
-/** The counts a container borrows from its stored entries: their ranges in it and their counts. */
-interface CountLedger {
-  readonly loans: Array<{
-    readonly offset: number;
-    readonly length: number;
-    readonly counts: Promise<ByteCounts | undefined>;
-  }>;
-}
-
 /** A container whose counts are made after unpacking: its ledger, and what its own lender awaits. */
 interface DeferredCounts {
   readonly ledger: CountLedger;
@@ -170,7 +161,7 @@ function deferredCounts(): DeferredCounts {
   const counts = new Promise<ByteCounts | undefined>((resolve) => {
     settle = resolve;
   });
-  return { ledger: { loans: [] }, counts, settle };
+  return { ledger: new CountLedger(), counts, settle };
 }
 
 function asGapCode(error: unknown, fallback: ErrorCode): ErrorCode {
@@ -612,32 +603,13 @@ class TreeBuilder {
   ): Promise<void> {
     this.ledgers.delete(node.path);
     try {
-      const loans = [];
-      for (const loan of deferred.ledger.loans) {
-        const counts = await loan.counts.catch(() => undefined);
-        if (counts && loan.length > 0) loans.push({ ...loan, counts });
-      }
-      loans.sort((a, b) => a.offset - b.offset);
-      // Pieces in content order: the loans taken, and the ranges between them counted here.
-      const lent: ByteCounts[] = [];
-      const ranges: ByteRange[] = [];
-      let at = 0;
-      for (const loan of loans) {
-        // Overlapping entries (a zip-bomb construction) would count bytes twice: those are counted here.
-        if (loan.offset < at || loan.offset + loan.length > source.length) continue;
-        if (loan.offset > at) ranges.push({ offset: source.offset + at, length: loan.offset - at });
-        lent.push(loan.counts);
-        at = loan.offset + loan.length;
-      }
-      const endsLent = at === source.length && lent.length > 0;
-      if (at < source.length) ranges.push({ offset: source.offset + at, length: source.length - at });
+      const balance = await deferred.ledger.balance(source.length);
+      const ranges = balance.ranges.map((range) => ({
+        offset: source.offset + range.offset,
+        length: range.length,
+      }));
       const rest = ranges.length > 0 ? await this.pool.countFileRanges(source.path, ranges) : undefined;
-      const total = sumCounts([...lent, ...(rest ? [rest] : [])]);
-      // The content's last byte is the last loan's when a loan ends it, else the last range's.
-      const counts: ByteCounts = {
-        histogram: total.histogram,
-        lastByte: endsLent ? lent.at(-1)!.lastByte : (rest?.lastByte ?? -1),
-      };
+      const counts = balance.total(rest);
       this.applyMeasures(node, {
         size: source.length,
         ...measuresOf(counts.histogram, source.length, counts.lastByte),
@@ -1087,7 +1059,7 @@ class TreeBuilder {
   ): { digest: Promise<ContentDigest | HashedContent>; deferred?: DeferredCounts } {
     if (source.kind === 'memory') return { digest: this.pool.digestBytes(source.bytes) };
     const lend = (counts: Promise<ByteCounts | undefined>) =>
-      containerLedger?.loans.push({ offset: range.offset, length: range.length, counts });
+      containerLedger?.lend(range.offset, range.length, counts);
     if (this.borrowsCounts(node)) {
       const deferred = this.deferCounts(node);
       lend(deferred.counts);
