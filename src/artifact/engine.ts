@@ -217,8 +217,11 @@ class TreeBuilder {
   private readonly gaps: CoverageGap[] = [];
   /** Each node's place among its siblings (inputs: among the inputs), for the final order. */
   private readonly siblingIndex = new Map<NodePath, number>();
-  /** Containers being unpacked whose counts their stored entries lend them (see BORROWING_CONTAINER_BYTES). */
-  private readonly ledgers = new Map<NodePath, CountLedger>();
+  /**
+   * Containers being unpacked whose counts their stored entries lend them (see
+   * BORROWING_CONTAINER_BYTES), by record: two inputs of the same name have the same path.
+   */
+  private readonly ledgers = new Map<MutableNode, CountLedger>();
   private inputIndex = 0;
   /** Entries being walked beside the main walk (see MAX_CONCURRENT_WALKS). */
   private readonly concurrentWalks = new Set<Promise<void>>();
@@ -587,7 +590,7 @@ class TreeBuilder {
 
   private deferCounts(node: MutableNode): DeferredCounts {
     const deferred = deferredCounts();
-    this.ledgers.set(node.path, deferred.ledger);
+    this.ledgers.set(node, deferred.ledger);
     return deferred;
   }
 
@@ -601,7 +604,7 @@ class TreeBuilder {
     source: Extract<ContentSource, { kind: 'file' }>,
     deferred: DeferredCounts,
   ): Promise<void> {
-    this.ledgers.delete(node.path);
+    this.ledgers.delete(node);
     try {
       const balance = await deferred.ledger.balance(source.length);
       const ranges = balance.ranges.map((range) => ({
@@ -1023,12 +1026,7 @@ class TreeBuilder {
       type: detectType(head, entry.name, range.length),
       head,
     });
-    const { digest, deferred } = this.digestStoredEntry(
-      node,
-      source,
-      range,
-      this.ledgers.get(container.path),
-    );
+    const { digest, deferred } = this.digestStoredEntry(node, source, range, this.ledgers.get(container));
     const probe: NodeHead = {
       path,
       name: entry.name,
