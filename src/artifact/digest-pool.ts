@@ -126,9 +126,7 @@ export interface HashedContent {
 }
 
 /** Adds up the counts of parts given in content order (the last part that counted gives the last byte). */
-function sumCounts(
-  parts: ReadonlyArray<{ histogram?: readonly number[]; lastByte: number }>,
-): ByteCounts {
+function sumCounts(parts: ReadonlyArray<{ histogram?: readonly number[]; lastByte: number }>): ByteCounts {
   const histogram = new Array<number>(256).fill(0);
   let lastByte = -1;
   for (const part of parts) {

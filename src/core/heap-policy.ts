@@ -13,9 +13,10 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Measured on the 2g bench artifact (`--inventory-only`), three runs each: defaults 284-297 MB peak
  * RSS; both flags 232-237 MB in the same time (7.9-8.3 s against 7.7-8.0 s); growing percent 150
- * alone 263-270 MB; `--optimize-for-size` 175 MB at 25% more CPU time. On a `--deep` scan of
- * this repository's node_modules (JavaScript parsing, where young garbage is most of the work)
- * the peak went from ~810 MB to 580-660 MB at up to 8% more time.
+ * alone 263-270 MB; `--optimize-for-size` 175 MB at 25% more CPU time. The JavaScript analysis
+ * threads, whose work is young garbage, start with a full-size young generation instead
+ * (`holdInitialSemiSpace`): a `--deep` scan of this repository's node_modules peaks at 650-750 MB
+ * (~810 MB with V8's defaults) in about 5% more time.
  */
 export const HEAP_POLICY_FLAGS: readonly string[] = [
   '--semi-space-growth-factor=1',
