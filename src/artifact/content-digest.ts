@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { DigestAlgorithm, Digests } from '../core/scan-result.js';
-import { countBytes } from './byte-histogram.js';
+import { countBytes, sumTables, TABLE_WORDS } from './byte-histogram.js';
 
 /** What one pass over a node's bytes yields. */
 export interface ContentDigest {
@@ -44,8 +44,8 @@ export interface ContentMeasures {
  */
 export class ContentDigester {
   private readonly hashes: Array<[DigestAlgorithm, Hash]>;
-  // Four interleaved tables of 256 counters (see byte-histogram.ts), folded into totals.
-  private readonly tables = new Uint32Array(1024);
+  // Interleaved tables of 256 counters (see byte-histogram.ts), folded into totals.
+  private readonly tables = new Uint32Array(TABLE_WORDS);
   /** Totals the 32-bit counters are folded into before they could overflow. */
   private readonly totals = new Float64Array(256);
   private countedSinceFold = 0;
@@ -81,10 +81,8 @@ export class ContentDigester {
   }
 
   private fold(): void {
-    const tables = this.tables;
-    for (let b = 0; b < 256; b++)
-      this.totals[b]! += tables[b]! + tables[256 + b]! + tables[512 + b]! + tables[768 + b]!;
-    tables.fill(0);
+    sumTables(this.tables, this.totals);
+    this.tables.fill(0);
     this.countedSinceFold = 0;
   }
 
