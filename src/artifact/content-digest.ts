@@ -149,7 +149,7 @@ export function combineDigests(parts: readonly PartialDigest[], size: number): C
  * The digests as an object of exactly the computed fields: one made by adding fields to `{}`
  * keeps room for more, 56 bytes instead of 32 for the usual lone sha256, on every node.
  */
-function exactDigests(found: Partial<Record<DigestAlgorithm, string>>): Digests {
+export function exactDigests(found: Partial<Record<DigestAlgorithm, string>>): Digests {
   const { sha256, sha1, md5 } = found;
   if (sha256 === undefined) throw new Error('internal: no part computed sha256');
   if (sha1 === undefined && md5 === undefined) return { sha256 };

@@ -11,6 +11,7 @@ import {
   ContentDigester,
   combineDigests,
   digestBytes,
+  exactDigests,
   type PartialDigest,
   withSha256,
 } from './content-digest.js';
@@ -282,11 +283,7 @@ export class DigestPool {
    * out by cost, and the histogram, which adds up, is cut where it balances the two shares.
    */
   async digestFile(path: string, offset: number, length: number): Promise<ContentDigest> {
-    const parts =
-      this.size === 0
-        ? [await this.digestFileHere(path, offset, length, this.algorithms, true)]
-        : await this.fileParts(path, offset, length, false);
-    return combineDigests(parts, length);
+    return combineDigests(await this.fileParts(path, offset, length, false), length);
   }
 
   /**
@@ -298,10 +295,7 @@ export class DigestPool {
     offset: number,
     length: number,
   ): Promise<{ digest: ContentDigest; counts: ByteCounts }> {
-    const parts =
-      this.size === 0
-        ? [await this.digestFileHere(path, offset, length, this.algorithms, true)]
-        : await this.fileParts(path, offset, length, true);
+    const parts = await this.fileParts(path, offset, length, true);
     return { digest: combineDigests(parts, length), counts: sumCounts(parts) };
   }
 
@@ -314,7 +308,7 @@ export class DigestPool {
             offset,
             length: 0,
           });
-    return { size: length, digests: combineDigests([{ ...part, histogram: undefined }], length).digests };
+    return { size: length, digests: exactDigests(part.digests) };
   }
 
   /**
@@ -353,7 +347,7 @@ export class DigestPool {
     length: number,
     keepCounts: boolean,
   ): Promise<PartialDigest[]> {
-    if (length <= INLINE_BYTES)
+    if (this.size === 0 || length <= INLINE_BYTES)
       return [await this.digestFileHere(path, offset, length, this.algorithms, true)];
     if (length < SPLIT_BYTES || this.size < 2) {
       const counted = keepCounts ? { offset, length } : undefined;

@@ -84,54 +84,61 @@ function contentOf(payload: Payload): Uint8Array {
   return ring.subarray(payload.offset, payload.offset + payload.length);
 }
 
+/** Reads `length` bytes of an open file from `offset` through this thread's read buffer, a chunk at a time. */
+function readChunks(
+  fd: number,
+  offset: number,
+  length: number,
+  onChunk: (chunk: Buffer, at: number) => void,
+) {
+  readBuffer ??= Buffer.allocUnsafe(READ_CHUNK);
+  const end = offset + length;
+  for (let position = offset; position < end; ) {
+    const n = readSync(fd, readBuffer, 0, Math.min(READ_CHUNK, end - position), position);
+    if (n === 0) throw new Error(`unexpected end of file at ${position}`);
+    onChunk(readBuffer.subarray(0, n), position);
+    position += n;
+  }
+}
+
+function withFile<T>(path: string, use: (fd: number) => T): T {
+  const fd = openSync(path, 'r');
+  try {
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Reads a file range and digests it. With no hashes to compute, only the histogram range is
  * read; otherwise the whole range is hashed and the histogram range counted on the way.
  */
 function digestFileRange(request: Extract<DigestRequest, { op: 'file' }>): PartialDigest {
-  readBuffer ??= Buffer.allocUnsafe(READ_CHUNK);
   const counted = request.histogram ?? { offset: request.offset, length: request.length };
   const countedEnd = counted.offset + counted.length;
+  const hashes = request.algorithms.length > 0;
   const digester = new ContentDigester(request.algorithms);
-  const start = request.algorithms.length > 0 ? request.offset : counted.offset;
-  const end = request.algorithms.length > 0 ? request.offset + request.length : countedEnd;
-  const fd = openSync(request.path, 'r');
-  try {
-    let position = start;
-    while (position < end) {
-      const n = readSync(fd, readBuffer, 0, Math.min(READ_CHUNK, end - position), position);
-      if (n === 0) throw new Error(`unexpected end of file at ${position}`);
-      const chunk = readBuffer.subarray(0, n);
-      if (request.algorithms.length > 0) digester.update(chunk, false);
-      const from = Math.max(position, counted.offset);
-      const to = Math.min(position + n, countedEnd);
-      if (to > from) digester.countOnly(chunk.subarray(from - position, to - position));
-      position += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  // A share of a split job sends its histogram, to be added to the other share's.
+  const [start, length] = hashes ? [request.offset, request.length] : [counted.offset, counted.length];
+  withFile(request.path, (fd) =>
+    readChunks(fd, start, length, (chunk, at) => {
+      if (hashes) digester.update(chunk, false);
+      const from = Math.max(at, counted.offset);
+      const to = Math.min(at + chunk.length, countedEnd);
+      if (to > from) digester.countOnly(chunk.subarray(from - at, to - at));
+    }),
+  );
+  // A job given its counted range (a share of a split job, or an entry lending its counts to its
+  // container) sends its histogram, to be added to others.
   return request.histogram ? digester.finishPartial() : digester.finishWhole();
 }
 
 function countFileRanges(request: Extract<DigestRequest, { op: 'count' }>): PartialDigest {
-  readBuffer ??= Buffer.allocUnsafe(READ_CHUNK);
   const digester = new ContentDigester([]);
-  const fd = openSync(request.path, 'r');
-  try {
-    for (const range of request.ranges) {
-      const end = range.offset + range.length;
-      for (let position = range.offset; position < end; ) {
-        const n = readSync(fd, readBuffer, 0, Math.min(READ_CHUNK, end - position), position);
-        if (n === 0) throw new Error(`unexpected end of file at ${position}`);
-        digester.countOnly(readBuffer.subarray(0, n));
-        position += n;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
+  withFile(request.path, (fd) => {
+    for (const range of request.ranges)
+      readChunks(fd, range.offset, range.length, (chunk) => digester.countOnly(chunk));
+  });
   return digester.finishPartial();
 }
 
