@@ -369,6 +369,36 @@ describe('when the input is a folder', () => {
     expect(tree.subjects[0]).toMatchObject({ type: 'directory', digests: { sha256: sha256(expected) } });
   });
 
+  it('keeps inputs of the same name apart, files and folders alike', async () => {
+    const release = (version: string) => ({ testarc: [{ name: 'notes.txt', data: `release ${version}\n` }] });
+    await mkdir(join(dir, 'v1'), { recursive: true });
+    await mkdir(join(dir, 'v2', 'app'), { recursive: true });
+    await mkdir(join(dir, 'v1', 'app'), { recursive: true });
+    const first = await writeArchive(join('v1', 'app.testarc'), release('1'));
+    const second = await writeArchive(join('v2', 'app.testarc'), release('2'));
+    await writeFile(join(dir, 'v1', 'app', 'a.txt'), 'one\n');
+    await writeFile(join(dir, 'v2', 'app', 'a.txt'), 'two\n');
+    const tree = await treeOf([first, second, join(dir, 'v1', 'app'), join(dir, 'v2', 'app')]);
+    expect(tree.nodes.map((node) => node.path)).toEqual([
+      'app.testarc',
+      'app.testarc!/notes.txt',
+      'app.testarc#2',
+      'app.testarc#2!/notes.txt',
+      'app/a.txt',
+      'app#2/a.txt',
+    ]);
+    const byPath = new Map(tree.nodes.map((node) => [node.path as string, node]));
+    expect(byPath.get('app.testarc!/notes.txt')?.digests?.sha256).toBe(sha256('release 1\n'));
+    expect(byPath.get('app.testarc#2!/notes.txt')?.digests?.sha256).toBe(sha256('release 2\n'));
+    expect(byPath.get('app#2/a.txt')?.digests?.sha256).toBe(sha256('two\n'));
+    expect(tree.subjects.map((subject) => [subject.name, subject.path])).toEqual([
+      ['app.testarc', first],
+      ['app.testarc#2', second],
+      ['app', join(dir, 'v1', 'app')],
+      ['app#2', join(dir, 'v2', 'app')],
+    ]);
+  });
+
   it('fails clearly when an input does not exist', async () => {
     await expect(treeOf([join(dir, 'nope.zip')])).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND' });
   });

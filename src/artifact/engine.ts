@@ -267,9 +267,12 @@ class TreeBuilder {
       if (info.isFile()) this.inputBytes += info.size;
     }
     const roots: Array<{ input: string; path: NodePath; isDirectory: boolean }> = [];
+    // Inputs are named by their base names; two of the same name (two releases' `app.zip`) are
+    // kept apart as entries of one container are: the second is `app.zip#2`.
+    const rootNames = new DuplicateNames();
     for (const [index, input] of inputs.entries()) {
       const info = stats[index]!;
-      const path = rootPath(basename(input) || input);
+      const path = rootPath(rootNames.unique(basename(input) || input).name);
       roots.push({ input, path, isDirectory: info.isDirectory() });
       if (info.isDirectory()) {
         const isInsideNodeModules = resolve(input).split(sep).includes(NODE_MODULES);
