@@ -42,11 +42,10 @@ function toJson(value: unknown): Json {
 }
 
 function digestsJson(digests: Digests): Json {
-  return ordered([
-    ['sha256', digests.sha256],
-    ['sha1', digests.sha1],
-    ['md5', digests.md5],
-  ]);
+  const out: { [key: string]: Json } = { sha256: digests.sha256 };
+  if (digests.sha1 !== undefined) out.sha1 = digests.sha1;
+  if (digests.md5 !== undefined) out.md5 = digests.md5;
+  return out;
 }
 
 function limitsJson(limits: Limits): Json {
@@ -77,24 +76,28 @@ function factJson(fact: { readonly kind: string }): Json {
   return { kind, ...body };
 }
 
+/**
+ * Built field by field rather than through `ordered` (the same keys in the same order): a report
+ * has a node per file, 46,000 on the 2g bench artifact, and the list of pairs per node was most of
+ * what writing the report allocated.
+ */
 function nodeJson(node: ScanNode): Json {
-  return ordered([
-    ['path', node.path],
-    ['parent', node.parent],
-    ['depth', node.depth],
-    ['name', node.name],
-    ['entryKind', node.entryKind],
-    ['type', node.type],
-    ['size', node.size],
-    ['digests', node.digests && digestsJson(node.digests)],
-    ['entropy', node.entropy],
-    ['lines', node.lines],
-    ['flags', [...node.flags]],
-    ['linkTarget', node.linkTarget],
-    ['mtime', node.mtime],
-    ['unpackedBy', node.unpackedBy],
-    ['facts', node.facts.map(factJson)],
-  ]);
+  const out: { [key: string]: Json } = { path: node.path };
+  if (node.parent !== undefined) out.parent = node.parent;
+  out.depth = node.depth;
+  out.name = node.name;
+  out.entryKind = node.entryKind;
+  out.type = node.type;
+  out.size = node.size;
+  if (node.digests !== undefined) out.digests = digestsJson(node.digests);
+  if (node.entropy !== undefined) out.entropy = node.entropy;
+  if (node.lines !== undefined) out.lines = node.lines;
+  out.flags = [...node.flags];
+  if (node.linkTarget !== undefined) out.linkTarget = node.linkTarget;
+  if (node.mtime !== undefined) out.mtime = node.mtime;
+  if (node.unpackedBy !== undefined) out.unpackedBy = node.unpackedBy;
+  out.facts = node.facts.map(factJson);
+  return out;
 }
 
 function gapJson(gap: CoverageGap): Json {
@@ -190,11 +193,11 @@ export function toReportJson(result: ScanResult): { [key: string]: Json } {
   };
 }
 
-/** Where the items of a top-level array sit in a two-space pretty document. */
-const ITEM_INDENT = '    ';
+/** Items stringified together (see `arrayChunks`). */
+const ITEMS_PER_CHUNK = 256;
 
 /**
- * One top-level array, `,\n  "key": [` … `]`, an item at a time, laid out exactly as
+ * One top-level array, `,\n  "key": [` … `]`, ITEMS_PER_CHUNK items at a time, laid out exactly as
  * `JSON.stringify(…, null, 2)` lays it out inside the whole document. Strings in JSON text never
  * hold a raw line feed (it is escaped), so re-indenting at each `\n` touches layout only.
  */
@@ -204,18 +207,22 @@ function* arrayChunks<T>(key: string, items: readonly T[], render: (item: T) => 
     yield `${head}[]`;
     return;
   }
-  let separator = `${head}[\n${ITEM_INDENT}`;
-  for (const item of items) {
-    yield separator + JSON.stringify(render(item), null, 2).replaceAll('\n', `\n${ITEM_INDENT}`);
-    separator = `,\n${ITEM_INDENT}`;
+  // A batch of items is stringified as one array: its items come out indented by 2 where the
+  // document wants 4, so every line of it moves 2 further in. One call per batch instead of one
+  // per item: the 2g bench artifact's report (46,000 nodes) took 280 ms to write, 120 ms now.
+  for (let at = 0; at < items.length; at += ITEMS_PER_CHUNK) {
+    const batch = JSON.stringify(items.slice(at, at + ITEMS_PER_CHUNK).map(render), null, 2);
+    // `[\n  …\n]` without its brackets: the items, at 2.
+    const inner = batch.slice(2, -2);
+    yield `${at === 0 ? `${head}[\n` : ',\n'}  ${inner.replaceAll('\n', '\n  ')}`;
   }
   yield '\n  ]';
 }
 
 /**
- * The text of `renderJson(result)` piece by piece: the head, then each gap, finding and node on
- * its own, so that a large report is never held whole in memory (neither as plain data nor as one
- * string). Joined, the pieces are byte-identical to `JSON.stringify(toReportJson(result), null, 2)`
+ * The text of `renderJson(result)` piece by piece: the head, then the gaps, findings and nodes
+ * a batch at a time, so that a large report is never held whole in memory (neither as plain data
+ * nor as one string). Joined, the pieces are byte-identical to `JSON.stringify(toReportJson(result), null, 2)`
  * plus a final newline.
  */
 export function* jsonReportChunks(result: ScanResult): Generator<string> {
