@@ -217,10 +217,7 @@ class TreeBuilder {
   private readonly gaps: CoverageGap[] = [];
   /** Each node's place among its siblings (inputs: among the inputs), for the final order. */
   private readonly siblingIndex = new Map<NodePath, number>();
-  /**
-   * Containers being unpacked whose counts their stored entries lend them (see
-   * BORROWING_CONTAINER_BYTES), by record: two inputs of the same name have the same path.
-   */
+  /** Containers being unpacked whose counts their stored entries lend them (see BORROWING_CONTAINER_BYTES). */
   private readonly ledgers = new Map<MutableNode, CountLedger>();
   private inputIndex = 0;
   /** Entries being walked beside the main walk (see MAX_CONCURRENT_WALKS). */
@@ -586,9 +583,7 @@ class TreeBuilder {
 
   /** Whether a node is a container whose stored entries will lend it their counts. */
   private borrowsCounts(node: MutableNode): boolean {
-    if (node.size < BORROWING_CONTAINER_BYTES || !this.pool.hasThreads) return false;
-    const head = headOf(node);
-    return this.options.unpackers.some((unpacker) => safeAccepts(unpacker, head));
+    return node.size >= BORROWING_CONTAINER_BYTES && this.pool.hasThreads && this.isContainer(headOf(node));
   }
 
   private deferCounts(node: MutableNode): DeferredCounts {
@@ -950,9 +945,7 @@ class TreeBuilder {
     this.memberBytesTypes =
       this.options.analyzers.length > 0
         ? 'all'
-        : DETECTED_TYPES.filter((type) =>
-            this.options.unpackers.some((unpacker) => safeAccepts(unpacker, probe(type))),
-          );
+        : DETECTED_TYPES.filter((type) => this.isContainer(probe(type)));
     return this.memberBytesTypes;
   }
 
@@ -972,10 +965,12 @@ class TreeBuilder {
 
   /** Whether any analyzer or unpacker takes a node with this head (and so reads its content). */
   private wantsContent(head: NodeHead): boolean {
-    return (
-      this.options.analyzers.some((analyzer) => safeAccepts(analyzer, head)) ||
-      this.options.unpackers.some((unpacker) => safeAccepts(unpacker, head))
-    );
+    return this.options.analyzers.some((analyzer) => safeAccepts(analyzer, head)) || this.isContainer(head);
+  }
+
+  /** Whether an unpacker takes a node with this head. */
+  private isContainer(head: NodeHead): boolean {
+    return this.options.unpackers.some((unpacker) => safeAccepts(unpacker, head));
   }
 
   /** An entry stored verbatim: its bytes are a range of the container's, read in place. */
@@ -1030,16 +1025,11 @@ class TreeBuilder {
       head,
     });
     const { digest, deferred } = this.digestStoredEntry(node, source, range, this.ledgers.get(container));
-    const probe: NodeHead = {
-      path,
-      name: entry.name,
-      size: range.length,
-      depth: node.depth,
-      type: node.type,
-      head,
-    };
-    const isContainer = this.options.unpackers.some((unpacker) => safeAccepts(unpacker, probe));
-    if (isContainer && source.kind === 'file' && this.concurrentWalks.size < MAX_CONCURRENT_WALKS - 1) {
+    if (
+      this.isContainer(headOf(node)) &&
+      source.kind === 'file' &&
+      this.concurrentWalks.size < MAX_CONCURRENT_WALKS - 1
+    ) {
       this.walkConcurrently(container, path, unpackerId, () =>
         this.processContent(node, source, digest, deferred),
       );
