@@ -1,7 +1,7 @@
 /**
  * Equivalence check for the parser choice: every JavaScript file under a folder is analysed twice,
- * the default way (acorn for plain JavaScript, oxc for the rest) and with oxc alone, and every
- * difference in facts or in the file's counts is printed, with the time each way took.
+ * the default way (oxc through raw transfer) and the way used where raw transfer cannot run
+ * (acorn for plain JavaScript, oxc's JSON output for the rest), and every difference in facts or in the file's counts is printed, with the time each way took.
  * Expect none, or only differences explained in the output.
  *
  *   npx tsx eval/js-parser-check.ts [dir]    (default: node_modules)
@@ -35,9 +35,9 @@ for (const path of walk(root)) {
   const auto = extractJsCapabilities(source, { filename: path, alwaysParse: true });
   time.auto += performance.now() - started;
   started = performance.now();
-  const oxc = extractJsCapabilities(source, { filename: path, alwaysParse: true, parser: 'oxc' });
+  const oxc = extractJsCapabilities(source, { filename: path, alwaysParse: true, parser: 'acorn' });
   time.oxc += performance.now() - started;
-  byParser[auto.syntaxErrors.length === 0 && oxc.syntaxErrors.length > 0 ? 'acorn' : 'oxc']++;
+  byParser[oxc.syntaxErrors.length === 0 && auto.syntaxErrors.length > 0 ? 'acorn' : 'oxc']++;
   const left = new Set(auto.facts.map(factKey));
   const right = new Set(oxc.facts.map(factKey));
   const onlyAuto = [...left].filter((key) => !right.has(key));
@@ -47,15 +47,17 @@ for (const path of walk(root)) {
   const countsDiffer = JSON.stringify(autoCounts) !== JSON.stringify(oxcCounts);
   if (onlyAuto.length === 0 && onlyOxc.length === 0 && !countsDiffer) continue;
   differing++;
-  console.log(`${path} (syntax errors: default ${auto.syntaxErrors.length}, oxc ${oxc.syntaxErrors.length})`);
+  console.log(
+    `${path} (syntax errors: default ${auto.syntaxErrors.length}, acorn path ${oxc.syntaxErrors.length})`,
+  );
   for (const key of onlyAuto) console.log(`  + default only: ${key}`);
-  for (const key of onlyOxc) console.log(`  - oxc only:     ${key}`);
+  for (const key of onlyOxc) console.log(`  - acorn path only: ${key}`);
   if (countsDiffer)
     console.log(
-      `  counts: default ${JSON.stringify(autoCounts)}\n          oxc     ${JSON.stringify(oxcCounts)}`,
+      `  counts: default    ${JSON.stringify(autoCounts)}\n          acorn path ${JSON.stringify(oxcCounts)}`,
     );
 }
 console.log(
-  `${files} files; ${differing} differ; default ${(time.auto / 1000).toFixed(1)} s, oxc alone ${(time.oxc / 1000).toFixed(1)} s` +
-    ` (files oxc found errors in but acorn parsed whole: ${byParser.acorn})`,
+  `${files} files; ${differing} differ; default ${(time.auto / 1000).toFixed(1)} s, acorn path ${(time.oxc / 1000).toFixed(1)} s` +
+    ` (files acorn parsed whole but oxc found errors in: ${byParser.acorn})`,
 );

@@ -65,6 +65,34 @@ describe('the JavaScript extraction pool', () => {
     expect(again.file.parsed).toBe('full');
     await local.close();
   });
+
+  it('survives files at the edge of the nesting guard on a worker thread (parsed, or read by the fallback)', async () => {
+    // Just inside MAX_SAFE_NESTING / MAX_SAFE_RUN: the parser's native recursion and raw transfer's
+    // recursive deserialisers both see the deepest trees the guard lets through.
+    const edge = [
+      `x = ${'('.repeat(999)}1${')'.repeat(999)}`,
+      `x = ${'['.repeat(999)}${']'.repeat(999)}`,
+      `x = ${'{a:'.repeat(999)}1${'}'.repeat(999)}`,
+      `x = ${'a.b('.repeat(999)}${')'.repeat(999)}`,
+      `x = ${'`${'.repeat(999)}1${'}`'.repeat(999)}`,
+      `x = ${'!'.repeat(9990)}a`,
+      `x = ${'new '.repeat(4990)}a`,
+      `x = ${'a=>'.repeat(3300)}a`,
+      `x = ${'typeof '.repeat(4990)}a`,
+      `x = ${'a.'.repeat(4990)}a`,
+    ];
+    for (const deep of edge) {
+      const source = `eval(x);\n${deep}`;
+      const result = await pool.extract(encode(source), {
+        filename: 'edge.js',
+        lang: 'jsx',
+        limits: DEFAULT_EXTRACT_LIMITS,
+      });
+      expect(['full', 'fallback']).toContain(result.file.parsed);
+      // The eval on the first line is found either way.
+      expect(result.facts.map((fact) => fact.capability)).toContain('code.eval');
+    }
+  });
 });
 
 describe('the JavaScript analyzer with a pool', () => {

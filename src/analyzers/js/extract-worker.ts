@@ -1,7 +1,7 @@
 /**
- * Worker thread: JavaScript capability extraction off the main thread. On Node 20 most of the cost
- * is oxc's tree crossing into JavaScript (a JSON string parsed into objects), which only more
- * threads can spread; the main thread meanwhile unpacks, hashes and runs the rules.
+ * Worker thread: JavaScript capability extraction off the main thread (parse, deserialise, walk),
+ * which only more threads can spread; the main thread meanwhile unpacks, hashes and runs the rules.
+ * Each thread has its own raw-transfer buffer (oxc-raw.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { ExtractLimits } from './context.js';

@@ -18,10 +18,15 @@ import { timeBombFamily } from './families/time-bomb.js';
 import { findHiddenCode } from './hidden-code.js';
 import { buildLineIndex, type LineIndex } from './line-index.js';
 import { estimateNesting, isSafeToParse } from './nesting.js';
+import { type RawParseResult, rawParser } from './oxc-raw.js';
 import { needsSyntaxTree } from './prefilter.js';
 import { Dispatcher } from './walker.js';
 
+/** Loaded once per thread, before the first file (see oxc-raw.ts for when it is undefined). */
+const RAW_PARSE = await rawParser();
+
 export type JsLang = 'js' | 'jsx' | 'ts' | 'tsx';
+export type ParserChoice = 'auto' | 'acorn' | 'oxc-json';
 
 export interface ExtractOptions {
   /** Used for error messages and to pick the dialect when `lang` is not given. */
@@ -31,10 +36,11 @@ export interface ExtractOptions {
   /** Parse even when the prefilter finds nothing that needs the tree (for equivalence checks). */
   readonly alwaysParse?: boolean;
   /**
-   * `auto` (the default): plain JavaScript goes to acorn first, everything else and whatever acorn
-   * refuses to oxc. `oxc`: oxc alone (for equivalence checks).
+   * `auto` (the default): oxc through raw transfer where it runs, else `acorn`. `acorn`: plain
+   * JavaScript goes to acorn first, everything else and whatever acorn refuses to oxc's JSON
+   * output. `oxc-json`: oxc's JSON output alone. The last two are for equivalence checks.
    */
-  readonly parser?: 'auto' | 'oxc';
+  readonly parser?: ParserChoice;
 }
 
 export interface SyntaxProblem {
@@ -79,21 +85,57 @@ export function langFor(filename: string): JsLang {
 
 interface Parsed {
   readonly program: AstNode & { body: unknown[] };
-  readonly errors: ReturnType<typeof parseSync>['errors'];
+  readonly errors: RawParseResult['errors'];
   readonly comments: ReadonlyArray<{ readonly start: number; readonly end: number }>;
 }
 
-function parse(source: string, filename: string, lang: JsLang): Parsed {
-  const result = parseSync(filename, source, { lang, sourceType: 'unambiguous', preserveParens: false });
+function parse(source: string, filename: string, lang: JsLang, useRaw: boolean): Parsed {
+  const options = { lang, sourceType: 'unambiguous', preserveParens: false } as const;
+  const result =
+    useRaw && RAW_PARSE ? RAW_PARSE(filename, source, options) : parseSync(filename, source, options);
   const program = result.program as unknown as AstNode & { body: unknown[] };
   return { program, errors: result.errors, comments: result.comments };
 }
 
 /**
- * Plain JavaScript that parses without error, through acorn: on Node 20, oxc's tree reaches
- * JavaScript as JSON, and reading that JSON costs more than acorn's whole parse (the files of
- * node_modules that need a tree: acorn 6.4 s, oxc 11.7 s on one core, with far more memory).
- * Both give ESTree with UTF-16 offsets. A module is tried first, then a script (sloppy-mode code,
+ * The tree of a file, in the dialect it is named for or, when that yields nothing, the other one.
+ * Raw transfer's deserialisers recurse once per level of the tree, so a file nested deeper than
+ * the stack allows (within the pre-scan's bounds: `!!!…a`, ten thousand deep) throws there; such
+ * a file is parsed again the way that does not recurse as deep.
+ */
+function parseSource(source: string, filename: string, lang: JsLang, choice: ParserChoice): Parsed {
+  const useRaw = choice === 'auto' && RAW_PARSE !== undefined;
+  if (useRaw) {
+    try {
+      return parseWith(source, filename, lang, 'auto', true);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+  }
+  return parseWith(source, filename, lang, choice, false);
+}
+
+function parseWith(
+  source: string,
+  filename: string,
+  lang: JsLang,
+  choice: ParserChoice,
+  useRaw: boolean,
+): Parsed {
+  const viaAcorn = lang === 'jsx' && !useRaw && choice !== 'oxc-json';
+  let parsed = (viaAcorn ? parseWithAcorn(source) : undefined) ?? parse(source, filename, lang, useRaw);
+  if (parsed.errors.length > 0 && parsed.program.body.length === 0) {
+    const retry = parse(source, filename, lang === 'ts' || lang === 'tsx' ? 'tsx' : 'ts', useRaw);
+    if (retry.program.body.length > 0 && retry.errors.length <= parsed.errors.length) parsed = retry;
+  }
+  return parsed;
+}
+
+/**
+ * Plain JavaScript that parses without error, through acorn, where raw transfer cannot run: oxc's
+ * JSON output costs more to read than acorn's whole parse (the files of node_modules that need a
+ * tree: acorn 6.4 s, oxc's JSON 11.7 s on one core, with far more memory; raw transfer ~2 s).
+ * All give ESTree with UTF-16 offsets. A module is tried first, then a script (sloppy-mode code,
  * CommonJS with a top-level return); JSX, TypeScript and syntax errors, which oxc recovers from
  * with a partial tree, go to oxc: undefined.
  */
@@ -136,12 +178,7 @@ export function extractJsCapabilities(source: string, options: ExtractOptions): 
     const reason = `too deeply nested to parse safely (depth ~${nesting.depth}, longest expression ~${nesting.run} tokens)`;
     return fallbackOnly(source, lines, limits, reason);
   }
-  const fast = lang === 'jsx' && options.parser !== 'oxc' ? parseWithAcorn(source) : undefined;
-  let parsed = fast ?? parse(source, options.filename, lang);
-  if (parsed.errors.length > 0 && parsed.program.body.length === 0) {
-    const retry = parse(source, options.filename, lang === 'ts' || lang === 'tsx' ? 'tsx' : 'ts');
-    if (retry.program.body.length > 0 && retry.errors.length <= parsed.errors.length) parsed = retry;
-  }
+  const parsed = parseSource(source, options.filename, lang, options.parser ?? 'auto');
   const syntaxErrors = parsed.errors.map((error) => {
     const at = error.labels[0]?.start ?? 0;
     return { message: error.message, ...lines.position(at) };
