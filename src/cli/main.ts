@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { applyHeapPolicy } from '../core/heap-policy.js';
+import { applyV8Policy } from '../core/v8-policy.js';
 import { main } from './program.js';
 
-applyHeapPolicy();
+applyV8Policy();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

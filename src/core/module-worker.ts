@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { holdInitialSemiSpace, reapplyHeapPolicy } from './heap-policy.js';
+import { holdInitialSemiSpace, reapplyV8Policy } from './v8-policy.js';
 
 /**
  * Starts a worker thread on a module that sits next to the caller: `sibling` is the caller's
@@ -24,7 +24,7 @@ export function startModuleWorker(
   // 'online' comes once the thread runs code, so after its isolate's heap was set up.
   worker.once('online', () => {
     release?.();
-    reapplyHeapPolicy();
+    reapplyV8Policy();
   });
   if (release) {
     worker.once('error', release);

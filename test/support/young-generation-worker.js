@@ -1,4 +1,4 @@
-// Reports the size of its own young generation, in MB, as it starts (src/core/heap-policy.test.ts).
+// Reports the size of its own young generation, in MB, as it starts (src/core/v8-policy.test.ts).
 import { getHeapSpaceStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 

@@ -51,7 +51,7 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
       if (node.size > maxParseBytes) return analyzeOversized(node, maxParseBytes, limits);
       const bytes = await node.read();
       // Small files too: posting one costs less than its analysis here, where the young
-      // generation is kept small (heap-policy.ts) and the walk of the tree waits for this thread
+      // generation is kept small (v8-policy.ts) and the walk of the tree waits for this thread
       // (node_modules --deep: 6.7 -> 6.0 s, 11.3 -> 10.2 s of CPU).
       const pool = poolOf();
       const request = { filename: node.name, lang: langOf(node), limits };

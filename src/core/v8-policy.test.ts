@@ -2,22 +2,27 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HEAP_POLICY_FLAGS, heapPolicyFlags } from './heap-policy.js';
+import { V8_POLICY_FLAGS, v8PolicyFlags } from './v8-policy.js';
 
 const here = import.meta.dirname;
 
-describe('heapPolicyFlags', () => {
+describe('v8PolicyFlags', () => {
   it('sets every flag of the policy when the user gave node none of them', () => {
-    expect(heapPolicyFlags([])).toEqual(HEAP_POLICY_FLAGS);
-    expect(heapPolicyFlags(['--enable-source-maps', '--max-old-space-size=512'])).toEqual(HEAP_POLICY_FLAGS);
+    expect(v8PolicyFlags([])).toEqual(V8_POLICY_FLAGS);
+    expect(v8PolicyFlags(['--enable-source-maps', '--max-old-space-size=512'])).toEqual(V8_POLICY_FLAGS);
   });
 
   it("leaves the user's own choice alone, in either spelling", () => {
-    expect(heapPolicyFlags(['--heap-growing-percent=300'])).toEqual(['--semi-space-growth-factor=1']);
-    expect(heapPolicyFlags(['--inspect', '--semi_space_growth_factor=2'])).toEqual([
+    expect(v8PolicyFlags(['--heap-growing-percent=300'])).toEqual([
+      '--semi-space-growth-factor=1',
+      '--no-turbo-inlining',
+    ]);
+    expect(v8PolicyFlags(['--inspect', '--semi_space_growth_factor=2', '--turbo-inlining'])).toEqual([
       '--heap-growing-percent=200',
     ]);
-    expect(heapPolicyFlags(['--heap_growing_percent=50', '--semi-space-growth-factor=4'])).toEqual([]);
+    expect(
+      v8PolicyFlags(['--heap_growing_percent=50', '--semi-space-growth-factor=4', '--no_turbo_inlining']),
+    ).toEqual([]);
   });
 });
 
@@ -29,9 +34,9 @@ describe('heapPolicyFlags', () => {
 function youngGenerationAfterWork(applyPolicy: boolean): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
-    import { applyHeapPolicy } from ${JSON.stringify(pathToFileURL(join(here, 'heap-policy.ts')).href)};
+    import { applyV8Policy } from ${JSON.stringify(pathToFileURL(join(here, 'v8-policy.ts')).href)};
     import { startModuleWorker } from ${JSON.stringify(pathToFileURL(join(here, 'module-worker.ts')).href)};
-    if (${applyPolicy}) applyHeapPolicy();
+    if (${applyPolicy}) applyV8Policy();
     // A plain JavaScript worker without tsx, as in the built CLI (tsx's loader starts threads of its own).
     const worker = startModuleWorker(${JSON.stringify(pathToFileURL(join(here, '../../test/support/idle-worker.js')).href)}, 'idle-worker', { execArgv: [] });
     worker.once('online', () => {
@@ -55,7 +60,7 @@ function youngGenerationAfterWork(applyPolicy: boolean): number {
   return Number(run.stdout);
 }
 
-describe('applyHeapPolicy', () => {
+describe('applyV8Policy', () => {
   it('keeps the young generation small after worker threads start, which would reset it', () => {
     expect(youngGenerationAfterWork(false)).toBeGreaterThan(8);
     expect(youngGenerationAfterWork(true)).toBeLessThanOrEqual(4);
@@ -66,9 +71,9 @@ describe('a worker started with semiSpaceMb', () => {
   it('starts with that young generation under the policy, and the workers after it do not', () => {
     const workerUrl = pathToFileURL(join(here, '../../test/support/young-generation-worker.js')).href;
     const script = `
-      import { applyHeapPolicy } from ${JSON.stringify(pathToFileURL(join(here, 'heap-policy.ts')).href)};
+      import { applyV8Policy } from ${JSON.stringify(pathToFileURL(join(here, 'v8-policy.ts')).href)};
       import { startModuleWorker } from ${JSON.stringify(pathToFileURL(join(here, 'module-worker.ts')).href)};
-      if (process.argv[1] === 'policy') applyHeapPolicy();
+      if (process.argv[1] === 'policy') applyV8Policy();
       const youngOf = (options) =>
         new Promise((resolve) => startModuleWorker(${JSON.stringify(workerUrl)}, 'young-generation-worker', { execArgv: [], ...options }).once('message', resolve));
       const large = await youngOf({ semiSpaceMb: 16 });
