@@ -3,7 +3,6 @@ import { createAuthenticodeAnalyzer } from './authenticode.js';
 import { createJsCapabilitiesAnalyzer } from './js/analyzer.js';
 import { lockfileAnalyzer } from './lockfile.js';
 import { createMsiSignatureAnalyzer } from './msi-signature.js';
-import { npmModuleRefsAnalyzer } from './npm/module-refs.js';
 import { npmManifestAnalyzer } from './npm-manifest.js';
 import { peAnalyzer } from './pe.js';
 
@@ -28,8 +27,7 @@ export function defaultAnalyzers(settings: AnalyzerSettings = {}): Analyzer[] {
       trustAnchors: settings.trustAnchors ?? [],
       ...(settings.now ? { now: settings.now } : {}),
     }),
+    // Also names the packages each script requires: whether a new dependency is used at all.
     createJsCapabilitiesAnalyzer(),
-    // Which packages each script requires: whether a new dependency is used at all.
-    npmModuleRefsAnalyzer,
   ];
 }

@@ -5,7 +5,6 @@ import { DEFAULT_LIMITS } from '../core/limits.js';
 import type { NodePath } from '../core/node-path.js';
 import { readPackument } from '../formats/npm/packument.js';
 import { withNpmAnalyzers } from './npm/index.js';
-import { npmModuleRefsAnalyzer } from './npm/module-refs.js';
 import { createNpmManifestAnalyzer, npmManifestAnalyzer } from './npm-manifest.js';
 
 const ctx = { limits: DEFAULT_LIMITS };
@@ -113,13 +112,14 @@ describe('analyzer/npm-manifest', () => {
 });
 
 describe('withNpmAnalyzers', () => {
-  it('replaces the manifest analyzer and adds the module-reference analyzer once', () => {
+  it('replaces the manifest analyzer and adds the JavaScript analyzer (module references) once', () => {
     const list = withNpmAnalyzers([npmManifestAnalyzer], {});
     expect(list.map((analyzer) => analyzer.id)).toEqual([
       'analyzer/npm-manifest',
-      'analyzer/npm-module-refs',
+      'analyzer/js-capabilities',
     ]);
     expect(list[0]).not.toBe(npmManifestAnalyzer);
-    expect(withNpmAnalyzers(list).filter((analyzer) => analyzer === npmModuleRefsAnalyzer)).toHaveLength(1);
+    const again = withNpmAnalyzers(list).filter((analyzer) => analyzer.id === 'analyzer/js-capabilities');
+    expect(again).toHaveLength(1);
   });
 });

@@ -48,11 +48,7 @@ export function v8PolicyFlags(execArgv: readonly string[]): string[] {
 
 /** `--heap_growing_percent=5` → `heap-growing-percent`; `--no-turbo-inlining` → `turbo-inlining`. */
 function flagName(arg: string): string {
-  return arg
-    .replace(/^--/, '')
-    .split('=')[0]!
-    .replaceAll('_', '-')
-    .replace(/^no-?/, '');
+  return arg.replace(/^--/, '').split('=')[0]!.replaceAll('_', '-').replace(/^no-?/, '');
 }
 
 /** The flags `applyV8Policy` set in this process: none unless the CLI applied the policy. */

@@ -93,3 +93,21 @@ describe('when the bytes are not valid UTF-8 or nest absurdly deep', () => {
     }
   });
 });
+
+describe('when a script names packages', () => {
+  it('reports them as one npm.module-refs fact, whether the file is parsed, skimmed or too large', async () => {
+    const source = "const pad = require('left-pad');\nimport x from '@scope/pkg/sub';\nrequire('./local');\n";
+    // `eval` makes the first file need its tree; the second has nothing that does.
+    for (const text of [`eval(x);\n${source}`, source]) {
+      const result = await analyze(text, 'index.js');
+      expect(factsOfKind(result.facts, 'npm.module-refs')).toEqual([
+        { kind: 'npm.module-refs', packages: ['@scope/pkg', 'left-pad'] },
+      ]);
+    }
+    const oversized = await analyze(source, 'big.js', { maxParseBytes: 10 });
+    expect(factsOfKind(oversized.facts, 'js.file')[0]?.parsed).toBe('skipped');
+    expect(factsOfKind(oversized.facts, 'npm.module-refs')[0]?.packages).toEqual(['@scope/pkg', 'left-pad']);
+    const none = await analyze("require('./a'); require('node:fs');\n", 'plain.js');
+    expect(factsOfKind(none.facts, 'npm.module-refs')).toEqual([{ kind: 'npm.module-refs', packages: [] }]);
+  });
+});

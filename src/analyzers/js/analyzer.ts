@@ -4,6 +4,8 @@ import type { ExtractLimits } from './context.js';
 import type { JsLang } from './extract.js';
 import type { JsFileFact } from './facts.js';
 import './facts.js';
+import '../npm/module-refs.js';
+import { moduleRefsOf } from '../../formats/npm/module-refs.js';
 import { DEFAULT_EXTRACT_LIMITS, WalkContext } from './context.js';
 import { type JsExtractPool, sharedJsExtractPool } from './extract-pool.js';
 import { fallbackScan } from './fallback.js';
@@ -24,6 +26,8 @@ export interface JsCapabilitiesOptions {
 export const DEFAULT_MAX_PARSE_BYTES = 16 * 1024 * 1024;
 /** A cap on what the fallback reads of an oversized file: it is linear, but memory is not free. */
 const MAX_FALLBACK_BYTES = 64 * 1024 * 1024;
+/** How much of an oversized file is searched for module references. */
+const MODULE_REFS_HEAD = 16 * 1024 * 1024;
 
 function langOf(node: NodeHead): JsLang {
   if (/\.tsx$/i.test(node.name)) return 'tsx';
@@ -33,7 +37,8 @@ function langOf(node: NodeHead): JsLang {
 
 /**
  * `analyzer/js-capabilities`: JavaScript and TypeScript files -> `js.capability` facts (what the
- * code can do, with line, column and snippet) and one `js.file` fact. Never runs the code.
+ * code can do, with line, column and snippet), one `js.file` fact and one `npm.module-refs` fact
+ * (the packages the file names, possibly none: the file was looked at). Never runs the code.
  */
 export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}): Analyzer {
   const maxParseBytes = options.maxParseBytes ?? DEFAULT_MAX_PARSE_BYTES;
@@ -41,7 +46,7 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
   const poolOf = () => (options.pool === undefined ? sharedJsExtractPool() : (options.pool ?? undefined));
   return {
     id: 'analyzer/js-capabilities',
-    version: 3,
+    version: 4,
     // The bytes, the name (parser by extension) and these settings.
     cacheKey: () => JSON.stringify({ maxParseBytes, limits }),
     accepts(node: NodeHead): boolean {
@@ -62,6 +67,7 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
         : (await import('./extract.js')).extractJsCapabilities(decodeSource(bytes), request);
       const facts: Fact[] = result.facts.map((fact) => ({ kind: 'js.capability', ...fact }));
       facts.push({ kind: 'js.file', ...result.file });
+      facts.push({ kind: 'npm.module-refs', packages: result.moduleRefs });
       const gaps: GapInput[] = [];
       if (result.syntaxErrors.length > 0) {
         const first = result.syntaxErrors[0]!;
@@ -113,6 +119,8 @@ async function analyzeOversized(
   };
   const facts: Fact[] = ctx.facts.map((fact) => ({ kind: 'js.capability', ...fact }));
   facts.push({ kind: 'js.file', ...file });
+  // References sit at the top of modules and bundles alike: the head is enough.
+  facts.push({ kind: 'npm.module-refs', packages: moduleRefsOf(source.slice(0, MODULE_REFS_HEAD)) });
   return {
     facts,
     gaps: [

@@ -1,5 +1,6 @@
 import { parse as acornParse, type Comment } from 'acorn';
 import { parseSync } from 'oxc-parser';
+import { moduleRefsOf } from '../../formats/npm/module-refs.js';
 import type { AstNode } from './ast.js';
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, type Marks, WalkContext } from './context.js';
 import type { JsCapabilityFact, JsFileFact } from './facts.js';
@@ -54,7 +55,14 @@ export interface ExtractResult {
   readonly file: JsFileFact;
   /** Parser errors; non-empty means the facts come from a partial tree or the fallback scan. */
   readonly syntaxErrors: SyntaxProblem[];
+  /**
+   * The packages the file names in require/import, found lexically (`moduleRefsOf`): read here,
+   * where the text is already decoded, rather than by a second pass on the scan's main thread.
+   */
+  readonly moduleRefs: string[];
 }
+
+type CapabilityResult = Omit<ExtractResult, 'moduleRefs'>;
 
 export { DEFAULT_EXTRACT_LIMITS } from './context.js';
 
@@ -164,6 +172,10 @@ function parseWithAcorn(source: string): Parsed | undefined {
  * Nothing is executed.
  */
 export function extractJsCapabilities(source: string, options: ExtractOptions): ExtractResult {
+  return { ...extractCapabilities(source, options), moduleRefs: moduleRefsOf(source) };
+}
+
+function extractCapabilities(source: string, options: ExtractOptions): CapabilityResult {
   const limits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
   const lines = buildLineIndex(source);
   const lang = options.lang ?? langFor(options.filename);
@@ -212,7 +224,7 @@ function fallbackOnly(
   lines: LineIndex,
   limits: ExtractLimits,
   reason: string,
-): ExtractResult {
+): CapabilityResult {
   const ctx = new WalkContext(source, lines, limits, true);
   fallbackScan(ctx);
   return {

@@ -1,7 +1,7 @@
 import type { Analyzer } from '../../core/plugin.js';
 import type { Packument } from '../../formats/npm/packument.js';
+import { createJsCapabilitiesAnalyzer } from '../js/analyzer.js';
 import { createNpmManifestAnalyzer } from '../npm-manifest.js';
-import { npmModuleRefsAnalyzer } from './module-refs.js';
 
 export interface NpmAnalyzerSettings {
   /** Registry metadata (`--packument` files) for the packages of the same name. */
@@ -10,8 +10,9 @@ export interface NpmAnalyzerSettings {
 
 /**
  * The npm analyzers of a scan, configured: the manifest analyzer (with registry metadata when
- * given) replaces the default one in `analyzers`, and the module-reference analyzer is added when
- * absent. Lets the CLI wire `--packument` without a second list of analyzers.
+ * given) replaces the default one in `analyzers`, and the JavaScript analyzer, which names each
+ * script's module references, is added when absent. Lets the CLI wire `--packument` without a
+ * second list of analyzers.
  */
 export function withNpmAnalyzers(
   analyzers: readonly Analyzer[],
@@ -20,6 +21,7 @@ export function withNpmAnalyzers(
   const manifest = createNpmManifestAnalyzer(settings.packuments ? { packuments: settings.packuments } : {});
   const out = analyzers.map((analyzer) => (analyzer.id === manifest.id ? manifest : analyzer));
   if (!out.includes(manifest)) out.unshift(manifest);
-  if (!out.some((analyzer) => analyzer.id === npmModuleRefsAnalyzer.id)) out.push(npmModuleRefsAnalyzer);
+  const javascript = createJsCapabilitiesAnalyzer();
+  if (!out.some((analyzer) => analyzer.id === javascript.id)) out.push(javascript);
   return out;
 }
