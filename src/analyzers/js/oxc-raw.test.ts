@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseSync } from 'oxc-parser';
 import { describe, expect, it } from 'vitest';
 import { extractJsCapabilities, type ParserChoice } from './extract.js';
-import { rawParser } from './oxc-raw.js';
+import { addressSpaceLimited, rawParser } from './oxc-raw.js';
 
 const raw = await rawParser();
 const options = { lang: 'jsx', sourceType: 'unambiguous', preserveParens: false } as const;
@@ -44,6 +45,38 @@ describe('oxc raw transfer on this Node', () => {
     raw!('long.js', long, options);
     const short = raw!('short.js', 'eval(a);', options);
     expect(plain(short.program)).toBe(plain(parseSync('short.js', 'eval(a);', options).program));
+  });
+});
+
+describe('under a limit on address space (ulimit -v)', () => {
+  const limits = (soft: string) =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax stack size            8388608              unlimited            bytes\nMax address space         ${soft}            unlimited            bytes\n`;
+
+  it('reads the soft limit from /proc/self/limits', () => {
+    expect(addressSpaceLimited(limits('unlimited'))).toBe(false);
+    expect(addressSpaceLimited(limits('21474836480'))).toBe(true);
+    // Not Linux: no such file, no such limit.
+    expect(addressSpaceLimited(undefined)).toBe(false);
+  });
+
+  it('parses without raw transfer rather than take 6 GiB that V8 may need (a real process)', () => {
+    const module = JSON.stringify(
+      pathToFileURL(fileURLToPath(new URL('./oxc-raw.ts', import.meta.url))).href,
+    );
+    const script = `import { rawParser } from ${module}; process.stdout.write((await rawParser()) ? 'raw' : 'none');`;
+    const run = (prefix: string) =>
+      spawnSync(
+        'bash',
+        ['-c', `${prefix} exec "$0" --import tsx --input-type=module -e "$1"`, process.execPath, script],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, NODE_OPTIONS: '' },
+        },
+      );
+    const limited = run('ulimit -v 41943040;');
+    expect(limited.stderr).toBe('');
+    expect(limited.stdout).toBe('none');
+    expect(run('').stdout).toBe('raw');
   });
 });
 

@@ -16,8 +16,12 @@
  * undefined and the caller parses the other way.
  *
  * The buffer is 6 GiB of address space per thread, of which only the pages a parse writes become
- * memory. One buffer per thread, reused for every file.
+ * memory. One buffer per thread, reused for every file. Under a limit on address space
+ * (`ulimit -v`) the buffers would take what V8 later needs for its own reservations, and V8 ends
+ * the process when one fails ("Fatal process OOM ... CodeRange", seen with a 12 GB limit and two
+ * threads), so a process with such a limit parses the other way.
  */
+import { readFileSync } from 'node:fs';
 
 export interface RawParseResult {
   readonly program: unknown;
@@ -80,6 +84,7 @@ const MAX_SOURCE_BYTES = 1 << 30;
 
 async function load(): Promise<RawParse | undefined> {
   if (process.arch !== 'x64' && process.arch !== 'arm64') return undefined;
+  if (addressSpaceLimited()) return undefined;
   try {
     // Variables, not literals: these subpaths ship no type declarations; the interfaces above
     // say what is used of them.
@@ -141,6 +146,21 @@ function makeParser(
     if (isJs && hashbang) (result.comments as Comment[]).unshift({ ...hashbang, type: 'Line' });
     return result;
   };
+}
+
+/** Whether this process runs under a soft limit on its address space (Linux; elsewhere: no). */
+export function addressSpaceLimited(limits = readProcLimits()): boolean {
+  const line = limits?.split('\n').find((each) => each.startsWith('Max address space'));
+  const soft = line?.slice('Max address space'.length).trim().split(/\s+/)[0];
+  return soft !== undefined && soft !== 'unlimited';
+}
+
+function readProcLimits(): string | undefined {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 let loaded: Promise<RawParse | undefined> | undefined;
