@@ -19,7 +19,8 @@
  * memory. One buffer per thread, reused for every file. Under a limit on address space
  * (`ulimit -v`) the buffers would take what V8 later needs for its own reservations, and V8 ends
  * the process when one fails ("Fatal process OOM ... CodeRange", seen with a 12 GB limit and two
- * threads), so a process with such a limit parses the other way.
+ * threads), so a process with such a limit parses the other way; so does one on a machine that
+ * accounts memory strictly (`vm.overcommit_memory=2`), where the buffer would count in full.
  */
 import { readFileSync } from 'node:fs';
 
@@ -84,7 +85,7 @@ const MAX_SOURCE_BYTES = 1 << 30;
 
 async function load(): Promise<RawParse | undefined> {
   if (process.arch !== 'x64' && process.arch !== 'arm64') return undefined;
-  if (addressSpaceLimited()) return undefined;
+  if (addressSpaceLimited() || strictOvercommit()) return undefined;
   try {
     // Variables, not literals: these subpaths ship no type declarations; the interfaces above
     // say what is used of them.
@@ -156,8 +157,16 @@ export function addressSpaceLimited(limits = readProcLimits()): boolean {
 }
 
 function readProcLimits(): string | undefined {
+  return readProcFile('/proc/self/limits');
+}
+
+function strictOvercommit(): boolean {
+  return readProcFile('/proc/sys/vm/overcommit_memory')?.trim() === '2';
+}
+
+function readProcFile(path: string): string | undefined {
   try {
-    return readFileSync('/proc/self/limits', 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
