@@ -77,6 +77,8 @@ describe('under a limit on address space (ulimit -v)', () => {
     expect(limited.stderr).toBe('');
     expect(limited.stdout).toBe('none');
     expect(run('').stdout).toBe('raw');
+    // And the switch for comparisons.
+    expect(run('COUNTERSIGN_JS_RAW_TRANSFER=0').stdout).toBe('none');
   });
 });
 
