@@ -112,26 +112,27 @@ function parse(source: string, filename: string, lang: JsLang, useRaw: boolean):
  * a file is parsed again the way that does not recurse as deep.
  */
 function parseSource(source: string, filename: string, lang: JsLang, choice: ParserChoice): Parsed {
-  const useRaw = choice === 'auto' && RAW_PARSE !== undefined;
-  if (useRaw) {
+  if (choice === 'auto' && RAW_PARSE !== undefined) {
     try {
-      return parseWith(source, filename, lang, 'auto', true);
+      return parseWith(source, filename, lang, 'raw');
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
     }
   }
-  return parseWith(source, filename, lang, choice, false);
+  return parseWith(source, filename, lang, choice === 'oxc-json' ? 'oxc-json' : 'acorn');
 }
 
+/** One way of building the tree, with the other dialect as the retry. */
 function parseWith(
   source: string,
   filename: string,
   lang: JsLang,
-  choice: ParserChoice,
-  useRaw: boolean,
+  way: 'raw' | 'acorn' | 'oxc-json',
 ): Parsed {
-  const viaAcorn = lang === 'jsx' && !useRaw && choice !== 'oxc-json';
-  let parsed = (viaAcorn ? parseWithAcorn(source) : undefined) ?? parse(source, filename, lang, useRaw);
+  const useRaw = way === 'raw';
+  let parsed =
+    (lang === 'jsx' && way === 'acorn' ? parseWithAcorn(source) : undefined) ??
+    parse(source, filename, lang, useRaw);
   if (parsed.errors.length > 0 && parsed.program.body.length === 0) {
     const retry = parse(source, filename, lang === 'ts' || lang === 'tsx' ? 'tsx' : 'ts', useRaw);
     if (retry.program.body.length > 0 && retry.errors.length <= parsed.errors.length) parsed = retry;
