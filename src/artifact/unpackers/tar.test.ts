@@ -130,6 +130,22 @@ describe('when a header checksum is wrong', () => {
   });
 });
 
+describe('when a size field holds base-256 digits with an unknown sign byte', () => {
+  it('fails with E_ARCHIVE_CORRUPT after the entries before it, instead of waiting forever', async () => {
+    // Found by the random-rewrite sweep: tar-stream reads such a size as null and then never ends
+    // the entry.
+    const bytes = tarWithFile('first.txt', 3, 'second.txt');
+    const second = 1024;
+    bytes[second + 124] = 0xf5;
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : bytes[second + i]!;
+    Buffer.from(bytes.buffer).write(`${sum.toString(8).padStart(6, '0')}\0 `, second + 148);
+    const result = await collect(tarUnpacker, memoryNode(bytes, { name: 'sign.tar' }));
+    expect(result.entries.map((each) => each.entry.name)).toEqual(['first.txt']);
+    expect(isCountersignError(result.error) && result.error.code).toBe('E_ARCHIVE_CORRUPT');
+  });
+});
+
 /** A ustar archive with one file of `size` bytes and a small file after it (hand-built headers). */
 function tarWithFile(name: string, size: number, nextName: string): Uint8Array {
   const header = (entryName: string, entrySize: number) => {

@@ -114,6 +114,10 @@ function problemForType(type: string | null | undefined, name: string): Counters
   );
 }
 
+function isEntrySize(size: unknown): size is number {
+  return size === undefined || (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0);
+}
+
 export interface TarStreamOptions {
   /** Label for messages (`tar app.tar`, `tar inside app.tgz`). */
   readonly context: string;
@@ -152,6 +156,15 @@ export async function* unpackTarStream(
       const stream = step.value;
       const header = stream.header;
       const name = header.name;
+      if (!isEntrySize(header.size)) {
+        // tar-stream gives null for a base-256 size field whose first byte is neither 0x80 nor
+        // 0xff, and then waits forever for the entry's end; nor can anything after such a
+        // header be found, its size being where the next header starts.
+        throw new CountersignError(
+          'E_ARCHIVE_CORRUPT',
+          `${options.context}: the size field of entry ${name} cannot be read`,
+        );
+      }
       const kind = (header.type && KIND_BY_TYPE[header.type]) || 'file';
       const size = header.size ?? 0;
       const base = {
