@@ -111,3 +111,16 @@ describe('when a script names packages', () => {
     expect(factsOfKind(none.facts, 'npm.module-refs')).toEqual([{ kind: 'npm.module-refs', packages: [] }]);
   });
 });
+
+describe('when a declaration file declares constants without values', () => {
+  it('parses it as a declaration file: no syntax errors, no coverage gap', async () => {
+    // `Buffer` makes the file need its tree; `export const x: T;` is only valid in a .d.ts.
+    const source = 'export declare const a: number;\nexport const b: Buffer;\nexport function f(): void;\n';
+    const declarations = await analyze(source, 'types.d.ts');
+    expect(factsOfKind(declarations.facts, 'js.file')[0]).toMatchObject({ parsed: 'full', syntaxErrors: 0 });
+    expect(declarations.gaps).toEqual([]);
+    // The same text as a plain .ts file is an error oxc recovers from.
+    const plain = await analyze(source, 'types.ts');
+    expect(plain.gaps.map((gap) => gap.code)).toEqual(['E_JS_SYNTAX']);
+  });
+});

@@ -1,8 +1,8 @@
 import type { Fact } from '../../core/facts.js';
 import type { Analyzer, AnalyzerResult, GapInput, NodeHead, NodeView } from '../../core/plugin.js';
 import type { ExtractLimits } from './context.js';
-import type { JsLang } from './extract.js';
 import type { JsFileFact } from './facts.js';
+import { type JsLang, langFor } from './lang.js';
 import './facts.js';
 import '../npm/module-refs.js';
 import { moduleRefsOf } from '../../formats/npm/module-refs.js';
@@ -30,9 +30,9 @@ const MAX_FALLBACK_BYTES = 64 * 1024 * 1024;
 const MODULE_REFS_HEAD = 16 * 1024 * 1024;
 
 function langOf(node: NodeHead): JsLang {
-  if (/\.tsx$/i.test(node.name)) return 'tsx';
-  if (node.type === 'typescript') return 'ts';
-  return 'jsx';
+  const lang = langFor(node.name);
+  // A file typed as TypeScript by its content (not its name) is still TypeScript.
+  return lang === 'jsx' && node.type === 'typescript' ? 'ts' : lang;
 }
 
 /**

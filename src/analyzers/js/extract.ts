@@ -17,6 +17,7 @@ import { processFamily } from './families/process.js';
 import { stringsFamily } from './families/strings.js';
 import { timeBombFamily } from './families/time-bomb.js';
 import { findHiddenCode } from './hidden-code.js';
+import { type JsLang, langFor } from './lang.js';
 import { buildLineIndex, type LineIndex } from './line-index.js';
 import { estimateNesting, isSafeToParse } from './nesting.js';
 import { type RawParseResult, rawParser } from './oxc-raw.js';
@@ -26,7 +27,6 @@ import { Dispatcher } from './walker.js';
 /** Loaded once per thread, before the first file (see oxc-raw.ts for when it is undefined). */
 const RAW_PARSE = await rawParser();
 
-export type JsLang = 'js' | 'jsx' | 'ts' | 'tsx';
 export type ParserChoice = 'auto' | 'acorn' | 'oxc-json';
 
 export interface ExtractOptions {
@@ -65,6 +65,7 @@ export interface ExtractResult {
 type CapabilityResult = Omit<ExtractResult, 'moduleRefs'>;
 
 export { DEFAULT_EXTRACT_LIMITS } from './context.js';
+export { type JsLang, langFor } from './lang.js';
 
 /**
  * The families, in the order their handlers run for a node. Bindings come first so that every
@@ -83,13 +84,6 @@ const DISPATCHER = new Dispatcher([
   timeBombFamily,
   stringsFamily,
 ]);
-
-/** `.js` is parsed as JSX (a superset in practice), `.ts` as TypeScript; the other dialect is the retry. */
-export function langFor(filename: string): JsLang {
-  if (/\.tsx$/i.test(filename)) return 'tsx';
-  if (/\.[cm]?ts$/i.test(filename)) return 'ts';
-  return 'jsx';
-}
 
 interface Parsed {
   readonly program: AstNode & { body: unknown[] };
@@ -134,7 +128,7 @@ function parseWith(
     (lang === 'jsx' && way === 'acorn' ? parseWithAcorn(source) : undefined) ??
     parse(source, filename, lang, useRaw);
   if (parsed.errors.length > 0 && parsed.program.body.length === 0) {
-    const retry = parse(source, filename, lang === 'ts' || lang === 'tsx' ? 'tsx' : 'ts', useRaw);
+    const retry = parse(source, filename, lang === 'jsx' || lang === 'js' ? 'ts' : 'tsx', useRaw);
     if (retry.program.body.length > 0 && retry.errors.length <= parsed.errors.length) parsed = retry;
   }
   return parsed;

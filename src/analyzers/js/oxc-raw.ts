@@ -34,7 +34,7 @@ export interface RawParseResult {
 }
 
 export interface RawParseOptions {
-  readonly lang: 'js' | 'jsx' | 'ts' | 'tsx';
+  readonly lang: 'js' | 'jsx' | 'ts' | 'tsx' | 'dts';
   readonly sourceType: 'module' | 'script' | 'unambiguous';
   readonly preserveParens: boolean;
 }
