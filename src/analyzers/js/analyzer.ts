@@ -26,6 +26,8 @@ export interface JsCapabilitiesOptions {
 export const DEFAULT_MAX_PARSE_BYTES = 16 * 1024 * 1024;
 /** A cap on what the fallback reads of an oversized file: it is linear, but memory is not free. */
 const MAX_FALLBACK_BYTES = 64 * 1024 * 1024;
+/** Names Node or a TypeScript loader runs as code. */
+const SCRIPT_NAME = /\.(?:[cm]?[jt]s|[jt]sx)$/i;
 /** How much of an oversized file is searched for module references. */
 const MODULE_REFS_HEAD = 16 * 1024 * 1024;
 
@@ -50,7 +52,11 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
     // The bytes, the name (parser by extension) and these settings.
     cacheKey: () => JSON.stringify({ maxParseBytes, limits }),
     accepts(node: NodeHead): boolean {
-      return node.type === 'javascript' || node.type === 'typescript';
+      if (node.type === 'javascript' || node.type === 'typescript') return true;
+      // Node runs a `.js` file as JavaScript whatever its bytes say. A tar header is the one magic
+      // that text can carry (`ustar` at offset 257, or a checksum, inside a comment), so a script
+      // that is also a tar is analysed as the script it is, besides being unpacked.
+      return node.type === 'tar' && SCRIPT_NAME.test(node.name);
     },
     async analyze(node: NodeView): Promise<AnalyzerResult> {
       if (node.size > maxParseBytes) return analyzeOversized(node, maxParseBytes, limits);
