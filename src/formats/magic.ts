@@ -107,13 +107,20 @@ const TEXT_BY_EXTENSION: ReadonlyArray<readonly [RegExp, DetectedType]> = [
   [/\.(sh|bash|zsh|command)$/i, 'shell'],
 ];
 
+/** What a text file's name says it is (`.js` → javascript, `.json` → json, ...), if anything. */
+export function textTypeByName(name: string): DetectedType | undefined {
+  for (const [pattern, type] of TEXT_BY_EXTENSION) if (pattern.test(name)) return type;
+  return undefined;
+}
+
 function refineText(head: Uint8Array, name: string): DetectedType {
   const firstLine = ascii(head, 0, Math.min(head.length, 128)).split('\n', 1)[0] ?? '';
   if (firstLine.startsWith('#!')) {
     if (/\bnode\b|\bdeno\b|\bbun\b/.test(firstLine)) return 'javascript';
     return 'shell';
   }
-  for (const [pattern, type] of TEXT_BY_EXTENSION) if (pattern.test(name)) return type;
+  const byName = textTypeByName(name);
+  if (byName) return byName;
   const start = ascii(head, 0, Math.min(head.length, 256)).trimStart();
   if (start.startsWith('<?xml')) return 'xml';
   if (/^<!doctype html|^<html/i.test(start)) return 'html';

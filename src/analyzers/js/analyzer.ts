@@ -5,6 +5,7 @@ import type { JsFileFact } from './facts.js';
 import { type JsLang, langFor } from './lang.js';
 import './facts.js';
 import '../npm/module-refs.js';
+import { textTypeByName } from '../../formats/magic.js';
 import { moduleRefsOf } from '../../formats/npm/module-refs.js';
 import { DEFAULT_EXTRACT_LIMITS, WalkContext } from './context.js';
 import { type JsExtractPool, sharedJsExtractPool } from './extract-pool.js';
@@ -26,8 +27,6 @@ export interface JsCapabilitiesOptions {
 export const DEFAULT_MAX_PARSE_BYTES = 16 * 1024 * 1024;
 /** A cap on what the fallback reads of an oversized file: it is linear, but memory is not free. */
 const MAX_FALLBACK_BYTES = 64 * 1024 * 1024;
-/** Names Node or a TypeScript loader runs as code. */
-const SCRIPT_NAME = /\.(?:[cm]?[jt]s|[jt]sx)$/i;
 /** How much of an oversized file is searched for module references. */
 const MODULE_REFS_HEAD = 16 * 1024 * 1024;
 
@@ -56,7 +55,9 @@ export function createJsCapabilitiesAnalyzer(options: JsCapabilitiesOptions = {}
       // Node runs a `.js` file as JavaScript whatever its bytes say. A tar header is the one magic
       // that text can carry (`ustar` at offset 257, or a checksum, inside a comment), so a script
       // that is also a tar is analysed as the script it is, besides being unpacked.
-      return node.type === 'tar' && SCRIPT_NAME.test(node.name);
+      if (node.type !== 'tar') return false;
+      const byName = textTypeByName(node.name);
+      return byName === 'javascript' || byName === 'typescript';
     },
     async analyze(node: NodeView): Promise<AnalyzerResult> {
       if (node.size > maxParseBytes) return analyzeOversized(node, maxParseBytes, limits);
