@@ -25,8 +25,9 @@ const factKey = (fact: JsCapabilityFact) =>
 
 let files = 0;
 let differing = 0;
-const time = { auto: 0, oxc: 0 };
-const byParser = { acorn: 0, oxc: 0 };
+const time = { auto: 0, acornPath: 0 };
+/** Files the acorn path parsed whole but oxc found errors in. */
+let acornOnlyClean = 0;
 for (const path of walk(root)) {
   if (statSync(path).size > 16 * 1024 * 1024) continue;
   const source = readFileSync(path, 'utf8');
@@ -35,29 +36,29 @@ for (const path of walk(root)) {
   const auto = extractJsCapabilities(source, { filename: path, alwaysParse: true });
   time.auto += performance.now() - started;
   started = performance.now();
-  const oxc = extractJsCapabilities(source, { filename: path, alwaysParse: true, parser: 'acorn' });
-  time.oxc += performance.now() - started;
-  byParser[oxc.syntaxErrors.length === 0 && auto.syntaxErrors.length > 0 ? 'acorn' : 'oxc']++;
+  const acornPath = extractJsCapabilities(source, { filename: path, alwaysParse: true, parser: 'acorn' });
+  time.acornPath += performance.now() - started;
+  if (acornPath.syntaxErrors.length === 0 && auto.syntaxErrors.length > 0) acornOnlyClean++;
   const left = new Set(auto.facts.map(factKey));
-  const right = new Set(oxc.facts.map(factKey));
+  const right = new Set(acornPath.facts.map(factKey));
   const onlyAuto = [...left].filter((key) => !right.has(key));
-  const onlyOxc = [...right].filter((key) => !left.has(key));
+  const onlyAcornPath = [...right].filter((key) => !left.has(key));
   const { parsed: _a, syntaxErrors: _b, ...autoCounts } = auto.file;
-  const { parsed: _c, syntaxErrors: _d, ...oxcCounts } = oxc.file;
-  const countsDiffer = JSON.stringify(autoCounts) !== JSON.stringify(oxcCounts);
-  if (onlyAuto.length === 0 && onlyOxc.length === 0 && !countsDiffer) continue;
+  const { parsed: _c, syntaxErrors: _d, ...acornPathCounts } = acornPath.file;
+  const countsDiffer = JSON.stringify(autoCounts) !== JSON.stringify(acornPathCounts);
+  if (onlyAuto.length === 0 && onlyAcornPath.length === 0 && !countsDiffer) continue;
   differing++;
   console.log(
-    `${path} (syntax errors: default ${auto.syntaxErrors.length}, acorn path ${oxc.syntaxErrors.length})`,
+    `${path} (syntax errors: default ${auto.syntaxErrors.length}, acorn path ${acornPath.syntaxErrors.length})`,
   );
   for (const key of onlyAuto) console.log(`  + default only: ${key}`);
-  for (const key of onlyOxc) console.log(`  - acorn path only: ${key}`);
+  for (const key of onlyAcornPath) console.log(`  - acorn path only: ${key}`);
   if (countsDiffer)
     console.log(
-      `  counts: default    ${JSON.stringify(autoCounts)}\n          acorn path ${JSON.stringify(oxcCounts)}`,
+      `  counts: default    ${JSON.stringify(autoCounts)}\n          acorn path ${JSON.stringify(acornPathCounts)}`,
     );
 }
 console.log(
-  `${files} files; ${differing} differ; default ${(time.auto / 1000).toFixed(1)} s, acorn path ${(time.oxc / 1000).toFixed(1)} s` +
-    ` (files acorn parsed whole but oxc found errors in: ${byParser.acorn})`,
+  `${files} files; ${differing} differ; default ${(time.auto / 1000).toFixed(1)} s, acorn path ${(time.acornPath / 1000).toFixed(1)} s` +
+    ` (files acorn parsed whole but oxc found errors in: ${acornOnlyClean})`,
 );
