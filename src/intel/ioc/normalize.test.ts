@@ -76,3 +76,12 @@ describe('when values are normalised', () => {
     });
   });
 });
+
+describe('when an IPv6 address carries a zone index', () => {
+  it('is refused, not thrown on (found by the robustness property: "::%0")', () => {
+    expect(() => inferIndicator('::%0')).not.toThrow();
+    expect(inferIndicator('::%0')).toMatchObject({ ok: false });
+    expect(normaliseIndicator('ip', 'fe80::1%eth0')).toMatchObject({ ok: false });
+    expect(normaliseIndicator('ip', 'FE80::0001')).toMatchObject({ ok: true, value: 'fe80::1' });
+  });
+});

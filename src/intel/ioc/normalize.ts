@@ -129,7 +129,9 @@ export function canonicalIp(text: string): string | undefined {
     // Leading zeros are octal to some parsers and decimal to others: refuse to guess.
     return bare.split('.').some((part) => part.length > 1 && part.startsWith('0')) ? undefined : bare;
   }
-  if (version === 6) return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  // A zone index (`fe80::1%eth0`) names an interface of one host, not an address anyone else can
+  // see: refused (node's isIP accepts it, the URL parser that canonicalises does not).
+  if (version === 6 && !bare.includes('%')) return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
   return undefined;
 }
 
