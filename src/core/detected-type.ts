@@ -2,8 +2,7 @@
  * What a node is, sniffed from its bytes (magic numbers first; the file name only refines
  * plain text, e.g. `.js` vs `.json`, and never overrides a magic number).
  */
-export const DETECTED_TYPES = [
-  // archives and containers
+const ARCHIVE_TYPE_NAMES = [
   'zip',
   'gzip',
   'tar',
@@ -15,6 +14,11 @@ export const DETECTED_TYPES = [
   'zstd',
   '7z',
   'rar',
+] as const;
+
+export const DETECTED_TYPES = [
+  // archives and containers
+  ...ARCHIVE_TYPE_NAMES,
   // executables
   'pe',
   'elf',
@@ -46,6 +50,9 @@ export const DETECTED_TYPES = [
 
 export type DetectedType = (typeof DETECTED_TYPES)[number];
 
+/** Archives and containers: types whose bytes hold other files. */
+export const ARCHIVE_TYPES: ReadonlySet<DetectedType> = new Set(ARCHIVE_TYPE_NAMES);
+
 export const TEXT_TYPES: ReadonlySet<DetectedType> = new Set([
   'javascript',
   'typescript',
@@ -58,4 +65,20 @@ export const TEXT_TYPES: ReadonlySet<DetectedType> = new Set([
 
 export function isTextType(type: DetectedType): boolean {
   return TEXT_TYPES.has(type);
+}
+
+/** A text file's type by its name: the type sniffer's refinement of text, and what rules ask of names. */
+const TEXT_BY_EXTENSION: ReadonlyArray<readonly [RegExp, DetectedType]> = [
+  [/\.(m|c)?js$|\.jsx$/i, 'javascript'],
+  [/\.(m|c)?ts$|\.tsx$/i, 'typescript'],
+  [/\.json$|\.map$|^\.?(npmrc|babelrc|eslintrc)$/i, 'json'],
+  [/\.(xml|xsd|wxs|manifest|plist|svg)$/i, 'xml'],
+  [/\.html?$/i, 'html'],
+  [/\.(sh|bash|zsh|command)$/i, 'shell'],
+];
+
+/** What a text file's name says it is (`.js` → javascript, `.json` → json, ...), if anything. */
+export function textTypeByName(name: string): DetectedType | undefined {
+  for (const [pattern, type] of TEXT_BY_EXTENSION) if (pattern.test(name)) return type;
+  return undefined;
 }

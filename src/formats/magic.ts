@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { DetectedType } from '../core/detected-type.js';
+import { type DetectedType, textTypeByName } from '../core/detected-type.js';
 
 /** How many leading bytes `detectType` looks at. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -98,21 +98,6 @@ function trimPartialUtf8(head: Uint8Array): Uint8Array {
   }
   if (end > 0 && (head[end - 1] ?? 0) >= 0xc0) end--;
   return head.subarray(0, end);
-}
-
-const TEXT_BY_EXTENSION: ReadonlyArray<readonly [RegExp, DetectedType]> = [
-  [/\.(m|c)?js$|\.jsx$/i, 'javascript'],
-  [/\.(m|c)?ts$|\.tsx$/i, 'typescript'],
-  [/\.json$|\.map$|^\.?(npmrc|babelrc|eslintrc)$/i, 'json'],
-  [/\.(xml|xsd|wxs|manifest|plist|svg)$/i, 'xml'],
-  [/\.html?$/i, 'html'],
-  [/\.(sh|bash|zsh|command)$/i, 'shell'],
-];
-
-/** What a text file's name says it is (`.js` → javascript, `.json` → json, ...), if anything. */
-export function textTypeByName(name: string): DetectedType | undefined {
-  for (const [pattern, type] of TEXT_BY_EXTENSION) if (pattern.test(name)) return type;
-  return undefined;
 }
 
 function refineText(head: Uint8Array, name: string): DetectedType {

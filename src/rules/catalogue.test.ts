@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { scan } from '../pipeline/scan.js';
 import { scanRules } from './catalogue.js';
 
+/** A name alone is in the archive fixtures; `folder/name` is under test/fixtures. */
 const fixture = (name: string) =>
-  fileURLToPath(new URL(`../../test/fixtures/archives/data/${name}`, import.meta.url));
+  fileURLToPath(
+    new URL(`../../test/fixtures/${name.includes('/') ? name : `archives/data/${name}`}`, import.meta.url),
+  );
 
 /**
  * Every scan rule with the artifacts that must trigger it and the near-misses that must not.
@@ -19,6 +22,16 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
   'archive.entry.duplicate-name': { positive: ['duplicates.zip'], negative: ['basic.zip', 'slip.zip'] },
   // basic.tar holds a symlink to ../index.js that stays inside the archive: a near-miss.
   'archive.link.points-outside': { positive: ['traversal.tar'], negative: ['basic.tar', 'basic.zip'] },
+  // near-miss.zip: machine code under its own names (.node, .exe, none), a real PNG, and a script
+  // holding the word `ustar` where a tar header has its magic but no checksum that adds up.
+  'file.masquerade.executable': {
+    positive: ['masquerade/data/masquerade.zip'],
+    negative: ['masquerade/data/near-miss.zip', 'basic.zip'],
+  },
+  'file.masquerade.script-archive': {
+    positive: ['masquerade/data/masquerade.zip'],
+    negative: ['masquerade/data/near-miss.zip', 'basic.tar'],
+  },
 };
 
 /** Rule families whose positive and negative samples are proven by their own catalogue test. */

@@ -1,6 +1,7 @@
 import { archiveRules } from './archive.js';
 import { AUTHENTICODE_RULES, type AuthenticodeRule, MSI_AUTHENTICODE_RULES } from './authenticode.js';
 import type { NodeRule, ScanRule } from './evaluate.js';
+import { fileTypeRules } from './file-type.js';
 import { jsRules } from './js/index.js';
 import { npmRules } from './npm/index.js';
 
@@ -17,6 +18,7 @@ function overNodeFacts(rule: AuthenticodeRule): NodeRule {
 export function scanRules(): ScanRule[] {
   return [
     ...archiveRules,
+    ...fileTypeRules,
     ...AUTHENTICODE_RULES.map(overNodeFacts),
     ...MSI_AUTHENTICODE_RULES.map(overNodeFacts),
     ...jsRules(),

@@ -5,7 +5,7 @@ import type { JsFileFact } from './facts.js';
 import { type JsLang, langFor } from './lang.js';
 import './facts.js';
 import '../npm/module-refs.js';
-import { textTypeByName } from '../../formats/magic.js';
+import { textTypeByName } from '../../core/detected-type.js';
 import { moduleRefsOf } from '../../formats/npm/module-refs.js';
 import { DEFAULT_EXTRACT_LIMITS, WalkContext } from './context.js';
 import { type JsExtractPool, sharedJsExtractPool } from './extract-pool.js';
