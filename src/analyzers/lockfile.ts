@@ -44,7 +44,8 @@ function skippedGap(skipped: readonly SkippedEntry[], total: number): GapInput {
 
 export const lockfileAnalyzer: Analyzer = {
   id: 'analyzer/lockfile',
-  version: 1,
+  // 2: yarn entries carry their dependency edges (`dependsOn`).
+  version: 2,
   cacheKey: () => '',
   readsPath: true,
   accepts(node: NodeHead): boolean {

@@ -77,6 +77,26 @@ describe('when a pnpm or yarn project folder is scanned with --deep', () => {
     });
   });
 
+  it('yarn: a production install (dev packages left out) passes --strict; a missing production package fails it', () => {
+    // yarn.lock records no dev flag: the kinds come from package.json through the lockfile's graph.
+    for (const name of ['yarn-classic-match', 'yarn-berry-node-modules']) {
+      const production = join(scratch, `${name}-production`);
+      cpSync(project(name), production, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(production, 'node_modules/is-odd'), { recursive: true });
+      const omitted = countersign('scan', production, '--deep', '--strict', '-q', '--no-intel');
+      expect(omitted.code, name).toBe(EXIT.ok);
+      expect(omitted.stdout, name).toMatch(/2 of \d+ locked packages \(development or optional/);
+      const broken = join(scratch, `${name}-broken`);
+      cpSync(project(name), broken, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(broken, 'node_modules/ms'), { recursive: true });
+      const missing = countersign('scan', broken, '--deep', '--strict', '-q', '--no-intel');
+      expect(missing.code, name).toBe(EXIT.incomplete);
+      expect(missing.stdout, name).toMatch(
+        /1 of \d+ locked packages are not installed: not analysed \(ms@2\.1\.3\)/,
+      );
+    }
+  });
+
   it('yarn berry: a PnP cache and a node_modules install pass --strict; an edited copy is reported', () => {
     // .pnp.cjs, yarn's runtime, decodes base64 (an informational capability finding).
     expect(scanDeepStrict(project('yarn-berry-pnp'))).toEqual({

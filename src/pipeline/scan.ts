@@ -7,11 +7,13 @@ import type { AnalysisCache, Analyzer, Unpacker } from '../core/plugin.js';
 import {
   type DigestAlgorithm,
   SCAN_REPORT_SCHEMA_VERSION,
+  type ScanNode,
   type ScanResult,
   type ScanStats,
 } from '../core/scan-result.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { LockedPackage } from '../formats/lockfiles/types.js';
+import { yarnKindsFromManifest } from '../formats/lockfiles/yarn-kinds.js';
 import { digestsForIntel, intelAnalyzers } from '../intel/scan-needs.js';
 import type { LoadedIntel } from '../intel/store-files.js';
 import { yaraAnalyzer } from '../intel/yara/analyzer.js';
@@ -152,9 +154,11 @@ function missingName(entry: LockedPackage): string {
  */
 function notInstalledGaps(nodes: ScanResult['nodes']): CoverageGap[] {
   const gaps: CoverageGap[] = [];
+  const byPath = new Map(nodes.map((node) => [node.path as string, node]));
   for (const project of compareInstalled(nodes)) {
-    const omittable = project.missing.filter((entry) => OMITTABLE_KINDS.has(entry.kind));
-    const required = project.missing.filter((entry) => !OMITTABLE_KINDS.has(entry.kind));
+    const kindOf = kindsOf(project.lockfile, byPath.get(`${project.root}package.json`));
+    const omittable = project.missing.filter((entry) => OMITTABLE_KINDS.has(kindOf(entry)));
+    const required = project.missing.filter((entry) => !OMITTABLE_KINDS.has(kindOf(entry)));
     for (const [missing, isOmittable] of [
       [required, false],
       [omittable, true],
@@ -175,6 +179,27 @@ function notInstalledGaps(nodes: ScanResult['nodes']): CoverageGap[] {
     }
   }
   return gaps;
+}
+
+/**
+ * The kind of each locked package: as the lockfile states it, or, for yarn (which records none),
+ * derived from the project's package.json through the lockfile's graph. Without a readable
+ * package.json a yarn package stays `unknown`, which counts as required.
+ */
+function kindsOf(
+  lockfile: ScanNode,
+  manifestNode: ScanNode | undefined,
+): (entry: LockedPackage) => LockedPackage['kind'] {
+  const fact = lockfile.facts.find((each) => each.kind === 'lockfile.packages');
+  const manifest = manifestNode?.facts.find((each) => each.kind === 'npm.manifest');
+  if (
+    fact?.kind !== 'lockfile.packages' ||
+    !fact.format.startsWith('yarn') ||
+    manifest?.kind !== 'npm.manifest'
+  )
+    return (entry) => entry.kind;
+  const kinds = yarnKindsFromManifest(fact.packages, manifest.dependencies ?? []);
+  return (entry) => (entry.kind === 'unknown' ? (kinds.get(entry.path) ?? entry.kind) : entry.kind);
 }
 
 /**

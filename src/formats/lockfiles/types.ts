@@ -48,10 +48,21 @@ export interface LockedPackage {
    * the package key for pnpm (`ms@2.1.3`), the descriptor(s) for yarn (`ms@^2.0.0, ms@^2.1.3`).
    */
   readonly path: string;
+  /**
+   * yarn: the entries (by `path`) this one depends on. yarn.lock records no dev/optional flags, so
+   * the kind is derived from the project's package.json with this graph (`yarn-kinds.ts`).
+   */
+  readonly dependsOn?: readonly LockedEdge[];
   /** The workspace importers (`.`, `packages/tool`) that reach this package, when the format tells. */
   readonly importers?: readonly string[];
   /** Package URL: `pkg:npm/%40scope/name@1.0.0`. */
   readonly purl: string;
+}
+
+/** A dependency edge between two entries of a lockfile, by their `path`. */
+export interface LockedEdge {
+  readonly to: string;
+  readonly optional: boolean;
 }
 
 /** A lockfile entry that could not be read: reported as a coverage gap, never dropped silently. */

@@ -123,8 +123,24 @@ function readClassic(document: UnknownRecord): ParsedLockfile {
   const skipped: SkippedEntry[] = [];
   const packages: LockedPackage[] = [];
   const groups = groupEntries(document, skipped);
-  const known = new Set(groups.flatMap((group) => group.descriptors));
-  skipped.push(...findDangling(groups, (name, range) => known.has(`${name}@${range}`)));
+  const keyOfDescriptor = new Map<string, string>();
+  for (const { descriptors } of groups) {
+    for (const descriptor of descriptors) keyOfDescriptor.set(descriptor, descriptors.join(', '));
+  }
+  skipped.push(...findDangling(groups, (name, range) => keyOfDescriptor.has(`${name}@${range}`)));
+  const edgesOf = (entry: UnknownRecord): GraphEdge[] => {
+    const edges: GraphEdge[] = [];
+    for (const [field, optional] of [
+      ['dependencies', false],
+      ['optionalDependencies', true],
+    ] as const) {
+      for (const [name, range] of stringMap(recordField(entry, field))) {
+        const to = keyOfDescriptor.get(`${name}@${range}`);
+        if (to !== undefined) edges.push({ to, optional });
+      }
+    }
+    return edges;
+  };
   for (const { descriptors, entry } of groups) {
     const key = descriptors.join(', ');
     const first = splitDescriptor(descriptors[0] ?? '');
@@ -161,6 +177,7 @@ function readClassic(document: UnknownRecord): ParsedLockfile {
       source,
       kind: 'unknown',
       path: key,
+      dependsOn: edgesOf(entry),
       // A tarball's `#<sha1>` fragment is yarn's checksum, not part of where it is; a git one is the commit.
       purl: npmPurl(
         name,
@@ -207,9 +224,11 @@ function readBerry(document: UnknownRecord, metadata: UnknownRecord): ParsedLock
     const entry = entryOfKey.get(key);
     if (entry === undefined) return [];
     const edges: GraphEdge[] = [];
+    const meta = recordField(entry, 'dependenciesMeta');
     for (const [name, range] of stringMap(recordField(entry, 'dependencies'))) {
       const to = lookup(name, range);
-      if (to !== undefined) edges.push({ to, optional: false });
+      const optional = recordField(meta ?? {}, name)?.optional === true;
+      if (to !== undefined) edges.push({ to, optional });
     }
     return edges;
   };
@@ -263,6 +282,7 @@ function readBerry(document: UnknownRecord, metadata: UnknownRecord): ParsedLock
       // berry merges dev and prod dependencies in its workspace entries: the kind is not recorded.
       kind: 'unknown',
       path: key,
+      dependsOn: edgesOf(key),
       importers: reach.importersOf(key),
       purl: npmPurl(name, version, qualifiersFor(source, resolved)),
     });
