@@ -30,10 +30,29 @@ describe('when a node is named like a lockfile', () => {
   });
 });
 
-describe('when a node is not a lockfile', () => {
-  it.each(['package.json', 'yarn.lock.bak', 'my-package-lock.json'])('%s is not accepted', (name) => {
-    expect(lockfileAnalyzer.accepts(memoryNode(new TextEncoder().encode('{}'), { name }))).toBe(false);
+describe("when a node is pnpm's record of the install (node_modules/.pnpm/lock.yaml)", () => {
+  it('is read as a pnpm lockfile; a lock.yaml anywhere else is not a lockfile', async () => {
+    const result = await analyze(
+      readFixture('pnpm/v9/pnpm-lock.yaml'),
+      'lock.yaml',
+      'app/node_modules/.pnpm/lock.yaml',
+    );
+    expect(result.facts[0]).toMatchObject({ kind: 'lockfile.packages', format: 'pnpm' });
+    const elsewhere = memoryNode(readFixture('pnpm/v9/pnpm-lock.yaml'), {
+      name: 'lock.yaml',
+      path: 'app/config/lock.yaml' as NodePath,
+    });
+    expect(lockfileAnalyzer.accepts(elsewhere)).toBe(false);
   });
+});
+
+describe('when a node is not a lockfile', () => {
+  it.each(['package.json', 'yarn.lock.bak', 'my-package-lock.json', 'lock.yaml'])(
+    '%s is not accepted',
+    (name) => {
+      expect(lockfileAnalyzer.accepts(memoryNode(new TextEncoder().encode('{}'), { name }))).toBe(false);
+    },
+  );
 });
 
 describe('when the lockfile cannot be read', () => {

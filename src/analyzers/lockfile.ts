@@ -1,7 +1,7 @@
 import { isCountersignError, toCountersignError } from '../core/errors.js';
 import { NESTING_SEPARATOR } from '../core/node-path.js';
 import type { Analyzer, AnalyzerResult, GapInput, NodeHead, NodeView } from '../core/plugin.js';
-import { isLockfileName, parseLockfile } from '../formats/lockfiles/parse-lockfile.js';
+import { isLockfileName, type LockfileName, parseLockfile } from '../formats/lockfiles/parse-lockfile.js';
 import type { LockedPackage, LockfileFormat, SkippedEntry } from '../formats/lockfiles/types.js';
 
 /** Every package a lockfile pins, as the lockfile states it. */
@@ -30,6 +30,16 @@ function fileNameOf(node: NodeHead): string {
   return inner.slice(inner.lastIndexOf('/') + 1) || node.name;
 }
 
+/** pnpm's record of the install: a copy of pnpm-lock.yaml as the packages in its store were installed. */
+const PNPM_INSTALL_RECORD = /(^|\/)node_modules\/\.pnpm\/lock\.yaml$/;
+
+/** The lockfile a node is, by its name (or, for pnpm's record of the install, by its place). */
+function lockfileNameOf(node: NodeHead): LockfileName | undefined {
+  const name = fileNameOf(node);
+  if (isLockfileName(name)) return name;
+  return PNPM_INSTALL_RECORD.test(node.path) ? 'pnpm-lock.yaml' : undefined;
+}
+
 function skippedGap(skipped: readonly SkippedEntry[], total: number): GapInput {
   return {
     code: 'E_LOCKFILE_MALFORMED',
@@ -44,16 +54,16 @@ function skippedGap(skipped: readonly SkippedEntry[], total: number): GapInput {
 
 export const lockfileAnalyzer: Analyzer = {
   id: 'analyzer/lockfile',
-  // 2: yarn entries carry their dependency edges (`dependsOn`).
+  // 2: yarn entries carry their dependency edges (`dependsOn`); pnpm's node_modules/.pnpm/lock.yaml is read.
   version: 2,
   cacheKey: () => '',
   readsPath: true,
   accepts(node: NodeHead): boolean {
-    return isLockfileName(fileNameOf(node));
+    return lockfileNameOf(node) !== undefined;
   },
   async analyze(node: NodeView): Promise<AnalyzerResult> {
-    const name = fileNameOf(node);
-    if (!isLockfileName(name)) return { facts: [], gaps: [] };
+    const name = lockfileNameOf(node);
+    if (name === undefined) return { facts: [], gaps: [] };
     if (node.size > MAX_LOCKFILE_BYTES) {
       return {
         facts: [],

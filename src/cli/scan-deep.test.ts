@@ -69,6 +69,25 @@ describe('when a pnpm or yarn project folder is scanned with --deep', () => {
     expect(missing.stdout).toContain('1 of 5 locked packages are not installed: not analysed');
   });
 
+  it("pnpm: a store filled from another lockfile (pnpm's record of the install says another integrity) is reported", () => {
+    const copy = join(scratch, 'pnpm-integrity');
+    cpSync(project('pnpm-match'), copy, { recursive: true, verbatimSymlinks: true });
+    const record = join(copy, 'node_modules/.pnpm/lock.yaml');
+    const other =
+      'sha512-AAAAzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==';
+    writeFileSync(record, readFileSync(record, 'utf8').replace(/sha512-6Flz[^}]+/, other));
+    const run = countersign('scan', copy, '--deep', '--strict', '--json', '-q', '--no-intel');
+    const report = JSON.parse(run.stdout) as {
+      findings: Array<{ ruleId: string; path: string; message: string; evidence: Array<{ node: string }> }>;
+    };
+    expect(run.code).toBe(EXIT.ok);
+    expect(report.findings.map((finding) => finding.ruleId)).toEqual([MISMATCH]);
+    const [finding] = report.findings;
+    expect(finding!.path).toMatch(/node_modules\/\.pnpm\/ms@2\.1\.3\/node_modules\/ms\/package\.json$/);
+    expect(finding!.message).toMatch(/integrity/);
+    expect(finding!.evidence.some((item) => item.node.endsWith('node_modules/.pnpm/lock.yaml'))).toBe(true);
+  });
+
   it('yarn classic: reports an installed version the lockfile does not pin, and nothing when it matches', () => {
     expect(scanDeepStrict(project('yarn-classic-match'))).toEqual({ code: EXIT.ok, ruleIds: [] });
     expect(scanDeepStrict(project('yarn-classic-version-mismatch'))).toEqual({

@@ -209,11 +209,16 @@ function manifestDifferences(locked: LockedPackage, manifest: NpmManifestFact): 
  * where `<dir>` is `<name with / as +>@<version>`, followed by a peer suffix (`_...`, or `(...)`
  * in older versions) when peers differ; a dir name too long for the file system is cut and
  * hashed, so a package found under no dir of its own is looked for by manifest anywhere in the
- * store. Integrity is not compared: pnpm's record of the install (`node_modules/.pnpm/lock.yaml`)
- * is not parsed as a lockfile, and the store's own index lives outside the project.
+ * store. Integrity is compared with pnpm's record of the install (`node_modules/.pnpm/lock.yaml`,
+ * the lockfile as the store was filled), as npm's with `.package-lock.json`.
  */
 function compareVirtualStore({ root, fact }: Project, tree: Tree): Found {
   const store = `${root}${PNPM_VIRTUAL_STORE}`;
+  const recordNode = tree.byPath.get(`${store}lock.yaml`);
+  const record = recordNode ? lockfileFact(recordNode) : undefined;
+  const installedIntegrity = new Map(
+    (record?.packages ?? []).map((entry) => [`${entry.name}@${entry.version}`, entry.integrity]),
+  );
   const dirsByPackage = storeDirsByPackage(storeDirs(tree.nodes, store));
   let storeManifests: readonly Installed[] | undefined;
   const differences: InstalledDifference[] = [];
@@ -224,7 +229,21 @@ function compareVirtualStore({ root, fact }: Project, tree: Tree): Found {
       const manifestNode = tree.byPath.get(`${store}${dir}/node_modules/${locked.name}/package.json`);
       const manifest = manifestNode ? manifestOf(manifestNode) : undefined;
       const fields = manifest ? manifestDifferences(locked, manifest) : [];
-      if (manifestNode && fields.length > 0) differences.push({ locked, installed: manifestNode, fields });
+      const integrity = installedIntegrity.get(`${locked.name}@${locked.version}`);
+      const integrityDiffers =
+        locked.integrity !== undefined &&
+        integrity !== undefined &&
+        !sameIntegrity(locked.integrity, integrity);
+      if (integrityDiffers)
+        fields.push({ field: 'integrity', expected: locked.integrity!, actual: integrity! });
+      if (manifestNode && fields.length > 0) {
+        differences.push({
+          locked,
+          installed: manifestNode,
+          ...(integrityDiffers && recordNode ? { hiddenLockfile: recordNode } : {}),
+          fields,
+        });
+      }
     }
     if (own.length > 0) continue;
     storeManifests ??= manifestsMatching(tree.nodes, store, STORE_PACKAGE_ROOT);

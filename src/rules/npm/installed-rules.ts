@@ -53,14 +53,15 @@ function evidenceOf(difference: InstalledDifference, lockfilePath: Evidence['nod
 
 export const npmLockfileInstalledMismatch: ReleaseRule = {
   id: 'npm.lockfile.installed-mismatch',
-  version: 2,
+  // 3: pnpm installs are compared by integrity too.
+  version: 3,
   title: 'An installed package is not the one the lockfile pins',
   identifies: 'threat.npm.installed-mismatch',
   severity: 'medium',
   confidence: 'medium',
   scope: 'release',
   rationale:
-    "A review of the lockfile vouches for the versions and tarball digests it pins, but the code that runs is what the install holds. A package whose name, version or integrity differs was installed from another lockfile, changed after install, or planted there: what was reviewed is not what runs. npm lockfiles are compared by install path, and the integrity of what npm unpacked comes from its record of the install, node_modules/.package-lock.json; pnpm's by its store folders (node_modules/.pnpm/<name>@<version>); yarn's, which name no install paths, by name and version wherever node_modules (or, for Plug'n'Play, the zips in .yarn/cache) holds a package.",
+    "A review of the lockfile vouches for the versions and tarball digests it pins, but the code that runs is what the install holds. A package whose name, version or integrity differs was installed from another lockfile, changed after install, or planted there: what was reviewed is not what runs. npm lockfiles are compared by install path, and the integrity of what npm unpacked comes from its record of the install, node_modules/.package-lock.json; pnpm's by its store folders (node_modules/.pnpm/<name>@<version>), with the integrity from pnpm's record of the install, node_modules/.pnpm/lock.yaml; yarn's, which name no install paths, by name and version wherever node_modules (or, for Plug'n'Play, the zips in .yarn/cache) holds a package.",
   remediation:
     'Reinstall from the lockfile (`npm ci`, `pnpm install --frozen-lockfile`, `yarn install --immutable`) and scan again; if the difference stays, find out who changed the package or the lockfile.',
   references: [NPM_LOCKFILE, NPM_CI],
