@@ -230,12 +230,10 @@ function compareVirtualStore({ root, fact }: Project, tree: Tree): Found {
       const manifest = manifestNode ? manifestOf(manifestNode) : undefined;
       const fields = manifest ? manifestDifferences(locked, manifest) : [];
       const integrity = installedIntegrity.get(`${locked.name}@${locked.version}`);
-      const integrityDiffers =
-        locked.integrity !== undefined &&
-        integrity !== undefined &&
-        !sameIntegrity(locked.integrity, integrity);
-      if (integrityDiffers)
-        fields.push({ field: 'integrity', expected: locked.integrity!, actual: integrity! });
+      if (locked.integrity && integrity && !sameIntegrity(locked.integrity, integrity)) {
+        fields.push({ field: 'integrity', expected: locked.integrity, actual: integrity });
+      }
+      const integrityDiffers = fields.some((field) => field.field === 'integrity');
       if (manifestNode && fields.length > 0) {
         differences.push({
           locked,
