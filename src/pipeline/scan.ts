@@ -19,7 +19,7 @@ import type { LoadedIntel } from '../intel/store-files.js';
 import { yaraAnalyzer } from '../intel/yara/analyzer.js';
 import { scanRules } from '../rules/catalogue.js';
 import { evaluateRules, type ScanRule } from '../rules/evaluate.js';
-import { compareInstalled } from '../rules/npm/installed-packages.js';
+import { compareInstalled, type InstalledComparison } from '../rules/npm/installed-packages.js';
 import type { ScanCache } from './cache/scan-cache.js';
 import { matchIntel } from './match-intel.js';
 
@@ -156,7 +156,7 @@ function notInstalledGaps(nodes: ScanResult['nodes']): CoverageGap[] {
   const gaps: CoverageGap[] = [];
   const byPath = new Map(nodes.map((node) => [node.path as string, node]));
   for (const project of compareInstalled(nodes)) {
-    const kindOf = kindsOf(project.lockfile, byPath.get(`${project.root}package.json`));
+    const kindOf = kindsOf(project.locks, byPath.get(`${project.root}package.json`));
     const omittable = project.missing.filter((entry) => OMITTABLE_KINDS.has(kindOf(entry)));
     const required = project.missing.filter((entry) => !OMITTABLE_KINDS.has(kindOf(entry)));
     for (const [missing, isOmittable] of [
@@ -187,18 +187,12 @@ function notInstalledGaps(nodes: ScanResult['nodes']): CoverageGap[] {
  * package.json a yarn package stays `unknown`, which counts as required.
  */
 function kindsOf(
-  lockfile: ScanNode,
+  locks: InstalledComparison['locks'],
   manifestNode: ScanNode | undefined,
 ): (entry: LockedPackage) => LockedPackage['kind'] {
-  const fact = lockfile.facts.find((each) => each.kind === 'lockfile.packages');
   const manifest = manifestNode?.facts.find((each) => each.kind === 'npm.manifest');
-  if (
-    fact?.kind !== 'lockfile.packages' ||
-    !fact.format.startsWith('yarn') ||
-    manifest?.kind !== 'npm.manifest'
-  )
-    return (entry) => entry.kind;
-  const kinds = yarnKindsFromManifest(fact.packages, manifest.dependencies ?? []);
+  if (!locks.format.startsWith('yarn') || manifest?.kind !== 'npm.manifest') return (entry) => entry.kind;
+  const kinds = yarnKindsFromManifest(locks.packages, manifest.dependencies ?? []);
   return (entry) => (entry.kind === 'unknown' ? (kinds.get(entry.path) ?? entry.kind) : entry.kind);
 }
 

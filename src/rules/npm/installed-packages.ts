@@ -14,6 +14,8 @@ import type { ScanNode } from '../../core/scan-result.js';
  */
 export interface InstalledComparison {
   readonly lockfile: ScanNode;
+  /** What the lockfile pins (its `lockfile.packages` fact). */
+  readonly locks: LockfilePackagesFact;
   /** The project folder as a node-path prefix, ending in `/`. */
   readonly root: string;
   readonly locked: number;
@@ -132,6 +134,7 @@ export function compareInstalled(nodes: readonly ScanNode[]): InstalledCompariso
   };
   return projects.map((project) => ({
     lockfile: project.node,
+    locks: project.fact,
     root: project.root,
     locked: project.fact.packages.length,
     ...compareProject(project, tree),
@@ -225,11 +228,11 @@ function compareVirtualStore({ root, fact }: Project, tree: Tree): Found {
   const missing: LockedPackage[] = [];
   for (const locked of fact.packages.filter(isInstalledAsCopy)) {
     const own = dirsByPackage.get(`${locked.name.replace('/', '+')}@${locked.version}`) ?? [];
+    const integrity = installedIntegrity.get(`${locked.name}@${locked.version}`);
     for (const dir of own) {
       const manifestNode = tree.byPath.get(`${store}${dir}/node_modules/${locked.name}/package.json`);
       const manifest = manifestNode ? manifestOf(manifestNode) : undefined;
       const fields = manifest ? manifestDifferences(locked, manifest) : [];
-      const integrity = installedIntegrity.get(`${locked.name}@${locked.version}`);
       if (locked.integrity && integrity && !sameIntegrity(locked.integrity, integrity)) {
         fields.push({ field: 'integrity', expected: locked.integrity, actual: integrity });
       }
