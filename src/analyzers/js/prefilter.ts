@@ -1,3 +1,6 @@
+import { hasBlankRun } from './blank-runs.js';
+import { HIDDEN_RUN } from './hidden-code.js';
+
 /**
  * Whether a file can yield any fact that needs the syntax tree. Most files in node_modules are
  * small modules that only require relative files and compute: for them the parse (and, on Node 20,
@@ -5,8 +8,10 @@
  * scan of their string literals finds every string signal.
  *
  * The pattern lists every token an AST-level fact depends on: modules by name (quoted), computed
- * require/import, browser and runtime globals, decoders, obfuscator shapes, dates, long blank runs
- * and library file names. `prefilter.test.ts` holds the equivalence check over real packages.
+ * require/import, browser and runtime globals, decoders, obfuscator shapes, dates and library file
+ * names. Long blank runs (hidden code) are looked for apart, by probing, which costs far less than
+ * one more alternative tried at every offset. `eval/js-prefilter-check.ts` is
+ * the equivalence check over real packages.
  */
 const NEEDS_TREE = new RegExp(
   [
@@ -21,12 +26,11 @@ const NEEDS_TREE = new RegExp(
     String.raw`\b(window|self|global|globalThis)\s*(\[|\.\s*(fetch|eval|Function|ethereum|XMLHttpRequest|atob|process))`,
     String.raw`\bDate\b`,
     String.raw`=\s*function\s*\(\s*\)\s*\{\s*return\s+[\w$]+\s*;?\s*\}`,
-    String.raw`[ \t]{150}`,
     String.raw`\.(dll|so|exe)\b`,
     String.raw`\.push\s*\(\s*[\w$]+\s*\.\s*shift\b`,
   ].join('|'),
 );
 
 export function needsSyntaxTree(source: string): boolean {
-  return NEEDS_TREE.test(source);
+  return NEEDS_TREE.test(source) || hasBlankRun(source, HIDDEN_RUN);
 }
