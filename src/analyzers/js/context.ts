@@ -11,10 +11,10 @@ export interface ModuleRef {
 
 /** Counter values when a marked node was entered: exit handlers compare them with the current ones. */
 export interface Marks {
-  readonly taint: number;
-  readonly network: number;
-  readonly charCode: number;
-  readonly code: number;
+  taint: number;
+  network: number;
+  charCode: number;
+  code: number;
 }
 
 /** What the walk has learnt about one name in one function scope. */
@@ -69,8 +69,14 @@ export class WalkContext {
   codeEvents = 0;
   /** Bumped whenever `String.fromCharCode` is referenced. */
   charCodeEvents = 0;
-  /** The counters when the node now being left was entered (set for marked node types only). */
-  mark: Marks | undefined;
+  /**
+   * The counters when the node now being left was entered: set for marked node types only, whose
+   * exit handlers read it before the walk enters anything else (the object is reused then).
+   */
+  mark: Readonly<Marks> | undefined;
+  /** Counters of the marked nodes entered and not yet left; slots are reused, so the walk allocates none. */
+  private readonly openMarks: Marks[] = [];
+  private openMarkCount = 0;
   identifiers = 0;
   mangledIdentifiers = 0;
   stringLiterals = 0;
@@ -113,6 +119,25 @@ export class WalkContext {
   popScope(): ScopeRecord {
     if (this.scopes.length <= 1) return this.scope;
     return this.scopes.pop()!;
+  }
+
+  /** The walk enters a marked node: its exit handlers will compare the counters with these. */
+  enterMarked(): void {
+    let mark = this.openMarks[this.openMarkCount];
+    if (mark === undefined) {
+      mark = { taint: 0, network: 0, charCode: 0, code: 0 };
+      this.openMarks.push(mark);
+    }
+    mark.taint = this.taintEvents;
+    mark.network = this.networkEvents;
+    mark.charCode = this.charCodeEvents;
+    mark.code = this.codeEvents;
+    this.openMarkCount++;
+  }
+
+  /** The walk leaves a marked node, before its exit handlers run. */
+  leaveMarked(): void {
+    this.mark = this.openMarks[--this.openMarkCount];
   }
 
   /** Whether decoded data or a tainted name appeared inside the node being left. */

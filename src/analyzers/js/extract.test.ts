@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractJsCapabilities } from './extract.js';
 import { buildLineIndex } from './line-index.js';
-import { estimateNesting, isSafeToParse } from './nesting.js';
+import { estimateNesting, isSafeToParse, startsStatement } from './nesting.js';
 import { needsSyntaxTree } from './prefilter.js';
 import { makeSnippet } from './snippet.js';
 
@@ -112,6 +112,15 @@ describe('when the same name means different things in different functions', () 
     );
     expect(chains.map((fact) => fact.line)).toEqual([3]);
   });
+
+  it('judges each call by what happened inside it, not inside the call before it', () => {
+    // The walk reuses its record of each open call's counters: a sibling must start afresh.
+    const source = ['eval(atob(input));', 'eval(other);', 'run(eval(plain), atob(input));'].join('\n');
+    const chains = extractJsCapabilities(source, { filename: 'x.js' }).facts.filter(
+      (fact) => fact.capability === 'code.decode-then-execute',
+    );
+    expect(chains.map((fact) => `${fact.line}:${fact.column}`)).toEqual(['1:1']);
+  });
 });
 
 describe('when the prefilter decides whether a file needs its syntax tree', () => {
@@ -150,6 +159,24 @@ describe('when nesting is estimated', () => {
     expect(isSafeToParse(estimateNesting(`const s = "${'('.repeat(5000)}"; // ${'['.repeat(5000)}`))).toBe(
       true,
     );
+  });
+});
+
+describe('when the nesting pre-scan meets a word', () => {
+  const words = ['if(', 'if (', 'while(', 'while (', 'else ', 'for(', 'for (', 'with(', 'do '];
+
+  it('counts as a statement exactly the words that nest without brackets', () => {
+    const text = fc.string({ unit: fc.constantFrom(...'ifwhlsedotr( x'.split('')), maxLength: 12 });
+    fc.assert(
+      fc.property(text, fc.nat(12), (source, at) => {
+        expect(startsStatement(source, at)).toBe(words.some((word) => source.startsWith(word, at)));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const word of words) expect(startsStatement(`x ${word}y`, 2), word).toBe(true);
+    for (const near of ['iff(', 'for  (', 'with (', 'elsewhere', 'do(', 'whil(']) {
+      expect(startsStatement(near, 0), near).toBe(false);
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { parse as acornParse, type Comment } from 'acorn';
 import { parseSync } from 'oxc-parser';
 import { moduleRefsOf } from '../../formats/npm/module-refs.js';
 import type { AstNode } from './ast.js';
-import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, type Marks, WalkContext } from './context.js';
+import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, WalkContext } from './context.js';
 import type { JsCapabilityFact, JsFileFact } from './facts.js';
 import { fallbackScan, scanStrings } from './fallback.js';
 import { apiObfuscationFamily } from './families/api-obfuscation.js';
@@ -195,8 +195,7 @@ function extractCapabilities(source: string, options: ExtractOptions): Capabilit
   if (isFallback) {
     fallbackScan(ctx);
   } else {
-    const marks: Marks[] = [];
-    DISPATCHER.walk(parsed.program, ctx, marks);
+    DISPATCHER.walk(parsed.program, ctx);
     const comments = parsed.comments.map((comment) => [comment.start, comment.end] as const);
     findHiddenCode(ctx, comments);
   }

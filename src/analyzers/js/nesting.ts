@@ -149,20 +149,33 @@ export function estimateNesting(source: string): NestingEstimate {
   return { depth: deepest, run: longestRun };
 }
 
-const STATEMENT_WORDS = [
-  'if(',
-  'if (',
-  'while(',
-  'while (',
-  'else ',
-  'for(',
-  'for (',
-  'with(',
-  'do ',
-] as const;
+/**
+ * `if(`, `if (`, `while(`, `while (`, `else `, `for(`, `for (`, `with(`, `do ` at a word start:
+ * statements that nest without brackets. Read by character code: this runs at every word that
+ * starts with one of those letters, and nine `startsWith` calls there cost a quarter of the scan.
+ */
+export function startsStatement(source: string, at: number): boolean {
+  switch (source.charCodeAt(at)) {
+    case 105: // if
+      return source.charCodeAt(at + 1) === 102 && opensParenthesis(source, at + 2);
+    case 102: // for
+      return source.startsWith('or', at + 1) && opensParenthesis(source, at + 3);
+    case 119: // while, with(
+      return (
+        (source.startsWith('hile', at + 1) && opensParenthesis(source, at + 5)) ||
+        source.startsWith('ith(', at + 1)
+      );
+    case 101: // else
+      return source.startsWith('lse ', at + 1);
+    case 100: // do
+      return source.charCodeAt(at + 1) === 111 && source.charCodeAt(at + 2) === 32;
+    default:
+      return false;
+  }
+}
 
-/** `if(`, `while (`, `else `... at a word start: statements that nest without brackets. */
-function startsStatement(source: string, at: number): boolean {
-  for (const word of STATEMENT_WORDS) if (source.startsWith(word, at)) return true;
-  return false;
+/** `(` or ` (` at `at`. */
+function opensParenthesis(source: string, at: number): boolean {
+  const code = source.charCodeAt(at);
+  return code === 40 || (code === 32 && source.charCodeAt(at + 1) === 40);
 }

@@ -1,6 +1,6 @@
-import { visitorKeys } from 'oxc-parser';
 import { type AstNode, child, identifierName } from './ast.js';
-import type { Marks, WalkContext } from './context.js';
+import type { WalkContext } from './context.js';
+import { childPusher, type PushChildren } from './walk-children.js';
 
 export type Handler = (node: AstNode, ctx: WalkContext) => void;
 
@@ -24,8 +24,6 @@ const MARKED_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Functions, arrows included: in bundles most code lives in arrows, and pairing facts across them would join unrelated code. */
-const KEYS = visitorKeys as Record<string, readonly string[] | undefined>;
-
 const SCOPE_TYPES: ReadonlySet<string> = new Set([
   'FunctionDeclaration',
   'FunctionExpression',
@@ -36,7 +34,7 @@ const SCOPE_TYPES: ReadonlySet<string> = new Set([
 interface TypePlan {
   readonly enter: readonly Handler[] | undefined;
   readonly exit: readonly Handler[] | undefined;
-  readonly keys: readonly string[] | undefined;
+  readonly pushChildren: PushChildren | undefined;
   readonly marked: boolean;
   readonly scope: boolean;
 }
@@ -63,7 +61,7 @@ export class Dispatcher {
       plan = {
         enter: this.enterByType.get(type),
         exit: this.exitByType.get(type),
-        keys: KEYS[type],
+        pushChildren: childPusher(type),
         marked: MARKED_TYPES.has(type),
         scope: SCOPE_TYPES.has(type),
       };
@@ -77,7 +75,7 @@ export class Dispatcher {
    * overflow the stack). Function scopes open after a function's enter handlers and close before
    * its exit handlers, so handlers on a function node see the scope that contains it.
    */
-  walk(root: AstNode, ctx: WalkContext, marks: Marks[]): void {
+  walk(root: AstNode, ctx: WalkContext): void {
     const nodes: AstNode[] = [root];
     // The plan of each node on the stack once entered (undefined: not entered yet).
     const plans: Array<TypePlan | undefined> = [undefined];
@@ -88,42 +86,19 @@ export class Dispatcher {
       if (entered === undefined) {
         const plan = this.plan(node.type);
         plans[top] = plan;
-        if (plan.marked)
-          marks.push({
-            taint: ctx.taintEvents,
-            network: ctx.networkEvents,
-            charCode: ctx.charCodeEvents,
-            code: ctx.codeEvents,
-          });
+        if (plan.marked) ctx.enterMarked();
         if (plan.enter) for (const handler of plan.enter) handler(node, ctx);
         if (plan.scope) ctx.pushScope(node, functionName(node, ctx));
         ctx.ancestors.push(node);
-        const keys = plan.keys;
-        if (!keys) continue;
-        // Children are nodes, arrays of nodes (with holes), or null: `typeof` is enough here and
-        // keeps this loop cheap on oxc's many object shapes.
-        for (let k = keys.length - 1; k >= 0; k--) {
-          const value = node[keys[k]!];
-          if (value === null || typeof value !== 'object') continue;
-          if (Array.isArray(value)) {
-            for (let i = value.length - 1; i >= 0; i--) {
-              const item = value[i];
-              if (item !== null && typeof item === 'object') {
-                nodes.push(item as AstNode);
-                plans.push(undefined);
-              }
-            }
-          } else {
-            nodes.push(value as AstNode);
-            plans.push(undefined);
-          }
-        }
+        if (plan.pushChildren === undefined) continue;
+        plan.pushChildren(node, nodes);
+        while (plans.length < nodes.length) plans.push(undefined);
       } else {
         nodes.pop();
         plans.pop();
         ctx.ancestors.pop();
         if (entered.scope) ctx.popScope();
-        if (entered.marked) ctx.mark = marks.pop();
+        if (entered.marked) ctx.leaveMarked();
         if (entered.exit) for (const handler of entered.exit) handler(node, ctx);
       }
     }

@@ -48,7 +48,8 @@ export const bindingsFamily: Family = {
         if (/^_0x[0-9a-f]{4,}$/i.test(name)) ctx.mangledIdentifiers++;
       }
       // Most files never taint a name: the scope lookup is only for names tainted somewhere.
-      if (!ctx.taintedNames.has(name) || !ctx.lookup(name)?.isTainted) return;
+      const tainted = ctx.taintedNames;
+      if (tainted.size === 0 || !tainted.has(name) || !ctx.lookup(name)?.isTainted) return;
       const parent = ctx.parent();
       if (parent?.type === 'MemberExpression' && !parent.computed && parent.property === node) return;
       if (parent?.type === 'Property' && !parent.computed && parent.key === node && !parent.shorthand) return;

@@ -1,6 +1,6 @@
-import { type AstNode, callee, child, dottedPath, identifierName, memberName, unwrap } from '../ast.js';
+import { type AstNode, callee, child, identifierName, memberName } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { calleeModule } from '../modules.js';
+import { calleeModule, calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Node's own network modules: any call of theirs may open a connection. */
@@ -83,12 +83,12 @@ const BROWSER_NETWORK = new Set(['fetch', 'XMLHttpRequest', 'WebSocket', 'EventS
 const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 
 /** `fetch`, `window.fetch`, `new XMLHttpRequest`, `new WebSocket`: the platform's own network APIs. */
-function browserApi(fn: AstNode | undefined, ctx: WalkContext): string | undefined {
-  const inner = unwrap(fn);
-  const name = identifierName(inner);
+function browserApi(call: AstNode, ctx: WalkContext): string | undefined {
+  const name = identifierName(callee(call));
   if (name !== undefined)
     return BROWSER_NETWORK.has(name) && ctx.lookup(name)?.module === undefined ? name : undefined;
-  const path = dottedPath(inner);
+  // The callee's path, shared with the other families' handlers of this call.
+  const path = calleePath(call, ctx);
   if (path === undefined) return undefined;
   const dot = path.indexOf('.');
   if (dot === -1 || path.indexOf('.', dot + 1) !== -1) return undefined;
@@ -98,8 +98,7 @@ function browserApi(fn: AstNode | undefined, ctx: WalkContext): string | undefin
 }
 
 function onCall(node: AstNode, ctx: WalkContext, isNew: boolean): void {
-  const fn = callee(node);
-  const browser = browserApi(fn, ctx);
+  const browser = browserApi(node, ctx);
   if (browser) {
     ctx.emit('network.outbound', node, browser);
     return;
@@ -119,6 +118,7 @@ function onCall(node: AstNode, ctx: WalkContext, isNew: boolean): void {
     }
     return;
   }
+  const fn = callee(node);
   if (isNew || fn?.type !== 'MemberExpression') return;
   const method = memberName(fn);
   const owner = identifierName(child(fn, 'object'));

@@ -1,4 +1,4 @@
-import { type AstNode, callArguments, identifierName, stringValue } from '../ast.js';
+import { type AstNode, callArguments, stringValue } from '../ast.js';
 import type { WalkContext } from '../context.js';
 import { constantString } from '../modules.js';
 import { SIGNAL_PREFILTER, STRING_SIGNALS, shannonEntropy, WALLET_REGEX_SOURCE } from '../string-signals.js';
@@ -95,8 +95,8 @@ export const stringsFamily: Family = {
       if (text) inspectString(text, node, ctx);
     },
     Identifier(node, ctx) {
-      const name = identifierName(node);
-      if (name !== undefined && name.length > 10 && INJECTION_APIS.has(name))
+      const name = node.name as string;
+      if (name.length > 10 && INJECTION_APIS.has(name))
         ctx.emit('process.dll-load', node, `${name} (process injection API)`);
     },
     CallExpression: onCall,
