@@ -21,6 +21,15 @@ export function child(node: AstNode, key: string): AstNode | undefined {
   return isNode(value) ? value : undefined;
 }
 
+/**
+ * A child read by name (`asNode(node.callee)`) rather than through `child(node, 'callee')`: V8
+ * reads a named property faster than a keyed one when, as in the helpers below that run at every
+ * call and member, the node comes in every shape of the tree.
+ */
+function asNode(value: unknown): AstNode | undefined {
+  return isNode(value) ? value : undefined;
+}
+
 export function children(node: AstNode, key: string): AstNode[] {
   const value = node[key];
   if (!Array.isArray(value)) return [];
@@ -39,7 +48,7 @@ export function unwrap(node: AstNode | undefined): AstNode | undefined {
       case 'TSSatisfiesExpression':
       case 'TSTypeAssertion':
       case 'AwaitExpression':
-        current = child(current, current.type === 'AwaitExpression' ? 'argument' : 'expression');
+        current = asNode(current.type === 'AwaitExpression' ? current.argument : current.expression);
         break;
       default:
         return current;
@@ -70,7 +79,7 @@ export function stringValue(node: AstNode | undefined): string | undefined {
 export function memberName(node: AstNode | undefined): string | undefined {
   const inner = unwrap(node);
   if (inner?.type !== 'MemberExpression') return undefined;
-  const property = child(inner, 'property');
+  const property = asNode(inner.property);
   if (!inner.computed) return property?.type === 'Identifier' ? (property.name as string) : undefined;
   return stringValue(property);
 }
@@ -85,17 +94,18 @@ export function dottedPath(node: AstNode | undefined, depth = 0): string | undef
   if (inner.type !== 'MemberExpression') return undefined;
   const name = memberName(inner);
   if (name === undefined) return undefined;
-  const base = dottedPath(child(inner, 'object'), depth + 1);
+  const base = dottedPath(asNode(inner.object), depth + 1);
   return base === undefined ? undefined : `${base}.${name}`;
 }
 
 /** The callee of a call or `new`, unwrapped. */
 export function callee(node: AstNode): AstNode | undefined {
-  return unwrap(child(node, 'callee'));
+  return unwrap(asNode(node.callee));
 }
 
 export function callArguments(node: AstNode): AstNode[] {
-  return children(node, 'arguments');
+  const value = node.arguments;
+  return Array.isArray(value) ? value.filter(isNode) : [];
 }
 
 export const FUNCTION_TYPES: ReadonlySet<string> = new Set([
