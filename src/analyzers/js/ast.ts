@@ -16,17 +16,13 @@ export function isNode(value: unknown): value is AstNode {
   );
 }
 
-export function child(node: AstNode, key: string): AstNode | undefined {
-  const value = node[key];
-  return isNode(value) ? value : undefined;
-}
-
 /**
- * A child read by name (`asNode(node.callee)`) rather than through `child(node, 'callee')`: V8
- * reads a named property faster than a keyed one when, as in the helpers below that run at every
- * call and member, the node comes in every shape of the tree.
+ * A child node, read by name: `asNode(node.callee)`. Not `node[key]` behind a helper taking the
+ * key: V8 reads a named property faster than a keyed one when, as in the helpers below and the
+ * families' handlers that run at every call, member and assignment, the node comes in every shape
+ * of the tree (callgrind: keyed megamorphic loads were 2.8% of the analysis' instructions).
  */
-function asNode(value: unknown): AstNode | undefined {
+export function asNode(value: unknown): AstNode | undefined {
   return isNode(value) ? value : undefined;
 }
 

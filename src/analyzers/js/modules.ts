@@ -1,8 +1,8 @@
 import {
   type AstNode,
+  asNode,
   callArguments,
   callee,
-  child,
   dottedPath,
   identifierName,
   memberName,
@@ -24,7 +24,7 @@ export function requiredModule(node: AstNode | undefined, ctx: WalkContext): str
   const inner = unwrap(node);
   if (!inner) return undefined;
   if (inner.type === 'ImportExpression') {
-    const spec = constantString(child(inner, 'source'), ctx);
+    const spec = constantString(asNode(inner.source), ctx);
     return spec === undefined ? undefined : normalizeModule(spec);
   }
   if (inner.type !== 'CallExpression') return undefined;
@@ -32,7 +32,7 @@ export function requiredModule(node: AstNode | undefined, ctx: WalkContext): str
   const isRequire =
     identifierName(fn) === 'require' ||
     (fn?.type === 'MemberExpression' &&
-      identifierName(child(fn, 'object')) === 'module' &&
+      identifierName(asNode(fn.object)) === 'module' &&
       memberName(fn) === 'require');
   if (!isRequire) return undefined;
   const spec = constantString(callArguments(inner)[0], ctx);
@@ -56,10 +56,10 @@ export function resolveModule(node: AstNode | undefined, ctx: WalkContext): Modu
   if (!inner) return undefined;
   if (inner.type === 'Identifier') return ctx.lookup(inner.name as string)?.module;
   if (inner.type === 'MemberExpression') {
-    const base = resolveModule(child(inner, 'object'), ctx);
+    const base = resolveModule(asNode(inner.object), ctx);
     if (!base) return undefined;
     const name =
-      memberName(inner) ?? (inner.computed ? constantString(child(inner, 'property'), ctx) : undefined);
+      memberName(inner) ?? (inner.computed ? constantString(asNode(inner.property), ctx) : undefined);
     if (name === undefined) return undefined;
     if (base.member === undefined) return { module: base.module, member: name };
     // fs.promises.writeFile, fs.default.writeFile

@@ -1,4 +1,4 @@
-import { type AstNode, child, identifierName } from './ast.js';
+import { type AstNode, asNode, identifierName } from './ast.js';
 import type { WalkContext } from './context.js';
 import { childPusher, type PushChildren } from './walk-children.js';
 
@@ -113,10 +113,10 @@ function add(map: Map<string, Handler[]>, type: string, handler: Handler): void 
 
 /** `function f(){}`, `const f = function(){}`, `f = function(){}`: the name a function is bound to. */
 function functionName(node: AstNode, ctx: WalkContext): string | undefined {
-  const own = identifierName(child(node, 'id'));
+  const own = identifierName(asNode(node.id));
   if (own) return own;
   const parent = ctx.ancestors[ctx.ancestors.length - 1];
-  if (parent?.type === 'VariableDeclarator') return identifierName(child(parent, 'id'));
-  if (parent?.type === 'AssignmentExpression') return identifierName(child(parent, 'left'));
+  if (parent?.type === 'VariableDeclarator') return identifierName(asNode(parent.id));
+  if (parent?.type === 'AssignmentExpression') return identifierName(asNode(parent.left));
   return undefined;
 }

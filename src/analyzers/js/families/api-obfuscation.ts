@@ -1,8 +1,8 @@
 import {
   type AstNode,
+  asNode,
   callArguments,
   callee,
-  child,
   dottedPath,
   identifierName,
   memberName,
@@ -50,9 +50,9 @@ function sensitiveModule(node: AstNode | undefined, ctx: WalkContext): string | 
  */
 function onMember(node: AstNode, ctx: WalkContext): void {
   if (!node.computed) return;
-  const module = sensitiveModule(child(node, 'object'), ctx);
+  const module = sensitiveModule(asNode(node.object), ctx);
   if (module === undefined) return;
-  const property = unwrap(child(node, 'property'));
+  const property = unwrap(asNode(node.property));
   if (!property) return;
   if (property.type === 'Literal' && typeof property.value === 'number') return;
   const constant = constantString(property, ctx);

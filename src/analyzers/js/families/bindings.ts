@@ -1,6 +1,6 @@
 import {
   type AstNode,
-  child,
+  asNode,
   children,
   FUNCTION_TYPES,
   identifierName,
@@ -20,14 +20,14 @@ export const bindingsFamily: Family = {
   name: 'bindings',
   enter: {
     ImportDeclaration(node, ctx) {
-      const spec = stringValue(child(node, 'source'));
+      const spec = stringValue(asNode(node.source));
       if (spec === undefined) return;
       const module = normalizeModule(spec);
       for (const specifier of children(node, 'specifiers')) {
-        const local = identifierName(child(specifier, 'local'));
+        const local = identifierName(asNode(specifier.local));
         if (!local) continue;
         if (specifier.type === 'ImportSpecifier') {
-          const imported = child(specifier, 'imported');
+          const imported = asNode(specifier.imported);
           const name = identifierName(imported) ?? stringValue(imported);
           ctx.declare(local).module =
             name === undefined || name === 'default' ? { module } : { module, member: name };
@@ -58,14 +58,14 @@ export const bindingsFamily: Family = {
   },
   exit: {
     VariableDeclarator(node, ctx) {
-      bind(child(node, 'id'), child(node, 'init'), ctx, true);
+      bind(asNode(node.id), asNode(node.init), ctx, true);
     },
     AssignmentExpression(node, ctx) {
       if (node.operator !== '=' && node.operator !== '+=') return;
-      bind(child(node, 'left'), child(node, 'right'), ctx, false);
+      bind(asNode(node.left), asNode(node.right), ctx, false);
     },
     FunctionDeclaration(node, ctx) {
-      const name = identifierName(child(node, 'id'));
+      const name = identifierName(asNode(node.id));
       if (name && ctx.mark && ctx.charCodeEvents > ctx.mark.charCode) ctx.declare(name).isDecoder = true;
     },
   },
@@ -85,10 +85,10 @@ function bind(
     if (!base || base.member !== undefined) return;
     for (const property of children(target, 'properties')) {
       if (property.type !== 'Property') continue;
-      const key = child(property, 'key');
+      const key = asNode(property.key);
       const name = property.computed ? stringValue(key) : (identifierName(key) ?? stringValue(key));
-      let local = child(property, 'value');
-      if (local?.type === 'AssignmentPattern') local = child(local, 'left');
+      let local = asNode(property.value);
+      if (local?.type === 'AssignmentPattern') local = asNode(local.left);
       const localName = identifierName(local);
       if (name !== undefined && localName)
         symbol(localName, ctx, isDeclaration).module = { module: base.module, member: name };
@@ -103,12 +103,10 @@ function bind(
   const constant = stringValue(init);
   if (constant !== undefined) info.constant = constant;
   if (init.type === 'NewExpression' || init.type === 'CallExpression') {
-    const fn = unwrap(child(init, 'callee'));
+    const fn = unwrap(asNode(init.callee));
     if (
       identifierName(fn) === 'Function' ||
-      (fn?.type === 'MemberExpression' &&
-        identifierName(child(fn, 'property')) === 'Function' &&
-        !fn.computed)
+      (fn?.type === 'MemberExpression' && identifierName(asNode(fn.property)) === 'Function' && !fn.computed)
     ) {
       info.isCodeFunction = true;
     }

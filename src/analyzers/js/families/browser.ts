@@ -1,4 +1,4 @@
-import { type AstNode, callArguments, child, dottedPath, identifierName, stringValue } from '../ast.js';
+import { type AstNode, asNode, callArguments, dottedPath, identifierName, stringValue } from '../ast.js';
 import type { WalkContext } from '../context.js';
 import { calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
@@ -14,7 +14,7 @@ function globalName(path: string): string {
 }
 
 function onAssignment(node: AstNode, ctx: WalkContext): void {
-  const left = child(node, 'left');
+  const left = asNode(node.left);
   const path = dottedPath(left);
   if (path === undefined) return;
   const name = globalName(path);
@@ -32,7 +32,7 @@ function onAssignment(node: AstNode, ctx: WalkContext): void {
 }
 
 function onMember(node: AstNode, ctx: WalkContext): void {
-  const object = identifierName(child(node, 'object'));
+  const object = identifierName(asNode(node.object));
   if (object === undefined || !GLOBAL_OBJECTS.has(object)) return;
   const path = dottedPath(node);
   if (path !== undefined && globalName(path) === 'ethereum') ctx.emit('browser.ethereum', node, path);

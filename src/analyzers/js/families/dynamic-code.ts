@@ -1,8 +1,8 @@
 import {
   type AstNode,
+  asNode,
   callArguments,
   callee,
-  child,
   children,
   dottedPath,
   identifierName,
@@ -97,7 +97,7 @@ function sinkKind(
   }
   if (fn?.type === 'MemberExpression') {
     const member = memberName(fn);
-    const base = identifierName(child(fn, 'object'));
+    const base = identifierName(asNode(fn.object));
     if (base && GLOBAL_OBJECTS.has(base) && member === 'eval')
       return { capability: 'code.eval', detail: `${base}.eval` };
     if (base && GLOBAL_OBJECTS.has(base) && member === 'Function')
@@ -153,7 +153,7 @@ export const dynamicCodeFamily: Family = {
       const name = memberName(node);
       if (
         (name === 'fromCharCode' || name === 'fromCodePoint') &&
-        identifierName(child(node, 'object')) === 'String'
+        identifierName(asNode(node.object)) === 'String'
       )
         ctx.charCodeEvents++;
     },

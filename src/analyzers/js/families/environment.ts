@@ -1,8 +1,8 @@
 import {
   type AstNode,
+  asNode,
   callArguments,
   callee,
-  child,
   dottedPath,
   identifierName,
   memberName,
@@ -28,7 +28,7 @@ const ENUMERATORS = new Set([
 
 function isProcessEnv(node: AstNode, ctx: WalkContext): boolean {
   if (memberName(node) !== 'env') return false;
-  const object = child(node, 'object');
+  const object = asNode(node.object);
   const name = identifierName(object);
   if (name === 'process') return ctx.lookup('process')?.module === undefined;
   return dottedPath(object) === 'globalThis.process' || dottedPath(object) === 'global.process';
@@ -59,7 +59,7 @@ function onProcessEnv(node: AstNode, ctx: WalkContext): void {
       return;
     case 'Property': {
       // `{ env: process.env }` hands the environment to a child process: ordinary.
-      const key = identifierName(child(parent, 'key')) ?? stringValue(child(parent, 'key'));
+      const key = identifierName(asNode(parent.key)) ?? stringValue(asNode(parent.key));
       if (parent.value === node && key !== 'env')
         ctx.emit('environment.bulk-read', node, `process.env as '${key ?? '?'}'`);
       return;
@@ -69,10 +69,9 @@ function onProcessEnv(node: AstNode, ctx: WalkContext): void {
       const holder = ctx.parent(3);
       const key =
         holder?.type === 'Property'
-          ? (identifierName(child(holder, 'key')) ?? stringValue(child(holder, 'key')))
+          ? (identifierName(asNode(holder.key)) ?? stringValue(asNode(holder.key)))
           : undefined;
-      const variable =
-        holder?.type === 'VariableDeclarator' ? identifierName(child(holder, 'id')) : undefined;
+      const variable = holder?.type === 'VariableDeclarator' ? identifierName(asNode(holder.id)) : undefined;
       if (object?.type === 'ObjectExpression' && key !== 'env' && !/env/i.test(variable ?? '')) {
         ctx.emit('environment.bulk-read', node, 'spread of process.env');
       }

@@ -1,4 +1,4 @@
-import { type AstNode, callee, child, identifierName, memberName } from '../ast.js';
+import { type AstNode, asNode, callee, identifierName, memberName } from '../ast.js';
 import type { WalkContext } from '../context.js';
 import { calleeModule, calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
@@ -121,7 +121,7 @@ function onCall(node: AstNode, ctx: WalkContext, isNew: boolean): void {
   const fn = callee(node);
   if (isNew || fn?.type !== 'MemberExpression') return;
   const method = memberName(fn);
-  const owner = identifierName(child(fn, 'object'));
+  const owner = identifierName(asNode(fn.object));
   if (method && owner && CLIENT_SENDS.has(method) && ctx.lookup(owner)?.isNetworkClient) {
     ctx.emit('network.outbound', node, `client.${method}`);
   }

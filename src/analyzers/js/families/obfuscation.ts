@@ -1,8 +1,8 @@
 import {
   type AstNode,
+  asNode,
   callArguments,
   callee,
-  child,
   children,
   dottedPath,
   identifierName,
@@ -26,7 +26,7 @@ function isBooleanLiteral(node: AstNode | undefined): boolean {
 
 /** javascript-obfuscator's names: a function named or parameterised `_0x1a2b3c`. */
 function onFunction(node: AstNode, ctx: WalkContext): void {
-  const own = identifierName(child(node, 'id'));
+  const own = identifierName(asNode(node.id));
   if (own !== undefined && MANGLED.test(own)) {
     ctx.emit('obfuscation.mangled-identifier', node, own);
     return;
@@ -44,17 +44,17 @@ function onFunction(node: AstNode, ctx: WalkContext): void {
 function onUnary(node: AstNode, ctx: WalkContext): void {
   const operator = node.operator;
   if (operator !== '!' && operator !== '+') return;
-  const argument = unwrap(child(node, 'argument'));
+  const argument = unwrap(asNode(node.argument));
   if (isEmptyArray(argument)) {
     ctx.emitOncePerLine('obfuscation.boolean-trick', node, `${operator as string}[]`);
     return;
   }
   if (operator === '+' && argument?.type === 'UnaryExpression' && argument.operator === '!') {
-    const inner = unwrap(child(argument, 'argument'));
+    const inner = unwrap(asNode(argument.argument));
     if (
       inner?.type === 'UnaryExpression' &&
       inner.operator === '!' &&
-      isBooleanLiteral(unwrap(child(inner, 'argument')))
+      isBooleanLiteral(unwrap(asNode(inner.argument)))
     ) {
       ctx.emitOncePerLine('obfuscation.boolean-trick', node, '+!!boolean');
     }
@@ -68,12 +68,12 @@ function onCall(node: AstNode, ctx: WalkContext): void {
   if (fn?.type === 'MemberExpression' && memberName(fn) === 'push') {
     const argument = unwrap(callArguments(node)[0]);
     const inner = argument?.type === 'CallExpression' ? callee(argument) : undefined;
-    const array = identifierName(child(fn, 'object'));
+    const array = identifierName(asNode(fn.object));
     if (
       array !== undefined &&
       inner?.type === 'MemberExpression' &&
       memberName(inner) === 'shift' &&
-      identifierName(child(inner, 'object')) === array
+      identifierName(asNode(inner.object)) === array
     ) {
       ctx.emitOncePerLine('obfuscation.string-array', node, `${array}.push(${array}.shift()) rotation`);
     }
@@ -101,9 +101,9 @@ function onCall(node: AstNode, ctx: WalkContext): void {
 /** `global[Buffer.from([66, 117, ...])]`, `self[k(i)]`: a global reached by a computed, decoded name. */
 function onMember(node: AstNode, ctx: WalkContext): void {
   if (!node.computed) return;
-  const base = identifierName(child(node, 'object'));
+  const base = identifierName(asNode(node.object));
   if (base === undefined || !GLOBAL_OBJECTS.has(base) || ctx.lookup(base) !== undefined) return;
-  if (looksDecoded(unwrap(child(node, 'property')), ctx))
+  if (looksDecoded(unwrap(asNode(node.property)), ctx))
     ctx.emit('obfuscation.global-lookup', node, `${base}[decoded name]`);
 }
 
@@ -123,7 +123,7 @@ function looksDecoded(node: AstNode | undefined, ctx: WalkContext, depth = 0): b
   if (name !== undefined) return ctx.lookup(name)?.isDecoder === true || DECODER_PATHS.has(name);
   const path = dottedPath(fn);
   if (path !== undefined && DECODER_PATHS.has(path)) return true;
-  if (fn?.type === 'MemberExpression') return looksDecoded(unwrap(child(fn, 'object')), ctx, depth + 1);
+  if (fn?.type === 'MemberExpression') return looksDecoded(unwrap(asNode(fn.object)), ctx, depth + 1);
   return false;
 }
 
@@ -132,16 +132,16 @@ function looksDecoded(node: AstNode | undefined, ctx: WalkContext, depth = 0): b
  * return a(); }`: a function that replaces itself with a getter of its own string array.
  */
 function onAssignment(node: AstNode, ctx: WalkContext): void {
-  const target = identifierName(child(node, 'left'));
+  const target = identifierName(asNode(node.left));
   if (target === undefined || target !== ctx.scope.name) return;
-  const right = unwrap(child(node, 'right'));
+  const right = unwrap(asNode(node.right));
   if (right?.type !== 'FunctionExpression' && right?.type !== 'ArrowFunctionExpression') return;
-  let body = child(right, 'body');
+  let body = asNode(right.body);
   if (body?.type === 'BlockStatement') {
     const statements = children(body, 'body');
     body =
       statements.length === 1 && statements[0]?.type === 'ReturnStatement'
-        ? child(statements[0], 'argument')
+        ? asNode(statements[0].argument)
         : undefined;
   }
   const returned = identifierName(body);

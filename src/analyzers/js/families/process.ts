@@ -1,8 +1,8 @@
 import {
   type AstNode,
+  asNode,
   callArguments,
   callee,
-  child,
   children,
   identifierName,
   stringValue,
@@ -41,8 +41,8 @@ function isSilentOptions(options: AstNode | undefined): boolean {
   let detached = false;
   let ignored = false;
   for (const property of children(object, 'properties')) {
-    const key = identifierName(child(property, 'key')) ?? stringValue(child(property, 'key'));
-    const value = unwrap(child(property, 'value'));
+    const key = identifierName(asNode(property.key)) ?? stringValue(asNode(property.key));
+    const value = unwrap(asNode(property.value));
     if (key === 'detached' && value?.type === 'Literal' && value.value === true) detached = true;
     if (key === 'stdio') {
       if (stringValue(value) === 'ignore') ignored = true;

@@ -1,8 +1,8 @@
 import {
   type AstNode,
+  asNode,
   callArguments,
   callee,
-  child,
   children,
   dottedPath,
   isNode,
@@ -33,12 +33,12 @@ function isNow(node: AstNode | undefined): boolean {
     const fn = callee(inner);
     if (dottedPath(fn) === 'Date.now' || dottedPath(fn) === 'performance.timeOrigin') return true;
     if (fn?.type === 'MemberExpression' && DATE_GETTERS.has(memberName(fn) ?? ''))
-      return isNow(child(fn, 'object'));
+      return isNow(asNode(fn.object));
     return false;
   }
   if (inner.type === 'NewExpression')
     return dottedPath(callee(inner)) === 'Date' && callArguments(inner).length === 0;
-  if (inner.type === 'UnaryExpression' && inner.operator === '+') return isNow(child(inner, 'argument'));
+  if (inner.type === 'UnaryExpression' && inner.operator === '+') return isNow(asNode(inner.argument));
   return false;
 }
 
@@ -61,7 +61,7 @@ function isFixedDate(node: AstNode | undefined): boolean {
     }
     const fn = callee(inner);
     if (fn?.type === 'MemberExpression' && DATE_GETTERS.has(memberName(fn) ?? ''))
-      return isFixedDate(child(fn, 'object'));
+      return isFixedDate(asNode(fn.object));
   }
   return false;
 }
@@ -74,28 +74,28 @@ function hasDateComparison(test: AstNode | undefined): boolean {
     const node = unwrap(pending.pop());
     if (!node) continue;
     if (node.type === 'BinaryExpression' && COMPARISONS.has(node.operator as string)) {
-      const left = child(node, 'left');
-      const right = child(node, 'right');
+      const left = asNode(node.left);
+      const right = asNode(node.right);
       if ((isNow(left) && isFixedDate(right)) || (isNow(right) && isFixedDate(left))) return true;
       // now - fixed > span
       for (const side of [left, right]) {
         const inner = unwrap(side);
         if (inner?.type === 'BinaryExpression' && inner.operator === '-') {
           if (
-            (isNow(child(inner, 'left')) && isFixedDate(child(inner, 'right'))) ||
-            (isNow(child(inner, 'right')) && isFixedDate(child(inner, 'left')))
+            (isNow(asNode(inner.left)) && isFixedDate(asNode(inner.right))) ||
+            (isNow(asNode(inner.right)) && isFixedDate(asNode(inner.left)))
           )
             return true;
         }
       }
     }
     if (node.type === 'LogicalExpression' || node.type === 'BinaryExpression') {
-      const left = child(node, 'left');
-      const right = child(node, 'right');
+      const left = asNode(node.left);
+      const right = asNode(node.right);
       if (isNode(left)) pending.push(left);
       if (isNode(right)) pending.push(right);
     } else if (node.type === 'UnaryExpression') {
-      const argument = child(node, 'argument');
+      const argument = asNode(node.argument);
       if (argument) pending.push(argument);
     } else if (node.type === 'SequenceExpression') {
       pending.push(...children(node, 'expressions'));
@@ -105,7 +105,7 @@ function hasDateComparison(test: AstNode | undefined): boolean {
 }
 
 function onConditional(node: AstNode, ctx: WalkContext): void {
-  if (hasDateComparison(child(node, 'test')))
+  if (hasDateComparison(asNode(node.test)))
     ctx.emit('time.date-gate', node, 'compares the current date with a fixed date');
 }
 
