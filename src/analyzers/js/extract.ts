@@ -196,8 +196,7 @@ function extractCapabilities(source: string, options: ExtractOptions): Capabilit
     fallbackScan(ctx);
   } else {
     DISPATCHER.walk(parsed.program, ctx);
-    const comments = parsed.comments.map((comment) => [comment.start, comment.end] as const);
-    findHiddenCode(ctx, comments);
+    findHiddenCode(ctx, parsed.comments);
   }
   return {
     facts: ctx.facts,

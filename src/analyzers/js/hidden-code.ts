@@ -23,16 +23,22 @@ function insideAny(spans: ReadonlyArray<readonly [number, number]>, offset: numb
  * pass over the source (blank-runs.ts); runs inside comments or long literals (tables in doc
  * comments, banners) do not count.
  */
-export function findHiddenCode(ctx: WalkContext, comments: ReadonlyArray<readonly [number, number]>): void {
+export function findHiddenCode(
+  ctx: WalkContext,
+  comments: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+): void {
   const source = ctx.source;
   if (source.length < HIDDEN_RUN) return;
+  // Both lists are only needed once a long run turns up, which most files never have.
+  let commentSpans: Array<readonly [number, number]> | undefined;
   let literals: Array<readonly [number, number]> | undefined;
   for (const [start, after] of blankRuns(source, HIDDEN_RUN)) {
     let lineEnd = source.indexOf('\n', after);
     if (lineEnd === -1) lineEnd = source.length;
     if (lineEnd - after < 10) continue;
+    commentSpans ??= comments.map((comment) => [comment.start, comment.end] as const);
     literals ??= [...ctx.longLiteralSpans].sort((a, b) => a[0] - b[0]);
-    if (insideAny(comments, start) || insideAny(literals, start)) continue;
+    if (insideAny(commentSpans, start) || insideAny(literals, start)) continue;
     // Blanks at the start of a line are indentation, however deep.
     const lineStart = source.lastIndexOf('\n', start) + 1;
     if (source.slice(lineStart, start).trim() === '') continue;
