@@ -10,8 +10,8 @@ import { HIDDEN_RUN } from './hidden-code.js';
  * The pattern lists every token an AST-level fact depends on: modules by name (quoted), computed
  * require/import, browser and runtime globals, decoders, obfuscator shapes, dates and library file
  * names. Long blank runs (hidden code) are looked for apart, by probing, which costs far less than
- * one more alternative tried at every offset. `eval/js-prefilter-check.ts` is
- * the equivalence check over real packages.
+ * one more alternative tried at every offset. `eval/js-prefilter-check.ts` is the equivalence
+ * check over real packages.
  */
 const NEEDS_TREE = new RegExp(
   [
