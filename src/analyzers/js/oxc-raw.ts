@@ -41,6 +41,30 @@ export interface RawParseOptions {
 
 export type RawParse = (filename: string, source: string, options: RawParseOptions) => RawParseResult;
 
+/** A tree oxc wrote into this thread's buffer, read in place (`position/walk.ts`) until the next parse. */
+export interface BufferTree {
+  /** The whole buffer; `int32` is a view of the same bytes. */
+  readonly buffer: Uint8Array & { readonly int32: Int32Array };
+  /** Where the `Program` node starts in the buffer. */
+  readonly programPos: number;
+  /** Where the source's UTF-8 bytes start in the buffer: names and strings point into them. */
+  readonly sourceStart: number;
+  /** Whether the source is ASCII only, so that a byte offset into it is also a UTF-16 one. */
+  readonly sourceIsAscii: boolean;
+  /** TypeScript (its nodes have more fields than JavaScript's). */
+  readonly isTypeScript: boolean;
+}
+
+export type BufferParse = (filename: string, source: string, options: RawParseOptions) => BufferTree;
+
+/** The two ways of reading a raw-transfer parse; they share one buffer per thread. */
+export interface RawParsers {
+  /** The ESTree, as `parseSync` builds it. */
+  readonly parse: RawParse;
+  /** The tree left in the buffer, for a walk that builds no nodes. */
+  readonly parseToBuffer: BufferParse;
+}
+
 interface Comment {
   readonly type: string;
   readonly value: string;
@@ -66,6 +90,8 @@ interface Bindings {
 }
 
 interface Constants {
+  DATA_POINTER_POS_32: number;
+  PROGRAM_OFFSET: number;
   BLOCK_SIZE: number;
   BLOCK_ALIGN: number;
   BUFFER_SIZE: number;
@@ -83,7 +109,7 @@ type Deserialize = (
 /** TextEncoder cannot write more than 1 GiB at once; oxc refuses such sources the same way. */
 const MAX_SOURCE_BYTES = 1 << 30;
 
-async function load(): Promise<RawParse | undefined> {
+async function load(): Promise<RawParsers | undefined> {
   if (process.arch !== 'x64' && process.arch !== 'arm64') return undefined;
   if (addressSpaceLimited() || strictOvercommit()) return undefined;
   try {
@@ -103,19 +129,27 @@ async function load(): Promise<RawParse | undefined> {
     ];
     if (typeof bindings.parseRawSync !== 'function' || typeof bindings.getBufferOffset !== 'function')
       return undefined;
-    return makeParser(bindings, constants, js.deserialize, ts.deserialize);
+    return makeParsers(bindings, constants, js.deserialize, ts.deserialize);
   } catch {
     return undefined;
   }
 }
 
-function makeParser(
+function makeParsers(
   bindings: Bindings,
   constants: Constants,
   deserializeJs: Deserialize,
   deserializeTs: Deserialize,
-): RawParse | undefined {
-  const { BLOCK_SIZE, BLOCK_ALIGN, BUFFER_SIZE, ACTIVE_SIZE, IS_TS_FLAG_POS } = constants;
+): RawParsers | undefined {
+  const {
+    BLOCK_SIZE,
+    BLOCK_ALIGN,
+    BUFFER_SIZE,
+    ACTIVE_SIZE,
+    IS_TS_FLAG_POS,
+    DATA_POINTER_POS_32,
+    PROGRAM_OFFSET,
+  } = constants;
   let arrayBuffer: ArrayBuffer;
   try {
     arrayBuffer = new ArrayBuffer(BLOCK_SIZE + BLOCK_ALIGN);
@@ -128,7 +162,8 @@ function makeParser(
   buffer.float64 = new Float64Array(arrayBuffer, offset, BUFFER_SIZE / 8);
   buffer.block = new Uint8Array(arrayBuffer, offset, BLOCK_SIZE);
   const encoder = new TextEncoder();
-  return (filename, source, options) => {
+  /** Parses into the buffer; answers where the source went and how many bytes it took. */
+  const parseIntoBuffer = (filename: string, source: string, options: RawParseOptions) => {
     // The source goes at the end of the active region, with room for the worst case of UTF-8
     // (three bytes per UTF-16 unit); the tree is written below it.
     const reserved = source.length * 3;
@@ -140,6 +175,10 @@ function makeParser(
     );
     if (read !== source.length) throw new Error('could not copy the source text into the parse buffer');
     bindings.parseRawSync(filename, buffer.block, sourceStart, written, options);
+    return { sourceStart, written };
+  };
+  const parse: RawParse = (filename, source, options) => {
+    const { sourceStart, written } = parseIntoBuffer(filename, source, options);
     const isJs = buffer[IS_TS_FLAG_POS] === 0;
     const result = (isJs ? deserializeJs : deserializeTs)(buffer, source, sourceStart, written);
     // As oxc-parser's own raw path does: a hashbang is a line comment in JavaScript's list.
@@ -147,6 +186,17 @@ function makeParser(
     if (isJs && hashbang) (result.comments as Comment[]).unshift({ ...hashbang, type: 'Line' });
     return result;
   };
+  const parseToBuffer: BufferParse = (filename, source, options) => {
+    const { sourceStart, written } = parseIntoBuffer(filename, source, options);
+    return {
+      buffer,
+      programPos: buffer.int32[DATA_POINTER_POS_32]! + PROGRAM_OFFSET,
+      sourceStart,
+      sourceIsAscii: written === source.length,
+      isTypeScript: buffer[IS_TS_FLAG_POS] !== 0,
+    };
+  };
+  return { parse, parseToBuffer };
 }
 
 /** Whether this process runs under a soft limit on its address space (Linux; elsewhere: no). */
@@ -172,14 +222,19 @@ function readProcFile(path: string): string | undefined {
   }
 }
 
-let loaded: Promise<RawParse | undefined> | undefined;
+let loaded: Promise<RawParsers | undefined> | undefined;
 
 /**
- * The raw-transfer parser of this thread, or undefined where it cannot run. Set
- * `COUNTERSIGN_JS_RAW_TRANSFER=0` to parse without it (for comparisons).
+ * The raw-transfer parsers of this thread, or undefined where they cannot run. Set
+ * `COUNTERSIGN_JS_RAW_TRANSFER=0` to parse without them (for comparisons).
  */
-export function rawParser(): Promise<RawParse | undefined> {
+export function rawParsers(): Promise<RawParsers | undefined> {
   if (process.env.COUNTERSIGN_JS_RAW_TRANSFER === '0') return Promise.resolve(undefined);
   loaded ??= load();
   return loaded;
+}
+
+/** The ESTree half of `rawParsers()`. */
+export async function rawParser(): Promise<RawParse | undefined> {
+  return (await rawParsers())?.parse;
 }
