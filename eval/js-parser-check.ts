@@ -6,19 +6,12 @@
  *
  *   npx tsx eval/js-parser-check.ts [dir]    (default: node_modules)
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { extractJsCapabilities } from '../src/analyzers/js/extract.js';
 import type { JsCapabilityFact } from '../src/analyzers/js/facts.js';
+import { JS_ONLY, sourceFiles } from './js-files.js';
 
 const root = process.argv[2] ?? 'node_modules';
-function* walk(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(path);
-    else if (entry.isFile() && /\.(c|m)?jsx?$/.test(entry.name)) yield path;
-  }
-}
 
 const factKey = (fact: JsCapabilityFact) =>
   `${fact.capability}@${fact.line}:${fact.column} ${fact.detail ?? ''} | ${fact.snippet.slice(0, 60)}`;
@@ -28,7 +21,7 @@ let differing = 0;
 const time = { auto: 0, acornPath: 0 };
 /** Files the acorn path parsed whole but oxc found errors in. */
 let acornOnlyClean = 0;
-for (const path of walk(root)) {
+for (const path of sourceFiles(root, JS_ONLY)) {
   if (statSync(path).size > 16 * 1024 * 1024) continue;
   const source = readFileSync(path, 'utf8');
   files++;

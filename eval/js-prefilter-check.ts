@@ -4,24 +4,17 @@
  *
  *   npx tsx eval/js-prefilter-check.ts [dir]
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { extractJsCapabilities } from '../src/analyzers/js/extract.js';
+import { sourceFiles } from './js-files.js';
 
 const root = process.argv[2] ?? 'node_modules';
-function* walk(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(path);
-    else if (entry.isFile() && /\.(c|m)?(j|t)sx?$/.test(entry.name)) yield path;
-  }
-}
 let files = 0;
 let skipped = 0;
 let skippedBytes = 0;
 let bytes = 0;
 let missing = 0;
-for (const path of walk(root)) {
+for (const path of sourceFiles(root)) {
   if (statSync(path).size > 16 * 1024 * 1024) continue;
   const source = readFileSync(path, 'utf8');
   files++;
