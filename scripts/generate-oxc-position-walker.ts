@@ -1,0 +1,221 @@
+/**
+ * Writes `src/analyzers/js/position/walk.generated.ts`: a walk over oxc's raw-transfer buffer that
+ * hands visitors buffer positions, never node objects (bench/spikes/oxc-position-walk.mjs measured
+ * why: the families' per-node work costs far less on positions than on the eager ESTree).
+ *
+ *   npm run generate:oxc-walker
+ *
+ * The walk is oxc-parser's own generated lazy walker (`src-js/generated/lazy/walk.js`) with every
+ * `new <Node>(pos, ast)` turned into `pos`, plus the children that walker skips. oxc's lazy walker
+ * only follows fields that its lazy ESTree exposes as such, so it skips what the eager ESTree
+ * builds by hand: directives (`'use strict'`), rest elements of patterns, parameters and
+ * assignment targets, a class's `extends` expression, TypeScript's `this` parameter and some type
+ * annotations. Code in any of those places runs (`function f(...[a = run()]) {}`,
+ * `class A extends load() {}`), so each is added back here, by anchor: when an oxc upgrade moves
+ * an anchor, this script stops with the anchor's name instead of writing a walker that misses code.
+ * `walk.test.ts` checks that the committed file is what this script makes from the installed oxc,
+ * and that the walk reaches every identifier and literal of the eager ESTree.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const GENERATED_WALKER = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../src/analyzers/js/position/walk.generated.ts',
+);
+
+interface Insertion {
+  /** The walker function (without `walk`) the call goes into. */
+  readonly into: string;
+  /** An existing call in that function; the new one goes right after it, or before with `before`. */
+  readonly anchor: string;
+  readonly call: string;
+  readonly before?: boolean;
+  readonly why: string;
+}
+
+const INSERTIONS: readonly Insertion[] = [
+  {
+    into: 'Program',
+    anchor: 'walkVecStatement(pos + 112, ast, visitors);',
+    call: 'walkVecDirective(pos + 88, ast, visitors);',
+    before: true,
+    why: "the program's directives",
+  },
+  {
+    into: 'FunctionBody',
+    anchor: 'walkVecStatement(pos + 40, ast, visitors);',
+    call: 'walkVecDirective(pos + 16, ast, visitors);',
+    before: true,
+    why: "a function's directives",
+  },
+  {
+    into: 'TSModuleBlock',
+    anchor: 'walkVecStatement(pos + 40, ast, visitors);',
+    call: 'walkVecDirective(pos + 16, ast, visitors);',
+    before: true,
+    why: "a namespace's directives",
+  },
+  {
+    into: 'Class',
+    anchor: 'walkOptionBoxTSTypeParameterDeclaration(pos + 72, ast, visitors);',
+    call: 'walkOptionExpression(pos + 80, ast, visitors);',
+    why: "the class's `extends` expression",
+  },
+  {
+    into: 'ArrayPattern',
+    anchor: 'walkVecOptionBindingPattern(pos + 16, ast, visitors);',
+    call: 'walkOptionBoxBindingRestElement(pos + 40, ast, visitors);',
+    why: '`[a, ...rest]` in a binding',
+  },
+  {
+    into: 'ObjectPattern',
+    anchor: 'walkVecBindingProperty(pos + 16, ast, visitors);',
+    call: 'walkOptionBoxBindingRestElement(pos + 40, ast, visitors);',
+    why: '`{a, ...rest}` in a binding',
+  },
+  {
+    into: 'ArrayAssignmentTarget',
+    anchor: 'walkVecOptionAssignmentTargetMaybeDefault(pos + 16, ast, visitors);',
+    call: 'walkOptionBoxAssignmentTargetRest(pos + 40, ast, visitors);',
+    why: '`[a, ...rest] = x`',
+  },
+  {
+    into: 'ObjectAssignmentTarget',
+    anchor: 'walkVecAssignmentTargetProperty(pos + 16, ast, visitors);',
+    call: 'walkOptionBoxAssignmentTargetRest(pos + 40, ast, visitors);',
+    why: '`({a, ...rest} = x)`',
+  },
+  {
+    into: 'FormalParameters',
+    anchor: 'walkVecFormalParameter(pos + 16, ast, visitors);',
+    call: 'walkOptionBoxFormalParameterRest(pos + 40, ast, visitors);',
+    why: 'a rest parameter',
+  },
+  {
+    into: 'Function',
+    anchor: 'walkBoxFormalParameters(pos + 64, ast, visitors);',
+    call: 'walkOptionBoxTSThisParameter(pos + 56, ast, visitors);',
+    before: true,
+    why: "TypeScript's `this` parameter",
+  },
+  {
+    into: 'VariableDeclarator',
+    anchor: 'walkBindingPattern(pos + 16, ast, visitors);',
+    call: 'walkOptionBoxTSTypeAnnotation(pos + 32, ast, visitors);',
+    why: "a declared name's type annotation",
+  },
+  {
+    into: 'CatchParameter',
+    anchor: 'walkBindingPattern(pos + 16, ast, visitors);',
+    call: 'walkOptionBoxTSTypeAnnotation(pos + 32, ast, visitors);',
+    why: "a catch parameter's type annotation",
+  },
+];
+
+/** Walkers for the children added above, in oxc's layout (offsets from `generated/deserialize/ts.js`). */
+const ADDED_WALKERS = `
+// Added by scripts/generate-oxc-position-walker.ts: children oxc's lazy walker does not follow.
+
+function walkVecDirective(pos, ast, visitors) {
+  const { int32 } = ast.buffer,
+    pos32 = pos >> 2;
+  pos = int32[pos32];
+  const endPos = pos + int32[pos32 + 2] * 80;
+  while (pos < endPos) {
+    walkStringLiteral(pos + 16, ast, visitors);
+    pos += 80;
+  }
+}
+
+function walkOptionBoxBindingRestElement(pos, ast, visitors) {
+  const { int32 } = ast.buffer,
+    pos32 = pos >> 2;
+  if (int32[pos32] === 0 && int32[pos32 + 1] === 0) return;
+  walkBindingPattern(int32[pos32] + 16, ast, visitors);
+}
+
+function walkOptionBoxAssignmentTargetRest(pos, ast, visitors) {
+  const { int32 } = ast.buffer,
+    pos32 = pos >> 2;
+  if (int32[pos32] === 0 && int32[pos32 + 1] === 0) return;
+  walkAssignmentTarget(int32[pos32] + 16, ast, visitors);
+}
+
+function walkOptionBoxFormalParameterRest(pos, ast, visitors) {
+  const { int32 } = ast.buffer,
+    pos32 = pos >> 2;
+  if (int32[pos32] === 0 && int32[pos32 + 1] === 0) return;
+  const rest = int32[pos32];
+  walkVecDecorator(rest + 16, ast, visitors);
+  walkBindingPattern(rest + 56, ast, visitors);
+  walkOptionBoxTSTypeAnnotation(rest + 72, ast, visitors);
+}
+
+function walkOptionBoxTSThisParameter(pos, ast, visitors) {
+  const { int32 } = ast.buffer,
+    pos32 = pos >> 2;
+  if (int32[pos32] === 0 && int32[pos32 + 1] === 0) return;
+  walkOptionBoxTSTypeAnnotation(int32[pos32] + 24, ast, visitors);
+}
+`;
+
+export function oxcParserDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('oxc-parser/package.json'));
+}
+
+/**
+ * The walker's source. `addMissingChildren: false` leaves oxc's lazy walker as it is, for the test
+ * that shows the coverage check catching what it skips.
+ */
+export function generatePositionWalker(oxcDir = oxcParserDir(), { addMissingChildren = true } = {}): string {
+  const version = (JSON.parse(readFileSync(join(oxcDir, 'package.json'), 'utf8')) as { version: string })
+    .version;
+  const generated = join(oxcDir, 'src-js/generated');
+  let walk = readFileSync(join(generated, 'lazy/walk.js'), 'utf8');
+  const imports = /^import \{[^}]*\} from "\.\/constructors\.js";\n/m;
+  if (!imports.test(walk)) throw new Error('oxc changed lazy/walk.js: its import of constructors.js is gone');
+  walk = walk.replace(imports, '').replace(/new [A-Z][A-Za-z0-9]*\(pos, ast\)/g, 'pos');
+  if (/new [A-Z]\w*\(/.test(walk.replace(/throw new Error\(/g, '')))
+    throw new Error('oxc changed lazy/walk.js: a node is still constructed');
+  if (addMissingChildren) for (const insertion of INSERTIONS) walk = insert(walk, insertion);
+  walk = walk.replace(/^\/\/ Auto-generated code[^\n]*\n\/\/ To edit[^\n]*\n/m, '');
+  const typeIds = readFileSync(join(generated, 'lazy/type_ids.js'), 'utf8').replace(
+    /^\/\/ Auto-generated code[^\n]*\n\/\/ To edit[^\n]*\n/m,
+    '',
+  );
+  return [
+    '// @ts-nocheck: generated JavaScript; walk.test.ts checks it against the eager ESTree.',
+    `// Generated by scripts/generate-oxc-position-walker.ts from oxc-parser ${version}`,
+    '// (src-js/generated/lazy/walk.js and type_ids.js, MIT licence, (c) oxc contributors):',
+    '// do not edit, run `npm run generate:oxc-walker`. Visitors get buffer positions, not nodes.',
+    '',
+    `export const OXC_PARSER_VERSION = '${version}';`,
+    typeIds.trim(),
+    '',
+    walk.trim(),
+    addMissingChildren ? ADDED_WALKERS.trimEnd() : '',
+    '',
+  ].join('\n');
+}
+
+function insert(walk: string, { into, anchor, call, before, why }: Insertion): string {
+  const header = `\nfunction walk${into}(pos, ast, visitors) {\n`;
+  const start = walk.indexOf(header);
+  if (start < 0) throw new Error(`oxc changed lazy/walk.js: walk${into} is gone (needed for ${why})`);
+  const end = walk.indexOf('\n}\n', start) + 1;
+  const body = walk.slice(start, end);
+  const at = body.indexOf(`  ${anchor}\n`);
+  if (at < 0) throw new Error(`oxc changed walk${into}: "${anchor}" is gone (needed for ${why})`);
+  if (body.includes(call)) throw new Error(`oxc's walk${into} now walks ${why}: drop this insertion`);
+  const line = `  ${call} // ${why}\n`;
+  const offset = before ? at : at + anchor.length + 3;
+  return walk.slice(0, start) + body.slice(0, offset) + line + body.slice(offset) + walk.slice(end);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  writeFileSync(GENERATED_WALKER, generatePositionWalker());
+  console.log(`wrote ${GENERATED_WALKER}`);
+}
