@@ -86,7 +86,12 @@ export function dottedPath(node: AstNode | undefined, depth = 0): string | undef
   if (!inner || depth > 8) return undefined;
   if (inner.type === 'Identifier') return inner.name as string;
   if (inner.type === 'ThisExpression') return 'this';
-  if (inner.type === 'MetaProperty') return 'import.meta';
+  if (inner.type === 'MetaProperty') {
+    // `import.meta` or `new.target`
+    const meta = identifierName(asNode(inner.meta));
+    const property = identifierName(asNode(inner.property));
+    return meta === undefined || property === undefined ? undefined : `${meta}.${property}`;
+  }
   if (inner.type !== 'MemberExpression') return undefined;
   const name = memberName(inner);
   if (name === undefined) return undefined;
