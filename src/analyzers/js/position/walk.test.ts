@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  GENERATED_LAYOUT,
   GENERATED_WALKER,
+  generateLayout,
   generatePositionWalker,
 } from '../../../../scripts/generate-oxc-position-walker.js';
 import { positionWalkCoverage } from '../../../../test/support/position-walk-coverage.js';
@@ -48,8 +50,9 @@ function referencedNames(filename: string, source: string, walk: WalkFunction): 
 }
 
 describe('the generated position walker', () => {
-  it('is what the generator makes from the installed oxc-parser (run `npm run generate:oxc-walker` after an upgrade)', () => {
+  it('and its layout are what the generator makes from the installed oxc-parser (`npm run generate:oxc-walker` after an upgrade)', () => {
     expect(readFileSync(GENERATED_WALKER, 'utf8')).toBe(generatePositionWalker());
+    expect(readFileSync(GENERATED_LAYOUT, 'utf8')).toBe(generateLayout());
     expect(positionWalkAvailable()).toBe(true);
   });
 
