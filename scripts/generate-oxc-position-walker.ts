@@ -231,8 +231,13 @@ export function generateLayout(oxcDir = oxcParserDir()): string {
     const offsets: string[] = [];
     const holds: string[] = [];
     for (const [, field, getter] of body!.matchAll(/^ {2}get (\w+)\(\) \{\n([\s\S]*?)^ {2}\}/gm)) {
-      const read = /(?:construct(\w+)|new (\w+))\(internal\.pos(?: \+ (\d+))?, internal\.ast\)/.exec(getter!);
-      if (!read) continue;
+      const read =
+        /(?:construct(\w+)|new (\w+))\(\s*internal\.pos(?: \+ (\d+))?,\s*internal\.ast,?\s*\)/.exec(getter!);
+      if (!read) {
+        if (getter!.includes('internal.pos'))
+          throw new Error(`oxc changed ${name}.${field}: a getter of a new shape`);
+        continue;
+      }
       offsets.push(`${field}: ${read[3] ?? 0}`);
       holds.push(`${field}: '${read[1] ?? read[2]}'`);
     }
