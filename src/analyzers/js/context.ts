@@ -30,13 +30,20 @@ export interface SymbolInfo {
   isDecoder?: boolean;
   /** Holds data that came out of a decoder. */
   isTainted?: boolean;
-  /** A string-array declaration (`var a = ['..', '..']`), for the obfuscator's rotated-array function. */
-  stringArray?: AstNode;
+  /** Where a string-array declaration is (`var a = ['..', '..']`), for the obfuscator's rotated-array function. */
+  stringArray?: Span;
+}
+
+/** Where a fact is: offsets into the source. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface ScopeRecord {
   readonly id: number;
-  readonly node: AstNode | undefined;
+  /** The function's node (ESTree walk) or position (position walk). */
+  readonly node: unknown;
   /** The name the function is bound to, when it has one. */
   readonly name: string | undefined;
 }
@@ -87,12 +94,15 @@ export class WalkContext {
   readonly longLiteralSpans: Array<readonly [number, number]> = [];
   /**
    * Per-call memo for the callee's dotted path and module: a dozen handlers ask about the same call
-   * one after another. Keyed by node identity; children visited in between simply overwrite it.
+   * one after another. Keyed by node identity (or position); children visited in between simply
+   * overwrite it.
    */
-  memoNode: AstNode | undefined;
+  memoNode: unknown;
   memoPath: string | undefined;
   memoModule: ModuleRef | undefined;
   memoHasModule = false;
+  /** Bumped whenever a new symbol is declared: a lookup remembered before then may be stale. */
+  symbolsVersion = 0;
   private readonly scopes: ScopeRecord[] = [];
   private nextScopeId = 0;
   private readonly symbols = new Map<string, Array<{ scope: number; info: SymbolInfo }>>();
@@ -108,11 +118,16 @@ export class WalkContext {
     this.pushScope(undefined, undefined);
   }
 
+  /** How many scopes are open (a lookup remembered at another depth may find another symbol). */
+  get scopeDepth(): number {
+    return this.scopes.length;
+  }
+
   get scope(): ScopeRecord {
     return this.scopes[this.scopes.length - 1]!;
   }
 
-  pushScope(node: AstNode | undefined, name: string | undefined): void {
+  pushScope(node: unknown, name: string | undefined): void {
     this.scopes.push({ id: this.nextScopeId++, node, name });
   }
 
@@ -170,6 +185,7 @@ export class WalkContext {
     for (const entry of entries) if (entry.scope === id) return entry.info;
     const info: SymbolInfo = {};
     entries.push({ scope: id, info });
+    this.symbolsVersion++;
     return info;
   }
 
@@ -179,14 +195,14 @@ export class WalkContext {
   }
 
   /** Like `emit`, but at most once per line: for signatures that repeat densely (JSFuck, `_0x` names). */
-  emitOncePerLine(capability: JsCapability, node: { start: number; end: number }, detail?: string): void {
+  emitOncePerLine(capability: JsCapability, node: Span, detail?: string): void {
     const key = `${capability}\0line\0${this.lines.position(node.start).line}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.emit(capability, node, detail);
   }
 
-  emit(capability: JsCapability, node: { start: number; end: number }, detail?: string): void {
+  emit(capability: JsCapability, node: Span, detail?: string): void {
     const key = `${capability}\0${node.start}\0${detail ?? ''}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);

@@ -98,7 +98,7 @@ export function scanStrings(ctx: WalkContext): void {
     }
     if (!closed) continue;
     text += source.slice(segment, j);
-    if (text.length >= 3) inspectString(text, { type: 'Literal', start: i, end: j + 1 }, ctx);
+    if (text.length >= 3) inspectString(text, { start: i, end: j + 1 }, ctx);
     i = j;
   }
 }

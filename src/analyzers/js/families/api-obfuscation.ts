@@ -13,7 +13,7 @@ import { calleePath, constantString } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Modules whose functions malware hides behind computed names. */
-const SENSITIVE_MODULES = new Set([
+export const SENSITIVE_MODULES = new Set([
   'child_process',
   'os',
   'http',
@@ -27,7 +27,7 @@ const SENSITIVE_MODULES = new Set([
   'crypto',
   'zlib',
 ]);
-const REFLECTIVE_LISTS = new Set([
+export const REFLECTIVE_LISTS = new Set([
   'Object.keys',
   'Object.getOwnPropertyNames',
   'Object.entries',

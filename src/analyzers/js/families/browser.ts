@@ -3,11 +3,11 @@ import type { WalkContext } from '../context.js';
 import { calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
 
-const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
-const XHR_METHODS = new Set(['open', 'send', 'setRequestHeader']);
+export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
+export const XHR_METHODS = new Set(['open', 'send', 'setRequestHeader']);
 
 /** `window.fetch` -> `fetch`; a bare global name stays as is; anything deeper is returned whole. */
-function globalName(path: string): string {
+export function globalName(path: string): string {
   const dot = path.indexOf('.');
   if (dot !== -1 && GLOBAL_OBJECTS.has(path.slice(0, dot))) return path.slice(dot + 1);
   return path;

@@ -13,8 +13,8 @@ import type { WalkContext } from '../context.js';
 import { calleeModule, calleePath, constantString, requiredModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
-const BINARY_ENCODINGS = new Set(['base64', 'base64url', 'hex']);
-const INFLATES = new Set([
+export const BINARY_ENCODINGS = new Set(['base64', 'base64url', 'hex']);
+export const INFLATES = new Set([
   'inflateSync',
   'inflateRawSync',
   'gunzipSync',
@@ -26,7 +26,7 @@ const INFLATES = new Set([
   'unzip',
   'brotliDecompress',
 ]);
-const VM_RUNS = new Set([
+export const VM_RUNS = new Set([
   'runInThisContext',
   'runInNewContext',
   'runInContext',
@@ -34,7 +34,7 @@ const VM_RUNS = new Set([
   'Script',
   'SourceTextModule',
 ]);
-const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
+export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 
 /** What kind of decoder a call is, if it is one: base64/hex buffers, atob, char codes, decipher, inflate. */
 function decoderKind(node: AstNode, ctx: WalkContext): string | undefined {

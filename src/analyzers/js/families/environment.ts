@@ -16,8 +16,8 @@ import type { Family } from '../walker.js';
 export const TOKEN_VARIABLES =
   /^(NPM_TOKEN|NODE_AUTH_TOKEN|NPM_CONFIG__AUTH(TOKEN)?|GITHUB_TOKEN|GH_TOKEN|GITHUB_PAT|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|GOOGLE_APPLICATION_CREDENTIALS|AZURE_CLIENT_SECRET|CIRCLE_TOKEN|GITLAB_TOKEN|CI_JOB_TOKEN|YARN_NPM_AUTH_TOKEN|SLACK_TOKEN|OPENAI_API_KEY|ANTHROPIC_API_KEY)$/;
 
-const SYSTEM_INFO = new Set(['hostname', 'userInfo', 'networkInterfaces', 'homedir']);
-const ENUMERATORS = new Set([
+export const SYSTEM_INFO = new Set(['hostname', 'userInfo', 'networkInterfaces', 'homedir']);
+export const ENUMERATORS = new Set([
   'Object.keys',
   'Object.values',
   'Object.entries',

@@ -3,7 +3,7 @@ import type { WalkContext } from '../context.js';
 import { calleeModule, constantString } from '../modules.js';
 import type { Family } from '../walker.js';
 
-const WRITES = new Set([
+export const WRITES = new Set([
   'writeFile',
   'writeFileSync',
   'appendFile',
@@ -28,7 +28,7 @@ const WRITES = new Set([
   'move',
   'moveSync',
 ]);
-const DELETES = new Set([
+export const DELETES = new Set([
   'unlink',
   'unlinkSync',
   'rm',
@@ -40,11 +40,11 @@ const DELETES = new Set([
   'emptyDir',
   'emptyDirSync',
 ]);
-const CHMODS = new Set(['chmod', 'chmodSync', 'fchmod', 'fchmodSync', 'lchmod', 'lchmodSync']);
-const DELETE_LIBRARIES = new Set(['rimraf', 'del', 'trash']);
+export const CHMODS = new Set(['chmod', 'chmodSync', 'fchmod', 'fchmodSync', 'lchmod', 'lchmodSync']);
+export const DELETE_LIBRARIES = new Set(['rimraf', 'del', 'trash']);
 
 /** Native libraries a process may be tricked into loading when planted next to it. */
-const LIBRARY_FILE = /\.(dll|so|dylib)(\.\d+)*$/i;
+export const LIBRARY_FILE = /\.(dll|so|dylib)(\.\d+)*$/i;
 
 function onCall(node: AstNode, ctx: WalkContext): void {
   const ref = calleeModule(node, ctx);

@@ -4,10 +4,10 @@ import { calleeModule, calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Node's own network modules: any call of theirs may open a connection. */
-const CORE_NETWORK = new Set(['http', 'https', 'http2', 'net', 'tls', 'dgram']);
-const DNS = new Set(['dns']);
+export const CORE_NETWORK = new Set(['http', 'https', 'http2', 'net', 'tls', 'dgram']);
+export const DNS = new Set(['dns']);
 /** Popular client libraries: calling them (or a client made from them) sends a request. */
-const CLIENT_LIBRARIES = new Set([
+export const CLIENT_LIBRARIES = new Set([
   'axios',
   'node-fetch',
   'cross-fetch',
@@ -30,7 +30,7 @@ const CLIENT_LIBRARIES = new Set([
   'nodemailer',
 ]);
 /** Members that only build values or read state, not a connection. */
-const NON_CONNECTING = new Set([
+export const NON_CONNECTING = new Set([
   'Agent',
   'STATUS_CODES',
   'METHODS',
@@ -64,7 +64,7 @@ const NON_CONNECTING = new Set([
   'Server',
 ]);
 /** What a network client or request object does that sends data. */
-const CLIENT_SENDS = new Set([
+export const CLIENT_SENDS = new Set([
   'write',
   'end',
   'send',
@@ -79,8 +79,8 @@ const CLIENT_SENDS = new Set([
   'connect',
   'emit',
 ]);
-const BROWSER_NETWORK = new Set(['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource']);
-const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
+export const BROWSER_NETWORK = new Set(['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource']);
+export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 
 /** `fetch`, `window.fetch`, `new XMLHttpRequest`, `new WebSocket`: the platform's own network APIs. */
 function browserApi(call: AstNode, ctx: WalkContext): string | undefined {

@@ -13,8 +13,8 @@ import type { WalkContext } from '../context.js';
 import { constantString } from '../modules.js';
 import type { Family } from '../walker.js';
 
-const MANGLED = /^_0x[0-9a-f]{3,}$/i;
-const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
+export const MANGLED = /^_0x[0-9a-f]{3,}$/i;
+export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 
 function isEmptyArray(node: AstNode | undefined): boolean {
   return node?.type === 'ArrayExpression' && children(node, 'elements').length === 0;
@@ -107,7 +107,7 @@ function onMember(node: AstNode, ctx: WalkContext): void {
     ctx.emit('obfuscation.global-lookup', node, `${base}[decoded name]`);
 }
 
-const DECODER_PATHS = new Set([
+export const DECODER_PATHS = new Set([
   'Buffer.from',
   'atob',
   'String.fromCharCode',

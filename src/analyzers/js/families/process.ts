@@ -12,7 +12,7 @@ import type { WalkContext } from '../context.js';
 import { calleeModule, calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
 
-const CHILD_PROCESS_RUNS = new Set([
+export const CHILD_PROCESS_RUNS = new Set([
   'exec',
   'execSync',
   'execFile',
@@ -22,9 +22,9 @@ const CHILD_PROCESS_RUNS = new Set([
   'fork',
 ]);
 /** Names that, called bare with a command string, almost always are child_process's. */
-const UNRESOLVED_RUNNERS = new Set(['spawn', 'spawnSync', 'execSync', 'execFileSync', 'execFile']);
+export const UNRESOLVED_RUNNERS = new Set(['spawn', 'spawnSync', 'execSync', 'execFileSync', 'execFile']);
 /** Libraries whose only job is running commands. */
-const SPAWN_LIBRARIES = new Set([
+export const SPAWN_LIBRARIES = new Set([
   'execa',
   'cross-spawn',
   'shelljs',

@@ -1,18 +1,18 @@
 import { type AstNode, callArguments, stringValue } from '../ast.js';
-import type { WalkContext } from '../context.js';
+import type { Span, WalkContext } from '../context.js';
 import { constantString } from '../modules.js';
 import { SIGNAL_PREFILTER, STRING_SIGNALS, shannonEntropy, WALLET_REGEX_SOURCE } from '../string-signals.js';
 import type { Family } from '../walker.js';
 
 /** Strings longer than this are only read up to it for signals: payloads hide in the first bytes too. */
-const SIGNAL_WINDOW = 8 * 1024;
+export const SIGNAL_WINDOW = 8 * 1024;
 /** A literal is "long" (tracked for hidden-code checks, measured for entropy) from this length. */
-const LONG_LITERAL = 150;
+export const LONG_LITERAL = 150;
 const ENTROPY_MIN_LENGTH = 200;
 const ENTROPY_THRESHOLD = 5.2;
 const HEX_BLOB = /^[0-9a-fA-F]+$/;
 /** Win32 functions for injecting code into another process. */
-const INJECTION_APIS = new Set([
+export const INJECTION_APIS = new Set([
   'WriteProcessMemory',
   'CreateRemoteThread',
   'LoadLibraryA',
@@ -20,7 +20,7 @@ const INJECTION_APIS = new Set([
   'NtCreateThreadEx',
 ]);
 
-export function inspectString(value: string, node: AstNode, ctx: WalkContext): void {
+export function inspectString(value: string, node: Span, ctx: WalkContext): void {
   ctx.stringLiterals++;
   if (value.length < 3) return;
   if (value.length >= LONG_LITERAL) ctx.longLiteralSpans.push([node.start, node.end]);

@@ -13,8 +13,8 @@ import {
 import type { WalkContext } from '../context.js';
 import type { Family } from '../walker.js';
 
-const COMPARISONS = new Set(['<', '<=', '>', '>=', '===', '==', '!==', '!=']);
-const DATE_GETTERS = new Set([
+export const COMPARISONS = new Set(['<', '<=', '>', '>=', '===', '==', '!==', '!=']);
+export const DATE_GETTERS = new Set([
   'getTime',
   'getFullYear',
   'getUTCFullYear',
