@@ -45,10 +45,14 @@ export type RawParse = (filename: string, source: string, options: RawParseOptio
 export interface BufferTree {
   /** The whole buffer; `int32` is a view of the same bytes. */
   readonly buffer: Uint8Array & { readonly int32: Int32Array };
+  /** Where oxc's result starts in the buffer: the program, then its comments and errors. */
+  readonly dataPos: number;
   /** Where the `Program` node starts in the buffer. */
   readonly programPos: number;
   /** Where the source's UTF-8 bytes start in the buffer: names and strings point into them. */
   readonly sourceStart: number;
+  /** How many bytes of UTF-8 the source took there. */
+  readonly sourceBytes: number;
   /** Whether the source is ASCII only, so that a byte offset into it is also a UTF-16 one. */
   readonly sourceIsAscii: boolean;
   /** TypeScript (its nodes have more fields than JavaScript's). */
@@ -188,10 +192,13 @@ function makeParsers(
   };
   const parseToBuffer: BufferParse = (filename, source, options) => {
     const { sourceStart, written } = parseIntoBuffer(filename, source, options);
+    const dataPos = buffer.int32[DATA_POINTER_POS_32]!;
     return {
       buffer,
-      programPos: buffer.int32[DATA_POINTER_POS_32]! + PROGRAM_OFFSET,
+      dataPos,
+      programPos: dataPos + PROGRAM_OFFSET,
       sourceStart,
+      sourceBytes: written,
       sourceIsAscii: written === source.length,
       isTypeScript: buffer[IS_TS_FLAG_POS] !== 0,
     };

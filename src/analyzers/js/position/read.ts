@@ -15,26 +15,54 @@ import { FIELDS, TAGS, VEC_STRIDES } from './layout.generated.js';
 
 const E = TAGS.Expression;
 const CHAIN = TAGS.ChainElement;
+const A = TAGS.AssignmentTarget;
 /** `Option<Expression>` holds this tag when empty. */
 export const NO_EXPRESSION = 255;
 const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
+/** Whether an `Expression` tag is one of the three member expressions (`a.b`, `a[b]`, `a.#b`). */
+export function isMemberTag(tag: number): boolean {
+  return (
+    tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression || tag === E.PrivateFieldExpression
+  );
+}
 
 export class PositionReader {
   buffer: Uint8Array = new Uint8Array(0);
   int32: Int32Array = new Int32Array(0);
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
   source = '';
   private sourceStart = 0;
   private sourceIsAscii = true;
+  private sourceBytes = 0;
+  /** The source's UTF-8 bytes as a Latin-1 string, made on first use in a non-ASCII file. */
+  private sourceLatin: string | undefined;
+  /** TypeScript trees: their ESTree spans template elements with their delimiters. */
+  isTypeScript = false;
   /** The `Expression` tag of the node that `expression` or `unwrap` answered last. */
-  tag = -1;
+  private current = -1;
+
+  /**
+   * The `Expression` tag of the node that `expression` or `unwrap` answered last (a method, not a
+   * field, so that TypeScript does not keep a narrowed type across the calls that change it).
+   */
+  tag(): number {
+    return this.current;
+  }
 
   /** Points the reader at a new tree (the same buffer, a new file). */
   reset(tree: BufferTree, source: string): void {
     this.buffer = tree.buffer;
     this.int32 = tree.buffer.int32;
+    if (this.view.buffer !== tree.buffer.buffer)
+      this.view = new DataView(tree.buffer.buffer, tree.buffer.byteOffset, tree.buffer.byteLength);
     this.source = source;
     this.sourceStart = tree.sourceStart;
     this.sourceIsAscii = tree.sourceIsAscii;
+    this.sourceBytes = tree.sourceBytes;
+    this.sourceLatin = undefined;
+    this.isTypeScript = tree.isTypeScript;
   }
 
   start(pos: number): number {
@@ -51,9 +79,37 @@ export class PositionReader {
     const length = this.int32[field32 + 2]!;
     if (length === 0) return '';
     const at = this.int32[field32]!;
-    if (this.sourceIsAscii && at >= this.sourceStart)
-      return this.source.substr(at - this.sourceStart, length);
+    if (at >= this.sourceStart) {
+      if (this.sourceIsAscii) return this.source.substr(at - this.sourceStart, length);
+      // In a file with some non-ASCII text, most names and strings are still ASCII: their bytes
+      // are their characters, so they are sliced from the bytes read as Latin-1, as oxc's own
+      // deserialiser does, rather than decoded one native call each.
+      if (length <= 64) {
+        const buffer = this.buffer;
+        const end = at + length;
+        let i = at;
+        while (i < end && buffer[i]! < 128) i++;
+        if (i === end) {
+          this.sourceLatin ??= latin1Slice.call(
+            buffer,
+            this.sourceStart,
+            this.sourceStart + this.sourceBytes,
+          );
+          return this.sourceLatin.substr(at - this.sourceStart, length);
+        }
+      }
+    }
     return utf8Slice.call(this.buffer, at, at + length);
+  }
+
+  /** How many bytes of UTF-8 a `Str` field holds (its length in characters when ASCII). */
+  strBytes(field: number): number {
+    return this.int32[(field >> 2) + 2]!;
+  }
+
+  /** Byte `index` of a `Str` field's text. */
+  strByte(field: number, index: number): number {
+    return this.buffer[this.int32[field >> 2]! + index]!;
   }
 
   /**
@@ -85,6 +141,11 @@ export class PositionReader {
     return out;
   }
 
+  /** An `f64` field (a numeric literal's value). */
+  float64(field: number): number {
+    return this.view.getFloat64(field, true);
+  }
+
   /** Where the elements of a `Vec` field start. */
   vecStart(field: number): number {
     return this.int32[field >> 2]!;
@@ -94,9 +155,9 @@ export class PositionReader {
     return this.int32[(field >> 2) + 2]!;
   }
 
-  /** The node in an `Expression`-numbered slot; its tag goes to `this.tag` (`NO_EXPRESSION` when empty). */
+  /** The node in an `Expression`-numbered slot; its tag goes to `tag()` (`NO_EXPRESSION` when empty). */
   expression(slot: number): number {
-    this.tag = this.buffer[slot]!;
+    this.current = this.buffer[slot]!;
     return this.int32[(slot + 8) >> 2]!;
   }
 
@@ -107,7 +168,7 @@ export class PositionReader {
   unwrap(slot: number): number {
     let pos = this.expression(slot);
     for (;;) {
-      switch (this.tag) {
+      switch (this.current) {
         case E.ParenthesizedExpression:
           pos = this.expression(pos + FIELDS.ParenthesizedExpression.expression);
           break;
@@ -138,22 +199,24 @@ export class PositionReader {
   /** A `ChainElement` slot, its tag translated to `Expression`'s numbering. */
   private chainElement(slot: number): number {
     const pos = this.expression(slot);
-    if (this.tag === CHAIN.CallExpression) this.tag = E.CallExpression;
-    else if (this.tag === CHAIN.TSNonNullExpression) this.tag = E.TSNonNullExpression;
+    if (this.current === CHAIN.CallExpression) this.current = E.CallExpression;
+    else if (this.current === CHAIN.TSNonNullExpression) this.current = E.TSNonNullExpression;
     return pos;
   }
 
   /** The name of the identifier a slot holds, unwrapped. */
   identifierName(slot: number): string | undefined {
     const pos = this.unwrap(slot);
-    return this.tag === E.IdentifierReference ? this.str(pos + FIELDS.IdentifierReference.name) : undefined;
+    return this.current === E.IdentifierReference
+      ? this.str(pos + FIELDS.IdentifierReference.name)
+      : undefined;
   }
 
   /** A string literal's value, or a template literal's without substitutions, unwrapped. */
   stringValue(slot: number): string | undefined {
     const pos = this.unwrap(slot);
-    if (this.tag === E.StringLiteral) return this.jsStr(pos + FIELDS.StringLiteral.value);
-    if (this.tag !== E.TemplateLiteral) return undefined;
+    if (this.current === E.StringLiteral) return this.jsStr(pos + FIELDS.StringLiteral.value);
+    if (this.current !== E.TemplateLiteral) return undefined;
     if (this.vecLength(pos + FIELDS.TemplateLiteral.expressions) !== 0) return undefined;
     if (this.vecLength(pos + FIELDS.TemplateLiteral.quasis) === 0) return undefined;
     const value = this.vecStart(pos + FIELDS.TemplateLiteral.quasis) + FIELDS.TemplateElement.value;
@@ -167,10 +230,11 @@ export class PositionReader {
   /** `a.b`, or `a['b']` with a constant string: the property name (`../ast.ts`'s `memberName`). */
   memberName(slot: number): string | undefined {
     const pos = this.unwrap(slot);
-    return this.memberNameAt(pos, this.tag);
+    return this.memberNameAt(pos, this.current);
   }
 
-  private memberNameAt(pos: number, tag: number): string | undefined {
+  /** The property name of a member node at `pos` whose `Expression` tag is `tag`. */
+  memberNameAt(pos: number, tag: number): string | undefined {
     if (tag === E.StaticMemberExpression)
       return this.str(pos + FIELDS.StaticMemberExpression.property + FIELDS.IdentifierName.name);
     if (tag === E.ComputedMemberExpression)
@@ -181,7 +245,7 @@ export class PositionReader {
   /** `a.b.c` as a dotted path of static names (`../ast.ts`'s `dottedPath`). */
   dottedPath(slot: number, depth = 0): string | undefined {
     const pos = this.unwrap(slot);
-    const tag = this.tag;
+    const tag = this.current;
     if (depth > 8) return undefined;
     if (tag === E.IdentifierReference) return this.str(pos + FIELDS.IdentifierReference.name);
     if (tag === E.ThisExpression) return 'this';
@@ -192,6 +256,80 @@ export class PositionReader {
     // Both member types keep their object at the same offset.
     const base = this.dottedPath(pos + FIELDS.StaticMemberExpression.object, depth + 1);
     return base === undefined ? undefined : `${base}.${name}`;
+  }
+
+  /** The name a `BindingPattern` slot binds when it is a plain identifier. */
+  bindingName(slot: number): string | undefined {
+    if (this.buffer[slot] !== TAGS.BindingPattern.BindingIdentifier) return undefined;
+    return this.str(this.int32[(slot + 8) >> 2]! + FIELDS.BindingIdentifier.name);
+  }
+
+  /**
+   * The name an `AssignmentTarget` (or `SimpleAssignmentTarget`) slot assigns when it is an
+   * identifier, through TypeScript's wrappers (`(x as any) = ...`), as `identifierName` does.
+   */
+  assignmentTargetName(slot: number): string | undefined {
+    const tag = this.buffer[slot]!;
+    if (tag === A.IdentifierReference)
+      return this.str(this.int32[(slot + 8) >> 2]! + FIELDS.IdentifierReference.name);
+    const inner = this.assignmentTargetInner(slot, tag);
+    return inner === -1 ? undefined : this.identifierName(inner);
+  }
+
+  /** `dottedPath` of an `AssignmentTarget` slot (`window.fetch = ...`). */
+  assignmentTargetPath(slot: number): string | undefined {
+    const tag = this.buffer[slot]!;
+    if (tag === A.IdentifierReference)
+      return this.str(this.int32[(slot + 8) >> 2]! + FIELDS.IdentifierReference.name);
+    if (
+      tag === A.StaticMemberExpression ||
+      tag === A.ComputedMemberExpression ||
+      tag === A.PrivateFieldExpression
+    )
+      return this.dottedPath(slot); // members are numbered as in `Expression`
+    const inner = this.assignmentTargetInner(slot, tag);
+    return inner === -1 ? undefined : this.dottedPath(inner);
+  }
+
+  /** The expression slot inside an assignment target's TypeScript wrapper, or -1. */
+  private assignmentTargetInner(slot: number, tag: number): number {
+    const node = this.int32[(slot + 8) >> 2]!;
+    if (tag === A.TSAsExpression) return node + FIELDS.TSAsExpression.expression;
+    if (tag === A.TSSatisfiesExpression) return node + FIELDS.TSSatisfiesExpression.expression;
+    if (tag === A.TSNonNullExpression) return node + FIELDS.TSNonNullExpression.expression;
+    if (tag === A.TSTypeAssertion) return node + FIELDS.TSTypeAssertion.expression;
+    return -1;
+  }
+
+  /**
+   * A property key's name (`PropertyKey` slot): an identifier's name unless computed, else (or
+   * for a literal key) its string value: `{ a: 1 }`, `{ 'a': 1 }`, `{ ['a']: 1 }`.
+   */
+  propertyKeyName(slot: number, computed: boolean): string | undefined {
+    if (!computed && this.buffer[slot] === TAGS.PropertyKey.IdentifierName)
+      return this.str(this.int32[(slot + 8) >> 2]! + FIELDS.IdentifierName.name);
+    if (!computed) {
+      const name = this.identifierName(slot);
+      if (name !== undefined) return name;
+    }
+    return this.stringValue(slot);
+  }
+
+  /** Whether an `Option<Box<...>>` or `Option<Vec<...>>` field is empty (a null pointer). */
+  isNone(field: number): boolean {
+    return this.int32[field >> 2] === 0 && this.int32[(field >> 2) + 1] === 0;
+  }
+
+  /** How many elements an array literal has, holes (`[a, , b]`) left out as the ESTree's `children` does. */
+  arrayLength(array: number): number {
+    const elements = array + FIELDS.ArrayExpression.elements;
+    const count = this.vecLength(elements);
+    const first = this.vecStart(elements);
+    let length = 0;
+    for (let i = 0; i < count; i++)
+      if (this.buffer[first + i * VEC_STRIDES.ArrayExpressionElement] !== TAGS.ArrayExpressionElement.Elision)
+        length++;
+    return length;
   }
 
   /** The slot of a call's (or `new`'s) argument `index`, or -1. */

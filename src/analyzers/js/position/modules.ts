@@ -1,0 +1,170 @@
+/**
+ * What module a name or expression denotes, over the buffer: the position-walk counterparts of
+ * `../modules.ts` (`requiredModule`, `constantString`, `resolveModule`, `calleePath`,
+ * `calleeModule`), with the same answers. Arguments are slots of `Expression`-numbered fields.
+ */
+import type { ModuleRef, Span, SymbolInfo, WalkContext } from '../context.js';
+import { normalizeModule } from '../modules.js';
+import { FIELDS, TAGS } from './layout.generated.js';
+import type { PositionReader } from './read.js';
+
+const E = TAGS.Expression;
+const CALLEE = FIELDS.CallExpression.callee;
+
+/** What a position family's handlers work with: the reader over this file's tree, and the walk's state. */
+export interface PositionState {
+  readonly r: PositionReader;
+  ctx: WalkContext;
+}
+
+/**
+ * State a family keeps about one file (what it saw on the way down, for a node below to use),
+ * made anew for each file: keyed by the walk's context, which is new for each file.
+ */
+export function perFile<T>(make: () => T): (s: PositionState) => T {
+  let owner: WalkContext | undefined;
+  let state: T | undefined;
+  return (s) => {
+    if (owner !== s.ctx || state === undefined) {
+      owner = s.ctx;
+      state = make();
+    }
+    return state;
+  };
+}
+
+/** A node's span, for `ctx.emit`. */
+export function span(s: PositionState, pos: number): Span {
+  return { start: s.r.start(pos), end: s.r.end(pos) };
+}
+
+/** A string literal, or a name bound to one. */
+export function constantString(s: PositionState, slot: number): string | undefined {
+  const literal = s.r.stringValue(slot);
+  if (literal !== undefined) return literal;
+  const name = s.r.identifierName(slot);
+  return name === undefined ? undefined : s.ctx.lookup(name)?.constant;
+}
+
+/** The module of `require('x')`, `import('x')` or `await import('x')` with a constant specifier. */
+export function requiredModule(s: PositionState, slot: number): string | undefined {
+  const pos = s.r.unwrap(slot);
+  const tag = s.r.tag();
+  if (tag === E.ImportExpression) {
+    const spec = constantString(s, pos + FIELDS.ImportExpression.source);
+    return spec === undefined ? undefined : normalizeModule(spec);
+  }
+  return tag === E.CallExpression ? requiredModuleOfCall(s, pos) : undefined;
+}
+
+/** The module a call requires, when it is `require('x')` or `module.require('x')`. */
+export function requiredModuleOfCall(s: PositionState, call: number): string | undefined {
+  const r = s.r;
+  const fn = r.unwrap(call + CALLEE);
+  const tag = r.tag();
+  const isRequire =
+    (tag === E.IdentifierReference && r.str(fn + FIELDS.IdentifierReference.name) === 'require') ||
+    ((tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) &&
+      r.identifierName(fn + FIELDS.StaticMemberExpression.object) === 'module' &&
+      r.memberName(call + CALLEE) === 'require');
+  if (!isRequire) return undefined;
+  const first = r.argument(call, 0);
+  const spec = first === -1 ? undefined : constantString(s, first);
+  return spec === undefined ? undefined : normalizeModule(spec);
+}
+
+/**
+ * What module (and member) an expression denotes: `cp`, `require('child_process')`,
+ * `require('child_process').exec`, `fs.promises.writeFile`, `cp['exec']`.
+ */
+export function resolveModule(s: PositionState, slot: number): ModuleRef | undefined {
+  const r = s.r;
+  const pos = r.unwrap(slot);
+  const tag = r.tag();
+  if (tag === E.IdentifierReference)
+    return s.ctx.lookup(r.str(pos + FIELDS.IdentifierReference.name))?.module;
+  if (tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) {
+    const base = resolveModule(s, pos + FIELDS.StaticMemberExpression.object);
+    if (!base) return undefined;
+    const name =
+      r.memberName(slot) ??
+      (tag === E.ComputedMemberExpression
+        ? constantString(s, pos + FIELDS.ComputedMemberExpression.property)
+        : undefined);
+    if (name === undefined) return undefined;
+    if (base.member === undefined) return { module: base.module, member: name };
+    // fs.promises.writeFile, fs.default.writeFile
+    if (base.member === 'promises' || base.member === 'default') return { module: base.module, member: name };
+    return undefined;
+  }
+  if (tag === E.ImportExpression) {
+    const spec = constantString(s, pos + FIELDS.ImportExpression.source);
+    return spec === undefined ? undefined : { module: normalizeModule(spec) };
+  }
+  if (tag !== E.CallExpression) return undefined;
+  const required = requiredModuleOfCall(s, pos);
+  return required === undefined ? undefined : { module: required };
+}
+
+function memo(s: PositionState, call: number): void {
+  const ctx = s.ctx;
+  if (ctx.memoNode === call) return;
+  ctx.memoNode = call;
+  ctx.memoPath = s.r.dottedPath(call + CALLEE);
+  ctx.memoHasModule = false;
+  ctx.memoModule = undefined;
+}
+
+/** Per-call memo of the callee's identifier name and what the scopes know of it. */
+let nameCall = -1;
+let nameCtx: WalkContext | undefined;
+let memoName: string | undefined;
+let memoSymbol: SymbolInfo | undefined;
+let memoHasSymbol = false;
+let memoSymbolsVersion = -1;
+let memoScopeDepth = -1;
+
+function memoCalleeName(s: PositionState, call: number): void {
+  if (nameCall === call && nameCtx === s.ctx) return;
+  nameCall = call;
+  nameCtx = s.ctx;
+  memoName = s.r.identifierName(call + CALLEE);
+  memoHasSymbol = false;
+  memoSymbol = undefined;
+}
+
+/** The callee's name when it is a plain identifier (`eval(...)`, `f(...)`), computed once per call. */
+export function calleeName(s: PositionState, call: number): string | undefined {
+  memoCalleeName(s, call);
+  return memoName;
+}
+
+/** `ctx.lookup(calleeName(...))`, computed once per call however many handlers ask. */
+export function calleeSymbol(s: PositionState, call: number): SymbolInfo | undefined {
+  memoCalleeName(s, call);
+  // Scopes close and names are declared inside a call's arguments: its exit handlers look again.
+  if (!memoHasSymbol || memoSymbolsVersion !== s.ctx.symbolsVersion || memoScopeDepth !== s.ctx.scopeDepth) {
+    memoSymbol = memoName === undefined ? undefined : s.ctx.lookup(memoName);
+    memoHasSymbol = true;
+    memoSymbolsVersion = s.ctx.symbolsVersion;
+    memoScopeDepth = s.ctx.scopeDepth;
+  }
+  return memoSymbol;
+}
+
+/** The callee's dotted path of a call or `new`, computed once however many handlers ask. */
+export function calleePath(s: PositionState, call: number): string | undefined {
+  memo(s, call);
+  return s.ctx.memoPath;
+}
+
+/** The module the callee of a call or `new` denotes, computed once however many handlers ask. */
+export function calleeModule(s: PositionState, call: number): ModuleRef | undefined {
+  memo(s, call);
+  const ctx = s.ctx;
+  if (!ctx.memoHasModule) {
+    ctx.memoModule = resolveModule(s, call + CALLEE);
+    ctx.memoHasModule = true;
+  }
+  return ctx.memoModule;
+}
