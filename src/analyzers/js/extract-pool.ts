@@ -21,11 +21,22 @@ interface Pending {
 interface PoolWorker {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Requests not posted yet: they go together, one message per batch (see `flush`). */
+  outbox: ExtractRequest[];
+  outboxBytes: number;
   queuedBytes: number;
 }
 
 /** Workers with nothing to do are stopped after this long: a server must not keep their heaps. */
 const IDLE_MS = 5_000;
+
+/**
+ * A batch is posted at the end of the event-loop turn that queued it, or earlier once it holds
+ * this many files or bytes. One message per file cost the main thread ~120 µs each, as much as
+ * reading the file (node_modules: 6,756 messages, 0.8 s of its CPU profile).
+ */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * A pool of extraction threads shared by every scan in the process (starting a thread and loading
@@ -48,9 +59,21 @@ export class JsExtractPool {
       entry.pending.set(id, { bytes: bytes.byteLength, resolve, reject });
       entry.queuedBytes += bytes.byteLength;
       const request: ExtractRequest = { id, bytes, ...options };
-      entry.worker.postMessage(request);
+      if (entry.outbox.length === 0) setImmediate(() => this.flush(entry));
+      entry.outbox.push(request);
+      entry.outboxBytes += bytes.byteLength;
+      if (entry.outbox.length >= BATCH_FILES || entry.outboxBytes >= BATCH_BYTES) this.flush(entry);
       this.cancelIdleStop();
     });
+  }
+
+  /** Posts what the worker's outbox holds, if anything (a flush scheduled earlier may find it empty). */
+  private flush(entry: PoolWorker): void {
+    if (entry.outbox.length === 0) return;
+    const batch = entry.outbox;
+    entry.outbox = [];
+    entry.outboxBytes = 0;
+    entry.worker.postMessage(batch);
   }
 
   /** Stops every thread now; jobs still running fail. Later calls start new threads. */
@@ -77,9 +100,11 @@ export class JsExtractPool {
     // Parsing makes young garbage fast: a young generation of 16 MB semi-spaces, as V8 would grow
     // it to (see holdInitialSemiSpace).
     const worker = startModuleWorker(import.meta.url, 'extract-worker', { semiSpaceMb: 16 });
-    const entry: PoolWorker = { worker, pending: new Map(), queuedBytes: 0 };
+    const entry: PoolWorker = { worker, pending: new Map(), outbox: [], outboxBytes: 0, queuedBytes: 0 };
     worker.unref();
-    worker.on('message', (response: ExtractResponse) => this.onResponse(entry, response));
+    worker.on('message', (responses: ExtractResponse[]) => {
+      for (const response of responses) this.onResponse(entry, response);
+    });
     const lost = (reason: string) => {
       this.remove(entry);
       this.failAll(entry, new CountersignError('E_PLUGIN_FAILED', `JavaScript analysis thread ${reason}`));
@@ -109,6 +134,8 @@ export class JsExtractPool {
   private failAll(entry: PoolWorker, error: Error) {
     for (const pending of entry.pending.values()) pending.reject(error);
     entry.pending.clear();
+    entry.outbox = [];
+    entry.outboxBytes = 0;
     entry.queuedBytes = 0;
   }
 

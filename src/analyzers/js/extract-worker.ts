@@ -20,8 +20,12 @@ export type ExtractResponse =
   | { readonly id: number; readonly result: ExtractResult }
   | { readonly id: number; readonly error: string };
 
-parentPort?.on('message', (request: ExtractRequest) => {
-  let response: ExtractResponse;
+/** Requests come in batches (extract-pool.ts); the answers go back as one message too. */
+parentPort?.on('message', (batch: ExtractRequest[]) => {
+  parentPort?.postMessage(batch.map(answer));
+});
+
+function answer(request: ExtractRequest): ExtractResponse {
   try {
     const source = decodeSource(request.bytes);
     const result = extractJsCapabilities(source, {
@@ -29,9 +33,8 @@ parentPort?.on('message', (request: ExtractRequest) => {
       lang: request.lang,
       limits: request.limits,
     });
-    response = { id: request.id, result };
+    return { id: request.id, result };
   } catch (error) {
-    response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    return { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }
-  parentPort?.postMessage(response);
-});
+}
