@@ -74,6 +74,16 @@ describe('the position walk against the ESTree walk', () => {
     expect(facts).toBeGreaterThan(100);
   });
 
+  it('finds the same facts in a tree too deep for the position walk, which hands it to the ESTree walk', () => {
+    // 4,500 operators nest 4,500 deep: within the parser's bounds, beyond this thread's stack for
+    // the recursive position walk.
+    const source = `const cp = require('child_process');\nx = ${'a+'.repeat(4_500)}a;\ncp.exec('id');\n`;
+    const [estree, position] = both(source, 'deep.js');
+    expect(position.file.parsed).toBe('full');
+    expect(position.facts.map((fact) => fact.capability)).toEqual(['process.spawn']);
+    expect(sorted(position)).toEqual(sorted(estree));
+  });
+
   it('finds the same facts in any mix of those shapes', () => {
     const fragments = FAMILIES.flatMap((line) => line.split('; ')).map((part) => part.replace(/;$/, ''));
     fc.assert(
