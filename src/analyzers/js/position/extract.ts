@@ -20,6 +20,7 @@ import { processFamily } from './families/process.js';
 import { stringsFamily } from './families/strings.js';
 import { timeBombFamily } from './families/time-bomb.js';
 import { FIELDS } from './layout.generated.js';
+import { DIRECTIVES, RAW_DATA } from './raw-data.js';
 
 /** The families in the order their handlers run for a node, as in `../extract.ts`. */
 const DISPATCHER = new PositionDispatcher([
@@ -36,20 +37,6 @@ const DISPATCHER = new PositionDispatcher([
   stringsFamily,
 ]);
 
-/**
- * Where oxc's result keeps its comments and errors, after the program (`RawTransferData` in
- * `oxc-parser/src-js/generated/deserialize/js.js`; `position-data.test.ts` checks these).
- */
-export const RAW_DATA = Object.freeze({
-  comments: 144,
-  commentStride: 24,
-  errors: 272,
-  errorStride: 80,
-  errorMessage: 0,
-  errorLabels: 16,
-  labelStride: 24,
-});
-
 export interface PositionParse {
   readonly tree: BufferTree;
   readonly errors: ReadonlyArray<{ readonly message: string; readonly at: number }>;
@@ -65,18 +52,18 @@ export function parseToBuffer(
   lang: JsLang,
 ): PositionParse {
   const options = { sourceType: 'unambiguous', preserveParens: false } as const;
-  let parsed = read(parse(filename, source, { ...options, lang }), source);
+  let parsed = read(parse(filename, source, { ...options, lang }));
   if (parsed.errors.length > 0 && parsed.empty) {
     const other = lang === 'jsx' || lang === 'js' ? 'ts' : 'tsx';
-    const retry = read(parse(filename, source, { ...options, lang: other }), source);
+    const retry = read(parse(filename, source, { ...options, lang: other }));
     if (!retry.empty && retry.errors.length <= parsed.errors.length) parsed = retry;
     // The buffer holds the last parse: go back to the first when the retry is not kept.
-    else parsed = read(parse(filename, source, { ...options, lang }), source);
+    else parsed = read(parse(filename, source, { ...options, lang }));
   }
   return parsed;
 }
 
-function read(tree: BufferTree, _source: string): PositionParse {
+function read(tree: BufferTree): PositionParse {
   const int32 = tree.buffer.int32;
   const errors: Array<{ message: string; at: number }> = [];
   const field = tree.dataPos + RAW_DATA.errors;
@@ -89,13 +76,10 @@ function read(tree: BufferTree, _source: string): PositionParse {
     errors.push({ message: utf8(tree, error + RAW_DATA.errorMessage), at });
   }
   const body = tree.programPos + FIELDS.Program.body;
-  const directives = tree.programPos + PROGRAM_DIRECTIVES;
+  const directives = tree.programPos + DIRECTIVES.Program;
   const empty = int32[(body >> 2) + 2] === 0 && int32[(directives >> 2) + 2] === 0;
   return { tree, errors, empty };
 }
-
-/** `Program.directives`, which oxc's lazy classes do not expose (see the walker generator). */
-const PROGRAM_DIRECTIVES = 88;
 
 /** An error message (a `Str` in the arena, not in the source). */
 function utf8(tree: BufferTree, field: number): string {

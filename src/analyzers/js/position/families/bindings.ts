@@ -3,6 +3,7 @@ import { normalizeModule } from '../../modules.js';
 import { isFunctionDeclaration, type PositionFamily } from '../dispatch.js';
 import { FIELDS, INLINE_TAGS, TAGS, VALUES, VEC_STRIDES } from '../layout.generated.js';
 import { type PositionState, resolveModule } from '../modules.js';
+import { NO_EXPRESSION } from '../read.js';
 
 const E = TAGS.Expression;
 const A = TAGS.AssignmentTarget;
@@ -76,7 +77,7 @@ function bind(
 ): void {
   const r = s.r;
   const ctx = s.ctx;
-  if (r.buffer[valueSlot] === 255) return; // `let a;`
+  if (r.buffer[valueSlot] === NO_EXPRESSION) return; // `let a;`
   const init = r.unwrap(valueSlot);
   const initTag = r.tag();
   const targetTag = r.buffer[targetSlot]!;

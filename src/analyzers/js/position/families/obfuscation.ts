@@ -2,7 +2,8 @@ import { DECODER_PATHS, GLOBAL_OBJECTS, MANGLED } from '../../families/obfuscati
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS, VALUES, VEC_STRIDES } from '../layout.generated.js';
 import { calleeName, calleeSymbol, constantString, type PositionState, span } from '../modules.js';
-import { isMemberTag } from '../read.js';
+import { DIRECTIVES } from '../raw-data.js';
+import { isMemberTag, NO_EXPRESSION } from '../read.js';
 
 const E = TAGS.Expression;
 const CALLEE = FIELDS.CallExpression.callee;
@@ -150,14 +151,11 @@ function returnedSlot(s: PositionState, fn: number, tag: number): number {
   }
   // ESTree's block holds the directives too.
   const statements = body + FIELDS.FunctionBody.body;
-  if (r.vecLength(statements) !== 1 || r.vecLength(body + FUNCTION_BODY_DIRECTIVES) !== 0) return -1;
+  if (r.vecLength(statements) !== 1 || r.vecLength(body + DIRECTIVES.FunctionBody) !== 0) return -1;
   const statement = r.vecStart(statements);
   if (r.buffer[statement] !== TAGS.Statement.ReturnStatement) return -1;
   return r.int32[(statement + 8) >> 2]! + FIELDS.ReturnStatement.argument;
 }
-
-/** `FunctionBody.directives`, which oxc's lazy classes do not expose (see the walker generator). */
-const FUNCTION_BODY_DIRECTIVES = 16;
 
 /**
  * The string-array function of javascript-obfuscator: `function a(){ var s = [...]; a = function(){ return s; };
@@ -174,7 +172,7 @@ function onAssignment(assignment: number, s: PositionState): void {
     if (VALUES.FunctionType[r.buffer[right + FIELDS.Function.type]!] !== 'FunctionExpression') return;
   } else if (tag !== E.ArrowFunctionExpression) return;
   const returned = returnedSlot(s, right, tag);
-  if (returned === -1 || r.buffer[returned] === 255) return;
+  if (returned === -1 || r.buffer[returned] === NO_EXPRESSION) return;
   const name = r.identifierName(returned);
   if (name === undefined) return;
   // Only with its string array: a function that memoises itself (`f = () => data`, prom-client's
