@@ -180,6 +180,7 @@ export function generatePositionWalker(oxcDir = oxcParserDir(), { addMissingChil
   if (/new [A-Z]\w*\(/.test(walk.replace(/throw new Error\(/g, '')))
     throw new Error('oxc changed lazy/walk.js: a node is still constructed');
   if (addMissingChildren) for (const insertion of INSERTIONS) walk = insert(walk, insertion);
+  walk = dispatchByTable(walk);
   walk = walk.replace(/^\/\/ Auto-generated code[^\n]*\n\/\/ To edit[^\n]*\n/m, '');
   const typeIds = readFileSync(join(generated, 'lazy/type_ids.js'), 'utf8').replace(
     /^\/\/ Auto-generated code[^\n]*\n\/\/ To edit[^\n]*\n/m,
@@ -198,6 +199,52 @@ export function generatePositionWalker(oxcDir = oxcParserDir(), { addMissingChil
     addMissingChildren ? ADDED_WALKERS.trimEnd() : '',
     '',
   ].join('\n');
+}
+
+/**
+ * Each enum's walker picks its variant's walker from a table indexed by the tag, instead of oxc's
+ * `switch`. In a `switch`, each case's call and `pos + 8` have no type feedback until a file holds
+ * that variant, so the optimised walker was thrown away at each variant met for the first time and
+ * compiled again (`--trace-deopt`: walkers were 40% of the analysis threads' deoptimisations);
+ * one call site that sees every walker needs no feedback per variant. Tags no variant has get a
+ * walker that throws, as oxc's `default:` does, so the table is dense.
+ */
+function dispatchByTable(walk: string): string {
+  const enumWalker =
+    /^function walk(\w+)\(pos, ast, visitors\) \{\n {2}switch \(ast\.buffer\[pos\]\) \{\n((?:(?!\nfunction )[\s\S])*?)\n {4}default:\n\s+throw new Error\(\s*`Unexpected discriminant \$\{ast\.buffer\[pos\]\} for (\w+)`,?\s*\);\n {2}\}\n\}\n/gm;
+  let count = 0;
+  const result = walk.replace(enumWalker, (_whole, name: string, cases: string, enumName: string) => {
+    const table: string[] = [];
+    let variants = 0;
+    for (const [, tag, walker] of cases.matchAll(
+      / {4}case (\d+):\n {6}(walk\w+)\(pos \+ 8, ast, visitors\);\n {6}return;/g,
+    )) {
+      table[Number(tag)] = walker!;
+      variants++;
+    }
+    if (variants !== (cases.match(/case \d+:/g)?.length ?? 0))
+      throw new Error(`oxc changed walk${name}: a case of a new shape`);
+    if (name !== enumName) throw new Error(`oxc changed walk${name}: it reports ${enumName}`);
+    count++;
+    const entries = Array.from(table, (walker) => walker ?? `unexpected${name}`);
+    return [
+      `const WALK_${name} = [${entries.join(', ')}];`,
+      '',
+      `function unexpected${name}(pos, ast) {`,
+      `  throw new Error(\`Unexpected discriminant \${ast.buffer[pos - 8]} for ${name}\`);`,
+      '}',
+      '',
+      `function walk${name}(pos, ast, visitors) {`,
+      `  const walk = WALK_${name}[ast.buffer[pos]];`,
+      `  if (walk === undefined) unexpected${name}(pos + 8, ast);`,
+      '  walk(pos + 8, ast, visitors);',
+      '}',
+      '',
+    ].join('\n');
+  });
+  if (count === 0 || /switch \(ast\.buffer\[pos\]\)/.test(result))
+    throw new Error('oxc changed lazy/walk.js: an enum walker of a new shape');
+  return result;
 }
 
 function insert(walk: string, { into, anchor, call, before, why }: Insertion): string {

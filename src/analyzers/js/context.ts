@@ -34,6 +34,24 @@ export interface SymbolInfo {
   stringArray?: Span;
 }
 
+/**
+ * A symbol with every field present from the start: one object shape for all symbols. Fields
+ * added one by one as the walk learns them gave each symbol its own chain of shapes, and the
+ * optimised handlers that read them were thrown away at each new one (`--trace-deopt`: "wrong
+ * map" in `bind`, `onIdentifier`, `onCall`...; a tenth of the analysis threads' compilations).
+ */
+export function newSymbolInfo(): SymbolInfo {
+  return {
+    module: undefined,
+    constant: undefined,
+    isCodeFunction: false,
+    isNetworkClient: false,
+    isDecoder: false,
+    isTainted: false,
+    stringArray: undefined,
+  };
+}
+
 /** Where a fact is: offsets into the source. */
 export interface Span {
   readonly start: number;
@@ -183,7 +201,7 @@ export class WalkContext {
       this.symbols.set(name, entries);
     }
     for (const entry of entries) if (entry.scope === id) return entry.info;
-    const info: SymbolInfo = {};
+    const info = newSymbolInfo();
     entries.push({ scope: id, info });
     this.symbolsVersion++;
     return info;

@@ -217,143 +217,16 @@ function walkProgram(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_Expression = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+
+function unexpectedExpression(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Expression`);
+}
+
 function walkExpression(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for Expression`);
-  }
+  const walk = WALK_Expression[ast.buffer[pos]];
+  if (walk === undefined) unexpectedExpression(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkIdentifierName(pos, ast, visitors) {
@@ -397,149 +270,16 @@ function walkArrayExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ArrayExpressionElement = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, walkBoxSpreadElement, walkBoxElision];
+
+function unexpectedArrayExpressionElement(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ArrayExpressionElement`);
+}
+
 function walkArrayExpressionElement(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxSpreadElement(pos + 8, ast, visitors);
-      return;
-    case 65:
-      walkBoxElision(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ArrayExpressionElement`);
-  }
+  const walk = WALK_ArrayExpressionElement[ast.buffer[pos]];
+  if (walk === undefined) unexpectedArrayExpressionElement(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkElision(pos, ast, visitors) {
@@ -563,17 +303,16 @@ function walkObjectExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ObjectPropertyKind = [walkBoxObjectProperty, walkBoxSpreadElement];
+
+function unexpectedObjectPropertyKind(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ObjectPropertyKind`);
+}
+
 function walkObjectPropertyKind(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxObjectProperty(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxSpreadElement(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ObjectPropertyKind`);
-  }
+  const walk = WALK_ObjectPropertyKind[ast.buffer[pos]];
+  if (walk === undefined) unexpectedObjectPropertyKind(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkObjectProperty(pos, ast, visitors) {
@@ -593,149 +332,16 @@ function walkObjectProperty(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_PropertyKey = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, walkBoxIdentifierName, walkBoxPrivateIdentifier];
+
+function unexpectedPropertyKey(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for PropertyKey`);
+}
+
 function walkPropertyKey(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxIdentifierName(pos + 8, ast, visitors);
-      return;
-    case 65:
-      walkBoxPrivateIdentifier(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for PropertyKey`);
-  }
+  const walk = WALK_PropertyKey[ast.buffer[pos]];
+  if (walk === undefined) unexpectedPropertyKey(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTemplateLiteral(pos, ast, visitors) {
@@ -891,146 +497,16 @@ function walkSpreadElement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_Argument = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, walkBoxSpreadElement];
+
+function unexpectedArgument(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Argument`);
+}
+
 function walkArgument(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxSpreadElement(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for Argument`);
-  }
+  const walk = WALK_Argument[ast.buffer[pos]];
+  if (walk === undefined) unexpectedArgument(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkUpdateExpression(pos, ast, visitors) {
@@ -1151,72 +627,28 @@ function walkAssignmentExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_AssignmentTarget = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, walkBoxArrayAssignmentTarget, walkBoxObjectAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+
+function unexpectedAssignmentTarget(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for AssignmentTarget`);
+}
+
 function walkAssignmentTarget(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxArrayAssignmentTarget(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxObjectAssignmentTarget(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for AssignmentTarget`);
-  }
+  const walk = WALK_AssignmentTarget[ast.buffer[pos]];
+  if (walk === undefined) unexpectedAssignmentTarget(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
+}
+
+const WALK_SimpleAssignmentTarget = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+
+function unexpectedSimpleAssignmentTarget(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for SimpleAssignmentTarget`);
 }
 
 function walkSimpleAssignmentTarget(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for SimpleAssignmentTarget`);
-  }
+  const walk = WALK_SimpleAssignmentTarget[ast.buffer[pos]];
+  if (walk === undefined) unexpectedSimpleAssignmentTarget(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkArrayAssignmentTarget(pos, ast, visitors) {
@@ -1253,46 +685,16 @@ function walkObjectAssignmentTarget(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_AssignmentTargetMaybeDefault = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkBoxArrayAssignmentTarget, walkBoxObjectAssignmentTarget, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkBoxAssignmentTargetWithDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+
+function unexpectedAssignmentTargetMaybeDefault(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for AssignmentTargetMaybeDefault`);
+}
+
 function walkAssignmentTargetMaybeDefault(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxArrayAssignmentTarget(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxObjectAssignmentTarget(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxAssignmentTargetWithDefault(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(
-        `Unexpected discriminant ${ast.buffer[pos]} for AssignmentTargetMaybeDefault`,
-      );
-  }
+  const walk = WALK_AssignmentTargetMaybeDefault[ast.buffer[pos]];
+  if (walk === undefined) unexpectedAssignmentTargetMaybeDefault(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkAssignmentTargetWithDefault(pos, ast, visitors) {
@@ -1312,17 +714,16 @@ function walkAssignmentTargetWithDefault(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_AssignmentTargetProperty = [walkBoxAssignmentTargetPropertyIdentifier, walkBoxAssignmentTargetPropertyProperty];
+
+function unexpectedAssignmentTargetProperty(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for AssignmentTargetProperty`);
+}
+
 function walkAssignmentTargetProperty(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxAssignmentTargetPropertyIdentifier(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxAssignmentTargetPropertyProperty(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for AssignmentTargetProperty`);
-  }
+  const walk = WALK_AssignmentTargetProperty[ast.buffer[pos]];
+  if (walk === undefined) unexpectedAssignmentTargetProperty(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkAssignmentTargetPropertyIdentifier(pos, ast, visitors) {
@@ -1412,26 +813,16 @@ function walkChainExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ChainElement = [walkBoxCallExpression, walkBoxTSNonNullExpression, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+
+function unexpectedChainElement(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ChainElement`);
+}
+
 function walkChainElement(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ChainElement`);
-  }
+  const walk = WALK_ChainElement[ast.buffer[pos]];
+  if (walk === undefined) unexpectedChainElement(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkParenthesizedExpression(pos, ast, visitors) {
@@ -1450,119 +841,16 @@ function walkParenthesizedExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_Statement = [walkBoxBlockStatement, walkBoxBreakStatement, walkBoxContinueStatement, walkBoxDebuggerStatement, walkBoxDoWhileStatement, walkBoxEmptyStatement, walkBoxExpressionStatement, walkBoxForInStatement, walkBoxForOfStatement, walkBoxForStatement, walkBoxIfStatement, walkBoxLabeledStatement, walkBoxReturnStatement, walkBoxSwitchStatement, walkBoxThrowStatement, walkBoxTryStatement, walkBoxWhileStatement, walkBoxWithStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, walkBoxVariableDeclaration, walkBoxFunction, walkBoxClass, walkBoxTSTypeAliasDeclaration, walkBoxTSInterfaceDeclaration, walkBoxTSEnumDeclaration, walkBoxTSExternalModuleDeclaration, walkBoxTSNamespaceDeclaration, walkBoxTSGlobalDeclaration, walkBoxTSImportEqualsDeclaration, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, walkBoxImportDeclaration, walkBoxExportAllDeclaration, walkBoxExportDefaultDeclaration, walkBoxExportDeclaration, walkBoxExportNamedDeclaration, walkBoxExportFromDeclaration, walkBoxTSExportAssignment, walkBoxTSNamespaceExportDeclaration];
+
+function unexpectedStatement(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Statement`);
+}
+
 function walkStatement(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBlockStatement(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxBreakStatement(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxContinueStatement(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxDebuggerStatement(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxDoWhileStatement(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxEmptyStatement(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxExpressionStatement(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxForInStatement(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxForOfStatement(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxForStatement(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxIfStatement(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxLabeledStatement(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxReturnStatement(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxSwitchStatement(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxThrowStatement(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxTryStatement(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxWhileStatement(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxWithStatement(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxVariableDeclaration(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSTypeAliasDeclaration(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSInterfaceDeclaration(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSEnumDeclaration(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSExternalModuleDeclaration(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSNamespaceDeclaration(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxTSGlobalDeclaration(pos + 8, ast, visitors);
-      return;
-    case 41:
-      walkBoxTSImportEqualsDeclaration(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxImportDeclaration(pos + 8, ast, visitors);
-      return;
-    case 65:
-      walkBoxExportAllDeclaration(pos + 8, ast, visitors);
-      return;
-    case 66:
-      walkBoxExportDefaultDeclaration(pos + 8, ast, visitors);
-      return;
-    case 67:
-      walkBoxExportDeclaration(pos + 8, ast, visitors);
-      return;
-    case 68:
-      walkBoxExportNamedDeclaration(pos + 8, ast, visitors);
-      return;
-    case 69:
-      walkBoxExportFromDeclaration(pos + 8, ast, visitors);
-      return;
-    case 70:
-      walkBoxTSExportAssignment(pos + 8, ast, visitors);
-      return;
-    case 71:
-      walkBoxTSNamespaceExportDeclaration(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for Statement`);
-  }
+  const walk = WALK_Statement[ast.buffer[pos]];
+  if (walk === undefined) unexpectedStatement(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkHashbang(pos, ast, visitors) {
@@ -1586,41 +874,16 @@ function walkBlockStatement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_Declaration = [unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, walkBoxVariableDeclaration, walkBoxFunction, walkBoxClass, walkBoxTSTypeAliasDeclaration, walkBoxTSInterfaceDeclaration, walkBoxTSEnumDeclaration, walkBoxTSExternalModuleDeclaration, walkBoxTSNamespaceDeclaration, walkBoxTSGlobalDeclaration, walkBoxTSImportEqualsDeclaration];
+
+function unexpectedDeclaration(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Declaration`);
+}
+
 function walkDeclaration(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 32:
-      walkBoxVariableDeclaration(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSTypeAliasDeclaration(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSInterfaceDeclaration(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSEnumDeclaration(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSExternalModuleDeclaration(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSNamespaceDeclaration(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxTSGlobalDeclaration(pos + 8, ast, visitors);
-      return;
-    case 41:
-      walkBoxTSImportEqualsDeclaration(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for Declaration`);
-  }
+  const walk = WALK_Declaration[ast.buffer[pos]];
+  if (walk === undefined) unexpectedDeclaration(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkVariableDeclaration(pos, ast, visitors) {
@@ -1749,146 +1012,16 @@ function walkForStatement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ForStatementInit = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, walkBoxVariableDeclaration];
+
+function unexpectedForStatementInit(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ForStatementInit`);
+}
+
 function walkForStatementInit(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxVariableDeclaration(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ForStatementInit`);
-  }
+  const walk = WALK_ForStatementInit[ast.buffer[pos]];
+  if (walk === undefined) unexpectedForStatementInit(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkForInStatement(pos, ast, visitors) {
@@ -1909,44 +1042,16 @@ function walkForInStatement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ForStatementLeft = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkBoxArrayAssignmentTarget, walkBoxObjectAssignmentTarget, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkBoxVariableDeclaration, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+
+function unexpectedForStatementLeft(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ForStatementLeft`);
+}
+
 function walkForStatementLeft(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxArrayAssignmentTarget(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxObjectAssignmentTarget(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxVariableDeclaration(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ForStatementLeft`);
-  }
+  const walk = WALK_ForStatementLeft[ast.buffer[pos]];
+  if (walk === undefined) unexpectedForStatementLeft(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkForOfStatement(pos, ast, visitors) {
@@ -2144,23 +1249,16 @@ function walkDebuggerStatement(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
+const WALK_BindingPattern = [walkBoxBindingIdentifier, walkBoxObjectPattern, walkBoxArrayPattern, walkBoxAssignmentPattern];
+
+function unexpectedBindingPattern(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for BindingPattern`);
+}
+
 function walkBindingPattern(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBindingIdentifier(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxObjectPattern(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxArrayPattern(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxAssignmentPattern(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for BindingPattern`);
-  }
+  const walk = WALK_BindingPattern[ast.buffer[pos]];
+  if (walk === undefined) unexpectedBindingPattern(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkAssignmentPattern(pos, ast, visitors) {
@@ -2293,146 +1391,16 @@ function walkFunctionBody(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ArrowFunctionBody = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, walkBoxFunctionBody];
+
+function unexpectedArrowFunctionBody(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ArrowFunctionBody`);
+}
+
 function walkArrowFunctionBody(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxFunctionBody(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ArrowFunctionBody`);
-  }
+  const walk = WALK_ArrowFunctionBody[ast.buffer[pos]];
+  if (walk === undefined) unexpectedArrowFunctionBody(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkArrowFunctionExpression(pos, ast, visitors) {
@@ -2507,26 +1475,16 @@ function walkClassBody(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ClassElement = [walkBoxStaticBlock, walkBoxMethodDefinition, walkBoxPropertyDefinition, walkBoxAccessorProperty, walkBoxTSIndexSignature];
+
+function unexpectedClassElement(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ClassElement`);
+}
+
 function walkClassElement(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxStaticBlock(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxMethodDefinition(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxPropertyDefinition(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxAccessorProperty(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSIndexSignature(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ClassElement`);
-  }
+  const walk = WALK_ClassElement[ast.buffer[pos]];
+  if (walk === undefined) unexpectedClassElement(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkMethodDefinition(pos, ast, visitors) {
@@ -2641,20 +1599,16 @@ function walkImportDeclaration(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ImportDeclarationSpecifier = [walkBoxImportSpecifier, walkBoxImportDefaultSpecifier, walkBoxImportNamespaceSpecifier];
+
+function unexpectedImportDeclarationSpecifier(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ImportDeclarationSpecifier`);
+}
+
 function walkImportDeclarationSpecifier(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxImportSpecifier(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxImportDefaultSpecifier(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxImportNamespaceSpecifier(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ImportDeclarationSpecifier`);
-  }
+  const walk = WALK_ImportDeclarationSpecifier[ast.buffer[pos]];
+  if (walk === undefined) unexpectedImportDeclarationSpecifier(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkImportSpecifier(pos, ast, visitors) {
@@ -2727,17 +1681,16 @@ function walkImportAttribute(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ImportAttributeKey = [walkIdentifierName, walkStringLiteral];
+
+function unexpectedImportAttributeKey(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ImportAttributeKey`);
+}
+
 function walkImportAttributeKey(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkIdentifierName(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkStringLiteral(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ImportAttributeKey`);
-  }
+  const walk = WALK_ImportAttributeKey[ast.buffer[pos]];
+  if (walk === undefined) unexpectedImportAttributeKey(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkExportDeclaration(pos, ast, visitors) {
@@ -2841,170 +1794,28 @@ function walkExportSpecifier(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_ExportDefaultDeclarationKind = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, walkBoxFunction, walkBoxClass, walkBoxTSInterfaceDeclaration];
+
+function unexpectedExportDefaultDeclarationKind(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ExportDefaultDeclarationKind`);
+}
+
 function walkExportDefaultDeclarationKind(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 65:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 66:
-      walkBoxTSInterfaceDeclaration(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(
-        `Unexpected discriminant ${ast.buffer[pos]} for ExportDefaultDeclarationKind`,
-      );
-  }
+  const walk = WALK_ExportDefaultDeclarationKind[ast.buffer[pos]];
+  if (walk === undefined) unexpectedExportDefaultDeclarationKind(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
+}
+
+const WALK_ModuleExportName = [walkIdentifierName, walkIdentifierReference, walkStringLiteral];
+
+function unexpectedModuleExportName(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ModuleExportName`);
 }
 
 function walkModuleExportName(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkIdentifierName(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkStringLiteral(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for ModuleExportName`);
-  }
+  const walk = WALK_ModuleExportName[ast.buffer[pos]];
+  if (walk === undefined) unexpectedModuleExportName(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkV8IntrinsicExpression(pos, ast, visitors) {
@@ -3134,26 +1945,16 @@ function walkJSXClosingFragment(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
+const WALK_JSXElementName = [walkBoxJSXIdentifier, walkBoxIdentifierReference, walkBoxJSXNamespacedName, walkBoxJSXMemberExpression, walkBoxThisExpression];
+
+function unexpectedJSXElementName(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXElementName`);
+}
+
 function walkJSXElementName(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxJSXIdentifier(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxJSXNamespacedName(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxJSXMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for JSXElementName`);
-  }
+  const walk = WALK_JSXElementName[ast.buffer[pos]];
+  if (walk === undefined) unexpectedJSXElementName(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkJSXNamespacedName(pos, ast, visitors) {
@@ -3190,20 +1991,16 @@ function walkJSXMemberExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_JSXMemberExpressionObject = [walkBoxIdentifierReference, walkBoxJSXMemberExpression, walkBoxThisExpression];
+
+function unexpectedJSXMemberExpressionObject(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXMemberExpressionObject`);
+}
+
 function walkJSXMemberExpressionObject(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxJSXMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for JSXMemberExpressionObject`);
-  }
+  const walk = WALK_JSXMemberExpressionObject[ast.buffer[pos]];
+  if (walk === undefined) unexpectedJSXMemberExpressionObject(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkJSXExpressionContainer(pos, ast, visitors) {
@@ -3222,146 +2019,16 @@ function walkJSXExpressionContainer(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_JSXExpression = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, walkBoxJSXEmptyExpression];
+
+function unexpectedJSXExpression(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXExpression`);
+}
+
 function walkJSXExpression(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNullLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxRegExpLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxSuper(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxArrayExpression(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxArrowFunctionExpression(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxAssignmentExpression(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxAwaitExpression(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxBinaryExpression(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxCallExpression(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxChainExpression(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxClass(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxConditionalExpression(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxFunction(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxImportExpression(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxLogicalExpression(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxNewExpression(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxObjectExpression(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxParenthesizedExpression(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxSequenceExpression(pos + 8, ast, visitors);
-      return;
-    case 25:
-      walkBoxTaggedTemplateExpression(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxUpdateExpression(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxYieldExpression(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxPrivateInExpression(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxImportMeta(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxNewTarget(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxTSAsExpression(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxTSSatisfiesExpression(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxTSTypeAssertion(pos + 8, ast, visitors);
-      return;
-    case 38:
-      walkBoxTSNonNullExpression(pos + 8, ast, visitors);
-      return;
-    case 39:
-      walkBoxTSInstantiationExpression(pos + 8, ast, visitors);
-      return;
-    case 40:
-      walkBoxV8IntrinsicExpression(pos + 8, ast, visitors);
-      return;
-    case 48:
-      walkBoxComputedMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 49:
-      walkBoxStaticMemberExpression(pos + 8, ast, visitors);
-      return;
-    case 50:
-      walkBoxPrivateFieldExpression(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxJSXEmptyExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for JSXExpression`);
-  }
+  const walk = WALK_JSXExpression[ast.buffer[pos]];
+  if (walk === undefined) unexpectedJSXExpression(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkJSXEmptyExpression(pos, ast, visitors) {
@@ -3369,17 +2036,16 @@ function walkJSXEmptyExpression(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
+const WALK_JSXAttributeItem = [walkBoxJSXAttribute, walkBoxJSXSpreadAttribute];
+
+function unexpectedJSXAttributeItem(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXAttributeItem`);
+}
+
 function walkJSXAttributeItem(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxJSXAttribute(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxJSXSpreadAttribute(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for JSXAttributeItem`);
-  }
+  const walk = WALK_JSXAttributeItem[ast.buffer[pos]];
+  if (walk === undefined) unexpectedJSXAttributeItem(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkJSXAttribute(pos, ast, visitors) {
@@ -3415,36 +2081,28 @@ function walkJSXSpreadAttribute(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_JSXAttributeName = [walkBoxJSXIdentifier, walkBoxJSXNamespacedName];
+
+function unexpectedJSXAttributeName(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXAttributeName`);
+}
+
 function walkJSXAttributeName(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxJSXIdentifier(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxJSXNamespacedName(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for JSXAttributeName`);
-  }
+  const walk = WALK_JSXAttributeName[ast.buffer[pos]];
+  if (walk === undefined) unexpectedJSXAttributeName(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
+}
+
+const WALK_JSXAttributeValue = [walkBoxStringLiteral, walkBoxJSXExpressionContainer, walkBoxJSXElement, walkBoxJSXFragment];
+
+function unexpectedJSXAttributeValue(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXAttributeValue`);
 }
 
 function walkJSXAttributeValue(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxJSXExpressionContainer(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for JSXAttributeValue`);
-  }
+  const walk = WALK_JSXAttributeValue[ast.buffer[pos]];
+  if (walk === undefined) unexpectedJSXAttributeValue(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkJSXIdentifier(pos, ast, visitors) {
@@ -3452,26 +2110,16 @@ function walkJSXIdentifier(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
+const WALK_JSXChild = [walkBoxJSXText, walkBoxJSXElement, walkBoxJSXFragment, walkBoxJSXExpressionContainer, walkBoxJSXSpreadChild];
+
+function unexpectedJSXChild(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXChild`);
+}
+
 function walkJSXChild(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxJSXText(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxJSXElement(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxJSXFragment(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxJSXExpressionContainer(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxJSXSpreadChild(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for JSXChild`);
-  }
+  const walk = WALK_JSXChild[ast.buffer[pos]];
+  if (walk === undefined) unexpectedJSXChild(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkJSXSpreadChild(pos, ast, visitors) {
@@ -3545,23 +2193,16 @@ function walkTSEnumMember(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSEnumMemberName = [walkBoxIdentifierName, walkBoxStringLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral];
+
+function unexpectedTSEnumMemberName(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSEnumMemberName`);
+}
+
 function walkTSEnumMemberName(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierName(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSEnumMemberName`);
-  }
+  const walk = WALK_TSEnumMemberName[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSEnumMemberName(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSTypeAnnotation(pos, ast, visitors) {
@@ -3596,147 +2237,28 @@ function walkTSLiteralType(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSLiteral = [walkBoxBooleanLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxUnaryExpression];
+
+function unexpectedTSLiteral(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSLiteral`);
+}
+
 function walkTSLiteral(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxBooleanLiteral(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxNumericLiteral(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxBigIntLiteral(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxStringLiteral(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTemplateLiteral(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxUnaryExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSLiteral`);
-  }
+  const walk = WALK_TSLiteral[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSLiteral(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
+}
+
+const WALK_TSType = [walkBoxTSAnyKeyword, walkBoxTSBigIntKeyword, walkBoxTSBooleanKeyword, walkBoxTSIntrinsicKeyword, walkBoxTSNeverKeyword, walkBoxTSNullKeyword, walkBoxTSNumberKeyword, walkBoxTSObjectKeyword, walkBoxTSStringKeyword, walkBoxTSSymbolKeyword, walkBoxTSThisType, walkBoxTSUndefinedKeyword, walkBoxTSUnknownKeyword, walkBoxTSVoidKeyword, walkBoxTSArrayType, walkBoxTSConditionalType, walkBoxTSConstructorType, walkBoxTSFunctionType, walkBoxTSImportType, walkBoxTSIndexedAccessType, walkBoxTSInferType, walkBoxTSIntersectionType, walkBoxTSLiteralType, walkBoxTSMappedType, walkBoxTSNamedTupleMember, unexpectedTSType, walkBoxTSTemplateLiteralType, walkBoxTSTupleType, walkBoxTSTypeLiteral, walkBoxTSTypeOperator, walkBoxTSTypePredicate, walkBoxTSTypeQuery, walkBoxTSTypeReference, walkBoxTSUnionType, walkBoxTSParenthesizedType, walkBoxJSDocNullableType, walkBoxJSDocNonNullableType, walkBoxJSDocUnknownType];
+
+function unexpectedTSType(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSType`);
 }
 
 function walkTSType(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxTSAnyKeyword(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSBigIntKeyword(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSBooleanKeyword(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSIntrinsicKeyword(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSNeverKeyword(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxTSNullKeyword(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTSNumberKeyword(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxTSObjectKeyword(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxTSStringKeyword(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxTSSymbolKeyword(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxTSThisType(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxTSUndefinedKeyword(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxTSUnknownKeyword(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxTSVoidKeyword(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxTSArrayType(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxTSConditionalType(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxTSConstructorType(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxTSFunctionType(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxTSImportType(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxTSIndexedAccessType(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxTSInferType(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxTSIntersectionType(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxTSLiteralType(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxTSMappedType(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxTSNamedTupleMember(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxTSTemplateLiteralType(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxTSTupleType(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxTSTypeLiteral(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxTSTypeOperator(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxTSTypePredicate(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxTSTypeQuery(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxTSTypeReference(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxTSUnionType(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxTSParenthesizedType(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxJSDocNullableType(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxJSDocNonNullableType(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxJSDocUnknownType(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSType`);
-  }
+  const walk = WALK_TSType[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSType(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSConditionalType(pos, ast, visitors) {
@@ -3920,128 +2442,16 @@ function walkTSRestType(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSTupleElement = [walkBoxTSAnyKeyword, walkBoxTSBigIntKeyword, walkBoxTSBooleanKeyword, walkBoxTSIntrinsicKeyword, walkBoxTSNeverKeyword, walkBoxTSNullKeyword, walkBoxTSNumberKeyword, walkBoxTSObjectKeyword, walkBoxTSStringKeyword, walkBoxTSSymbolKeyword, walkBoxTSThisType, walkBoxTSUndefinedKeyword, walkBoxTSUnknownKeyword, walkBoxTSVoidKeyword, walkBoxTSArrayType, walkBoxTSConditionalType, walkBoxTSConstructorType, walkBoxTSFunctionType, walkBoxTSImportType, walkBoxTSIndexedAccessType, walkBoxTSInferType, walkBoxTSIntersectionType, walkBoxTSLiteralType, walkBoxTSMappedType, walkBoxTSNamedTupleMember, unexpectedTSTupleElement, walkBoxTSTemplateLiteralType, walkBoxTSTupleType, walkBoxTSTypeLiteral, walkBoxTSTypeOperator, walkBoxTSTypePredicate, walkBoxTSTypeQuery, walkBoxTSTypeReference, walkBoxTSUnionType, walkBoxTSParenthesizedType, walkBoxJSDocNullableType, walkBoxJSDocNonNullableType, walkBoxJSDocUnknownType, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, walkBoxTSOptionalType, walkBoxTSRestType];
+
+function unexpectedTSTupleElement(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTupleElement`);
+}
+
 function walkTSTupleElement(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxTSAnyKeyword(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSBigIntKeyword(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSBooleanKeyword(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSIntrinsicKeyword(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSNeverKeyword(pos + 8, ast, visitors);
-      return;
-    case 5:
-      walkBoxTSNullKeyword(pos + 8, ast, visitors);
-      return;
-    case 6:
-      walkBoxTSNumberKeyword(pos + 8, ast, visitors);
-      return;
-    case 7:
-      walkBoxTSObjectKeyword(pos + 8, ast, visitors);
-      return;
-    case 8:
-      walkBoxTSStringKeyword(pos + 8, ast, visitors);
-      return;
-    case 9:
-      walkBoxTSSymbolKeyword(pos + 8, ast, visitors);
-      return;
-    case 10:
-      walkBoxTSThisType(pos + 8, ast, visitors);
-      return;
-    case 11:
-      walkBoxTSUndefinedKeyword(pos + 8, ast, visitors);
-      return;
-    case 12:
-      walkBoxTSUnknownKeyword(pos + 8, ast, visitors);
-      return;
-    case 13:
-      walkBoxTSVoidKeyword(pos + 8, ast, visitors);
-      return;
-    case 14:
-      walkBoxTSArrayType(pos + 8, ast, visitors);
-      return;
-    case 15:
-      walkBoxTSConditionalType(pos + 8, ast, visitors);
-      return;
-    case 16:
-      walkBoxTSConstructorType(pos + 8, ast, visitors);
-      return;
-    case 17:
-      walkBoxTSFunctionType(pos + 8, ast, visitors);
-      return;
-    case 18:
-      walkBoxTSImportType(pos + 8, ast, visitors);
-      return;
-    case 19:
-      walkBoxTSIndexedAccessType(pos + 8, ast, visitors);
-      return;
-    case 20:
-      walkBoxTSInferType(pos + 8, ast, visitors);
-      return;
-    case 21:
-      walkBoxTSIntersectionType(pos + 8, ast, visitors);
-      return;
-    case 22:
-      walkBoxTSLiteralType(pos + 8, ast, visitors);
-      return;
-    case 23:
-      walkBoxTSMappedType(pos + 8, ast, visitors);
-      return;
-    case 24:
-      walkBoxTSNamedTupleMember(pos + 8, ast, visitors);
-      return;
-    case 26:
-      walkBoxTSTemplateLiteralType(pos + 8, ast, visitors);
-      return;
-    case 27:
-      walkBoxTSTupleType(pos + 8, ast, visitors);
-      return;
-    case 28:
-      walkBoxTSTypeLiteral(pos + 8, ast, visitors);
-      return;
-    case 29:
-      walkBoxTSTypeOperator(pos + 8, ast, visitors);
-      return;
-    case 30:
-      walkBoxTSTypePredicate(pos + 8, ast, visitors);
-      return;
-    case 31:
-      walkBoxTSTypeQuery(pos + 8, ast, visitors);
-      return;
-    case 32:
-      walkBoxTSTypeReference(pos + 8, ast, visitors);
-      return;
-    case 33:
-      walkBoxTSUnionType(pos + 8, ast, visitors);
-      return;
-    case 34:
-      walkBoxTSParenthesizedType(pos + 8, ast, visitors);
-      return;
-    case 35:
-      walkBoxJSDocNullableType(pos + 8, ast, visitors);
-      return;
-    case 36:
-      walkBoxJSDocNonNullableType(pos + 8, ast, visitors);
-      return;
-    case 37:
-      walkBoxJSDocUnknownType(pos + 8, ast, visitors);
-      return;
-    case 64:
-      walkBoxTSOptionalType(pos + 8, ast, visitors);
-      return;
-    case 65:
-      walkBoxTSRestType(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSTupleElement`);
-  }
+  const walk = WALK_TSTupleElement[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSTupleElement(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSAnyKeyword(pos, ast, visitors) {
@@ -4131,20 +2541,16 @@ function walkTSTypeReference(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSTypeName = [walkBoxIdentifierReference, walkBoxTSQualifiedName, walkBoxThisExpression];
+
+function unexpectedTSTypeName(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTypeName`);
+}
+
 function walkTSTypeName(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSQualifiedName(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSTypeName`);
-  }
+  const walk = WALK_TSTypeName[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSTypeName(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSQualifiedName(pos, ast, visitors) {
@@ -4301,26 +2707,16 @@ function walkTSPropertySignature(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSSignature = [walkBoxTSIndexSignature, walkBoxTSPropertySignature, walkBoxTSCallSignatureDeclaration, walkBoxTSConstructSignatureDeclaration, walkBoxTSMethodSignature];
+
+function unexpectedTSSignature(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSSignature`);
+}
+
 function walkTSSignature(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxTSIndexSignature(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSPropertySignature(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSCallSignatureDeclaration(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSConstructSignatureDeclaration(pos + 8, ast, visitors);
-      return;
-    case 4:
-      walkBoxTSMethodSignature(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSSignature`);
-  }
+  const walk = WALK_TSSignature[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSSignature(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSIndexSignature(pos, ast, visitors) {
@@ -4445,17 +2841,16 @@ function walkTSTypePredicate(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSTypePredicateName = [walkBoxIdentifierName, walkBoxTSThisType];
+
+function unexpectedTSTypePredicateName(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTypePredicateName`);
+}
+
 function walkTSTypePredicateName(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierName(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSThisType(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSTypePredicateName`);
-  }
+  const walk = WALK_TSTypePredicateName[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSTypePredicateName(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSExternalModuleDeclaration(pos, ast, visitors) {
@@ -4492,17 +2887,16 @@ function walkTSNamespaceDeclaration(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSNamespaceDeclarationBody = [walkBoxTSNamespaceDeclaration, walkBoxTSModuleBlock];
+
+function unexpectedTSNamespaceDeclarationBody(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSNamespaceDeclarationBody`);
+}
+
 function walkTSNamespaceDeclarationBody(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxTSNamespaceDeclaration(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSModuleBlock(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSNamespaceDeclarationBody`);
-  }
+  const walk = WALK_TSNamespaceDeclarationBody[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSNamespaceDeclarationBody(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSGlobalDeclaration(pos, ast, visitors) {
@@ -4587,23 +2981,16 @@ function walkTSTypeQuery(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSTypeQueryExprName = [walkBoxIdentifierReference, walkBoxTSQualifiedName, walkBoxThisExpression, walkBoxTSImportType];
+
+function unexpectedTSTypeQueryExprName(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTypeQueryExprName`);
+}
+
 function walkTSTypeQueryExprName(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSQualifiedName(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxThisExpression(pos + 8, ast, visitors);
-      return;
-    case 3:
-      walkBoxTSImportType(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSTypeQueryExprName`);
-  }
+  const walk = WALK_TSTypeQueryExprName[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSTypeQueryExprName(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSImportType(pos, ast, visitors) {
@@ -4625,17 +3012,16 @@ function walkTSImportType(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSImportTypeQualifier = [walkBoxIdentifierName, walkBoxTSImportTypeQualifiedName];
+
+function unexpectedTSImportTypeQualifier(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSImportTypeQualifier`);
+}
+
 function walkTSImportTypeQualifier(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxIdentifierName(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxTSImportTypeQualifiedName(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSImportTypeQualifier`);
-  }
+  const walk = WALK_TSImportTypeQualifier[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSImportTypeQualifier(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSImportTypeQualifiedName(pos, ast, visitors) {
@@ -4795,20 +3181,16 @@ function walkTSImportEqualsDeclaration(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
+const WALK_TSModuleReference = [walkBoxTSExternalModuleReference, walkBoxIdentifierReference, walkBoxTSQualifiedName];
+
+function unexpectedTSModuleReference(pos, ast) {
+  throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSModuleReference`);
+}
+
 function walkTSModuleReference(pos, ast, visitors) {
-  switch (ast.buffer[pos]) {
-    case 0:
-      walkBoxTSExternalModuleReference(pos + 8, ast, visitors);
-      return;
-    case 1:
-      walkBoxIdentifierReference(pos + 8, ast, visitors);
-      return;
-    case 2:
-      walkBoxTSQualifiedName(pos + 8, ast, visitors);
-      return;
-    default:
-      throw new Error(`Unexpected discriminant ${ast.buffer[pos]} for TSModuleReference`);
-  }
+  const walk = WALK_TSModuleReference[ast.buffer[pos]];
+  if (walk === undefined) unexpectedTSModuleReference(pos + 8, ast);
+  walk(pos + 8, ast, visitors);
 }
 
 function walkTSExternalModuleReference(pos, ast, visitors) {
