@@ -20,7 +20,7 @@ const AUTHENTICODE_PE_SPEC =
 const RL_CATALOGUE = 'https://github.com/reversinglabs/rl-scanner-metadata';
 const THREE_CX = 'https://www.mandiant.com/resources/blog/3cx-software-supply-chain-compromise';
 
-function signatures(input: NodeFactsInput): AuthenticodeSignatureFact[] {
+function signatures(input: NodeFactsInput): readonly AuthenticodeSignatureFact[] {
   return factsOfKind(input.facts, 'pe.authenticode.signature');
 }
 
@@ -282,7 +282,7 @@ export const AUTHENTICODE_RULES: readonly AuthenticodeRule[] = [
 // MSI packages: the signature lives in the `\x05DigitalSignature` stream and covers the package's
 // streams (analyzer/msi-signature). Their own ids, since their evidence is a stream, not a PE layout.
 
-function msiSignatures(input: NodeFactsInput): MsiSignatureFact[] {
+function msiSignatures(input: NodeFactsInput): readonly MsiSignatureFact[] {
   return factsOfKind(input.facts, 'msi.authenticode.signature');
 }
 

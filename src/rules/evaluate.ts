@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type FactKind, hasFactOfKind } from '../core/facts.js';
 import type { Evidence, Finding, RuleDef } from '../core/findings.js';
 import type { NodePath } from '../core/node-path.js';
 import type { ScanNode } from '../core/scan-result.js';
@@ -13,7 +14,16 @@ export interface ReleaseRuleInput {
   readonly nodes: readonly ScanNode[];
 }
 
-export type NodeRule = RuleDef<NodeRuleInput> & { readonly scope: 'node' };
+export type NodeRule = RuleDef<NodeRuleInput> & {
+  readonly scope: 'node';
+  /**
+   * The fact kinds this rule reads, when it can judge only a node that has one of them: a node with
+   * none is not asked. Without it, every node is asked. Most of a scan's nodes hold none of the
+   * facts most rules read, and asking each of them (a generator and its input per node and rule)
+   * was most of the judging's time and allocations on node_modules.
+   */
+  readonly factKinds?: readonly FactKind[];
+};
 export type ReleaseRule = RuleDef<ReleaseRuleInput> & { readonly scope: 'release' };
 export type ScanRule = NodeRule | ReleaseRule;
 
@@ -71,7 +81,9 @@ export function evaluateRules(
   const failures: RuleFailure[] = [];
   for (const rule of rules) {
     if (rule.scope === 'node') {
+      const kinds = rule.factKinds;
       for (const node of nodes) {
+        if (kinds !== undefined && !hasFactOfKind(node.facts, kinds)) continue;
         try {
           for (const instance of rule.evaluate({ node })) findings.push(toFinding(rule, instance));
         } catch (error) {

@@ -169,6 +169,7 @@ function capabilityRule(spec: CapabilitySpec): NodeRule {
     severity: spec.severity,
     confidence: 'high',
     scope: 'node',
+    factKinds: ['js.capability'],
     rationale: `${spec.rationale} A capability, not a verdict: threat rules decide when it is suspicious.`,
     references: ['https://github.com/DataDog/guarddog/blob/main/RULES.md'],
     *evaluate({ node }) {
@@ -192,6 +193,7 @@ export const minifiedRule: NodeRule = {
   severity: 'info',
   confidence: 'medium',
   scope: 'node',
+  factKinds: ['js.file'],
   rationale:
     'Bundles and minified builds have very long lines but ordinary identifiers and strings. They are harder to review by eye, ' +
     'which is why obfuscation signatures are judged separately and never from line length alone.',

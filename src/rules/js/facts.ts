@@ -6,7 +6,7 @@ import type { ScanNode } from '../../core/scan-result.js';
 /** The most evidence items one finding carries; the message still counts them all. */
 export const MAX_EVIDENCE = 100;
 
-export function capabilityFacts(node: ScanNode): JsCapabilityFact[] {
+export function capabilityFacts(node: ScanNode): readonly JsCapabilityFact[] {
   return factsOfKind(node.facts, 'js.capability');
 }
 

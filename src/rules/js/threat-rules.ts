@@ -32,6 +32,7 @@ function threatRule(spec: ThreatSpec): NodeRule {
     severity: spec.severity,
     confidence: spec.confidence,
     scope: 'node',
+    factKinds: ['js.capability'],
     rationale: spec.rationale,
     ...(spec.remediation === undefined ? {} : { remediation: spec.remediation }),
     references: spec.references,

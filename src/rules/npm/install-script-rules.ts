@@ -38,6 +38,7 @@ export const npmInstallScriptPresent: NodeRule = {
   severity: 'info',
   confidence: 'high',
   scope: 'node',
+  factKinds: ['npm.manifest'],
   rationale:
     "preinstall/install/postinstall scripts run on every `npm install` with the user's rights. Native builds (node-gyp, prebuild-install) and tools such as esbuild need them; they are reported so a reviewer knows the package runs code at install, and recognised tools are named.",
   references: [NPM_SCRIPTS],
@@ -66,6 +67,7 @@ export const npmInstallScriptDownloads: NodeRule = {
   severity: 'high',
   confidence: 'medium',
   scope: 'node',
+  factKinds: ['npm.manifest'],
   rationale:
     'A script that fetches code at install time runs whatever the server sends that day, unseen by any review of the package: ua-parser-js (2021) fetched a miner with curl/wget and certutil; `curl … | sh` runs it at once.',
   remediation:
@@ -98,6 +100,7 @@ export const npmInstallScriptRunsEncodedShell: NodeRule = {
   severity: 'critical',
   confidence: 'high',
   scope: 'node',
+  factKinds: ['npm.manifest'],
   rationale:
     'PowerShell `-EncodedCommand` and base64 piped into a shell exist to hide what runs. No build step needs to hide its command line from the person installing the package.',
   remediation: 'Do not install; decode the payload offline to see what it does.',

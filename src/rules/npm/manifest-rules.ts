@@ -22,6 +22,7 @@ export const npmManifestConfusion: NodeRule = {
   severity: 'high',
   confidence: 'high',
   scope: 'node',
+  factKinds: ['npm.manifest-confusion'],
   rationale:
     "npm installs from the tarball's package.json, while the registry page, `npm view` and most scanners read the manifest the publisher sent beside it. Scripts, dependencies or executables present in one and not the other hide what an install really does.",
   remediation: "Judge the package by the tarball's package.json, not by the registry's metadata.",
@@ -63,6 +64,7 @@ export const npmDependencyRemoteSpec: NodeRule = {
   severity: 'medium',
   confidence: 'medium',
   scope: 'node',
+  factKinds: ['npm.manifest'],
   rationale:
     'A dependency given as an http(s) URL or a git reference is fetched at install time from outside the registry: no registry integrity, no advisory coverage, and the target can change after review. PhantomRaven (2025) hid its payload in such "remote dynamic dependencies". Development dependencies are not installed by consumers and are left out.',
   remediation: 'Prefer a registry version; otherwise pin the git commit or the tarball integrity.',
