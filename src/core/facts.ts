@@ -53,9 +53,3 @@ function indexByKind(facts: readonly Fact[]): KindIndex {
   }
   return { length: facts.length, byKind };
 }
-
-/** Whether any fact is of one of these kinds (the index `factsOfKind` keeps). */
-export function hasFactOfKind(facts: readonly Fact[], kinds: readonly FactKind[]): boolean {
-  for (const kind of kinds) if (factsOfKind(facts, kind).length > 0) return true;
-  return false;
-}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type FactKind, hasFactOfKind } from '../core/facts.js';
+import type { FactKind } from '../core/facts.js';
 import type { Evidence, Finding, RuleDef } from '../core/findings.js';
 import type { NodePath } from '../core/node-path.js';
 import type { ScanNode } from '../core/scan-result.js';
@@ -69,6 +69,32 @@ export interface RuleFailure {
   readonly message: string;
 }
 
+/** For each fact kind, the positions of the nodes holding one, in order. */
+function nodesByFactKind(nodes: readonly ScanNode[]): Map<FactKind, number[]> {
+  const byKind = new Map<FactKind, number[]>();
+  nodes.forEach((node, at) => {
+    for (const fact of node.facts) {
+      const list = byKind.get(fact.kind);
+      if (list === undefined) byKind.set(fact.kind, [at]);
+      else if (list[list.length - 1] !== at) list.push(at);
+    }
+  });
+  return byKind;
+}
+
+/** The nodes holding a fact of any of `kinds`, in tree order. */
+function nodesWithAny(
+  nodes: readonly ScanNode[],
+  byKind: ReadonlyMap<FactKind, readonly number[]>,
+  kinds: readonly FactKind[],
+): ScanNode[] {
+  const positions =
+    kinds.length === 1
+      ? (byKind.get(kinds[0]!) ?? [])
+      : [...new Set(kinds.flatMap((kind) => byKind.get(kind) ?? []))].sort((a, b) => a - b);
+  return positions.map((at) => nodes[at]!);
+}
+
 /**
  * Evaluates node- and release-scope rules over a scanned tree. A rule that throws is recorded as
  * a failure (reported as a coverage gap by the caller) and the other rules still run.
@@ -79,11 +105,11 @@ export function evaluateRules(
 ): { findings: Finding[]; failures: RuleFailure[] } {
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
+  const byKind = nodesByFactKind(nodes);
   for (const rule of rules) {
     if (rule.scope === 'node') {
-      const kinds = rule.factKinds;
-      for (const node of nodes) {
-        if (kinds !== undefined && !hasFactOfKind(node.facts, kinds)) continue;
+      const asked = rule.factKinds === undefined ? nodes : nodesWithAny(nodes, byKind, rule.factKinds);
+      for (const node of asked) {
         try {
           for (const instance of rule.evaluate({ node })) findings.push(toFinding(rule, instance));
         } catch (error) {
