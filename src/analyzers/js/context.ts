@@ -122,6 +122,8 @@ export class WalkContext {
   /** Bumped whenever a new symbol is declared: a lookup remembered before then may be stale. */
   symbolsVersion = 0;
   private readonly scopes: ScopeRecord[] = [];
+  /** By scope id: whether the scope is on the stack (ids are never reused within a walk). */
+  private readonly openScopes: boolean[] = [];
   private nextScopeId = 0;
   private readonly symbols = new Map<string, Array<{ scope: number; info: SymbolInfo }>>();
   private readonly perCapability = new Map<JsCapability, number>();
@@ -146,12 +148,16 @@ export class WalkContext {
   }
 
   pushScope(node: unknown, name: string | undefined): void {
-    this.scopes.push({ id: this.nextScopeId++, node, name });
+    const id = this.nextScopeId++;
+    this.scopes.push({ id, node, name });
+    this.openScopes[id] = true;
   }
 
   popScope(): ScopeRecord {
     if (this.scopes.length <= 1) return this.scope;
-    return this.scopes.pop()!;
+    const scope = this.scopes.pop()!;
+    this.openScopes[scope.id] = false;
+    return scope;
   }
 
   /** The walk enters a marked node: its exit handlers will compare the counters with these. */
@@ -182,12 +188,19 @@ export class WalkContext {
     return this.ancestors[this.ancestors.length - level];
   }
 
+  /**
+   * The symbol `name` resolves to from the current scope: the latest entry whose scope is still
+   * open. Symbols are only ever declared in the current scope, so of two entries in open scopes the
+   * later one was declared in a scope nested in (or equal to) the other's: the latest is the
+   * innermost. One pass over the name's entries, instead of one per open scope (bundles nest
+   * dozens deep; the scope-by-scope search was the walk's costliest helper).
+   */
   lookup(name: string): SymbolInfo | undefined {
     const entries = this.symbols.get(name);
     if (!entries) return undefined;
-    for (let s = this.scopes.length - 1; s >= 0; s--) {
-      const id = this.scopes[s]!.id;
-      for (let e = entries.length - 1; e >= 0; e--) if (entries[e]!.scope === id) return entries[e]!.info;
+    for (let e = entries.length - 1; e >= 0; e--) {
+      const entry = entries[e]!;
+      if (this.openScopes[entry.scope] === true) return entry.info;
     }
     return undefined;
   }
