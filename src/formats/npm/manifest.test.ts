@@ -161,4 +161,10 @@ describe('moduleRefsOf', () => {
       'side-effect',
     ]);
   });
+
+  it('reads each form wherever the others stand, on one line or in one minified run', () => {
+    const source =
+      'var a=require(`tpl`),b=require("x"+y);import"side";import c from"d";export*from"e";import("f").then(g=>require.resolve("h"))';
+    expect(moduleRefsOf(source)).toEqual(['d', 'e', 'f', 'h', 'side', 'tpl']);
+  });
 });
