@@ -108,6 +108,11 @@ export class WalkContext {
   highEntropyStrings = 0;
   /** Every name some scope has marked `isTainted`: most identifiers need no scope lookup. */
   readonly taintedNames = new Set<string>();
+  /**
+   * The UTF-8 byte lengths of `taintedNames` (255: that long or longer), for the position walk:
+   * it reads an identifier's name from the buffer only when a tainted name has its length.
+   */
+  readonly taintedNameBytes = new Uint8Array(256);
   /** Offsets of long literals and template strings, so whitespace inside them is not read as hidden code. */
   readonly longLiteralSpans: Array<readonly [number, number]> = [];
   /**
@@ -223,6 +228,12 @@ export class WalkContext {
   /** The symbol an assignment to `name` updates: the nearest existing one, else a new one here. */
   assign(name: string): SymbolInfo {
     return this.lookup(name) ?? this.declare(name);
+  }
+
+  /** Records that some scope's `name` holds decoded data (see `taintedNames`). */
+  addTaintedName(name: string): void {
+    this.taintedNames.add(name);
+    this.taintedNameBytes[Math.min(Buffer.byteLength(name), 255)] = 1;
   }
 
   /** Like `emit`, but at most once per line: for signatures that repeat densely (JSFuck, `_0x` names). */

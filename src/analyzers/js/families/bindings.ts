@@ -117,7 +117,7 @@ function bind(
       info.isNetworkClient = true;
     if (ctx.taintEvents > mark.taint && !FUNCTION_TYPES.has(init.type)) {
       info.isTainted = true;
-      ctx.taintedNames.add(name);
+      ctx.addTaintedName(name);
     }
     if (ctx.charCodeEvents > mark.charCode && FUNCTION_TYPES.has(init.type)) info.isDecoder = true;
   }

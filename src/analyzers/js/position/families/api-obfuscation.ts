@@ -103,7 +103,9 @@ function onCall(call: number, s: PositionState): void {
     if (module !== undefined) s.ctx.emit('obfuscation.api', span(s, call), `${path}(${module})`);
     return;
   }
-  if (!REFLECTIVE_LISTS.has(path)) return;
+  // Every listing starts `Object.` or `Reflect.`: most paths need no Set lookup (and no hash).
+  const head = path.charCodeAt(0);
+  if ((head !== 79 && head !== 82) || !REFLECTIVE_LISTS.has(path)) return;
   const module = first === -1 ? undefined : sensitiveModule(s, first);
   if (module === undefined) return;
   // Only a search for one name is obfuscation; copying every method (fs wrappers) is not.

@@ -28,7 +28,7 @@ function onIdentifier(pos: number, s: PositionState, canCarryTaint: boolean): vo
   // member's or key's name (`IdentifierName`) is no use of the variable.
   if (!canCarryTaint) return;
   const tainted = ctx.taintedNames;
-  if (tainted.size === 0) return;
+  if (tainted.size === 0 || ctx.taintedNameBytes[Math.min(r.strBytes(field), 255)] === 0) return;
   const name = r.str(field);
   if (!tainted.has(name) || !ctx.lookup(name)?.isTainted) return;
   ctx.taintEvents++;
@@ -113,7 +113,7 @@ function bind(
       info.isNetworkClient = true;
     if (ctx.taintEvents > mark.taint && !isFunction) {
       info.isTainted = true;
-      ctx.taintedNames.add(name);
+      ctx.addTaintedName(name);
     }
     if (ctx.charCodeEvents > mark.charCode && isFunction) info.isDecoder = true;
   }
