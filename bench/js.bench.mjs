@@ -115,6 +115,15 @@ async function benchJs(ctx) {
       measure('sh', ['-c', 'xargs -0 -a "$0" cat | openssl dgst -sha256', listPath], { stdoutFd: fd }),
     );
 
+  // Context only: the same pipeline over every regular file of the folder, what the scan reads
+  // besides the JavaScript (typed and hashed). No target is set on it.
+  const catOpensslAll = () =>
+    toFile(join(scratch, 'openssl-all.txt'), (fd) =>
+      measure('sh', ['-c', 'find "$0" -type f -print0 | xargs -0 cat | openssl dgst -sha256', dir], {
+        stdoutFd: fd,
+      }),
+    );
+
   const loadBefore = loadAverage();
   if (loadBefore > cpus().length * 0.5) {
     log(
@@ -135,6 +144,7 @@ async function benchJs(ctx) {
   };
   const scans = [];
   const references = [];
+  const allFilesReferences = [];
   const reports = [];
   let failed;
   for (let i = 0; i < options.runs; i++) {
@@ -160,6 +170,12 @@ async function benchJs(ctx) {
     if (reference.exitCode !== 0) throw new Error(`cat | openssl failed: ${reference.stderrTail}`);
     logRun(log, `openssl run ${i + 1}/${options.runs}`, reference);
     references.push(reference);
+    await settle();
+    const allFiles = await catOpensslAll();
+    if (allFiles.exitCode !== 0)
+      throw new Error(`cat | openssl over every file failed: ${allFiles.stderrTail}`);
+    logRun(log, `openssl over every file, run ${i + 1}/${options.runs} (context)`, allFiles);
+    allFilesReferences.push(allFiles);
   }
   await rm(listPath, { force: true });
   const last = reports[reports.length - 1];
@@ -182,6 +198,11 @@ async function benchJs(ctx) {
       runsMs: references.map((r) => r.wallMs),
       cpuMs: references.map((r) => r.cpuMs),
       medianMs: opensslMs,
+    },
+    allFilesReference: {
+      command: 'find <folder> -type f | xargs -0 cat | openssl dgst -sha256',
+      runsMs: allFilesReferences.map((r) => r.wallMs),
+      medianMs: median(allFilesReferences.map((r) => r.wallMs)),
     },
     scan: {
       runsMs: scans.map((r) => r.wallMs),
@@ -237,6 +258,10 @@ export function summarise(result) {
       ['scan runs', scan.runsMs.map((ms) => formatSeconds(ms)).join(', ')],
       ['ratio scan / cat+openssl (wall)', scan.ratio.toFixed(1)],
       ['ratio … (CPU time, context)', Number.isFinite(scan.cpuRatio) ? scan.cpuRatio.toFixed(1) : '-'],
+      [
+        'cat + openssl over every file read (context)',
+        `${formatSeconds(result.allFilesReference.medianMs)}; scan / that: ${(scan.medianMs / result.allFilesReference.medianMs).toFixed(1)} (no target)`,
+      ],
       ['peak RSS of the scan', formatMB(scan.peakRssBytes)],
       ['load average before / after', `${result.loadAverage.before} / ${result.loadAverage.after}`],
     );
