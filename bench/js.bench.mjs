@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { measure } from './lib/measure.mjs';
 import { formatMB, formatSeconds, MB, median, verdict } from './lib/stats.mjs';
 import { waitForIdle } from './lib/sys.mjs';
@@ -124,6 +124,17 @@ async function benchJs(ctx) {
       }),
     );
 
+  // Context only: the capability analysis alone (the analyzer and its threads over the same JS
+  // files, from the build the CLI belongs to), without the rest of the scan.
+  const analysisOnly = () =>
+    toFile(join(scratch, 'analysis-only.json'), (fd) =>
+      measure(
+        process.execPath,
+        [join(repoRoot, 'bench', 'js-analysis-only.mjs'), dirname(dirname(cli)), listPath],
+        { cwd: repoRoot, stdoutFd: fd },
+      ),
+    );
+
   const loadBefore = loadAverage();
   if (loadBefore > cpus().length * 0.5) {
     log(
@@ -145,6 +156,7 @@ async function benchJs(ctx) {
   const scans = [];
   const references = [];
   const allFilesReferences = [];
+  const analysisOnlyRuns = [];
   const reports = [];
   let failed;
   for (let i = 0; i < options.runs; i++) {
@@ -176,6 +188,11 @@ async function benchJs(ctx) {
       throw new Error(`cat | openssl over every file failed: ${allFiles.stderrTail}`);
     logRun(log, `openssl over every file, run ${i + 1}/${options.runs} (context)`, allFiles);
     allFilesReferences.push(allFiles);
+    await settle();
+    const analysis = await analysisOnly();
+    if (analysis.exitCode !== 0) throw new Error(`analysis alone failed: ${analysis.stderrTail}`);
+    logRun(log, `capability analysis alone, run ${i + 1}/${options.runs} (context)`, analysis);
+    analysisOnlyRuns.push(analysis);
   }
   await rm(listPath, { force: true });
   const last = reports[reports.length - 1];
@@ -198,6 +215,12 @@ async function benchJs(ctx) {
       runsMs: references.map((r) => r.wallMs),
       cpuMs: references.map((r) => r.cpuMs),
       medianMs: opensslMs,
+    },
+    analysisOnly: {
+      command: 'node bench/js-analysis-only.mjs <dist> <JS files>',
+      runsMs: analysisOnlyRuns.map((r) => r.wallMs),
+      medianMs: median(analysisOnlyRuns.map((r) => r.wallMs)),
+      cpuMs: median(analysisOnlyRuns.map((r) => r.cpuMs)),
     },
     allFilesReference: {
       command: 'find <folder> -type f | xargs -0 cat | openssl dgst -sha256',
@@ -258,6 +281,10 @@ export function summarise(result) {
       ['scan runs', scan.runsMs.map((ms) => formatSeconds(ms)).join(', ')],
       ['ratio scan / cat+openssl (wall)', scan.ratio.toFixed(1)],
       ['ratio … (CPU time, context)', Number.isFinite(scan.cpuRatio) ? scan.cpuRatio.toFixed(1) : '-'],
+      [
+        'capability analysis alone (context)',
+        `${formatSeconds(result.analysisOnly.medianMs)} (CPU ${formatSeconds(result.analysisOnly.cpuMs)}); / cat+openssl: ${(result.analysisOnly.medianMs / reference.medianMs).toFixed(1)} (no target: the analyzer and its threads over the same JS files, no listing, hashing, rules or report)`,
+      ],
       [
         'cat + openssl over every file read (context)',
         `${formatSeconds(result.allFilesReference.medianMs)}; scan / that: ${(scan.medianMs / result.allFilesReference.medianMs).toFixed(1)} (no target)`,
