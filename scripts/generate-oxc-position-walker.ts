@@ -180,7 +180,9 @@ export function generatePositionWalker(oxcDir = oxcParserDir(), { addMissingChil
   if (/new [A-Z]\w*\(/.test(walk.replace(/throw new Error\(/g, '')))
     throw new Error('oxc changed lazy/walk.js: a node is still constructed');
   if (addMissingChildren) for (const insertion of INSERTIONS) walk = insert(walk, insertion);
-  walk = dispatchByTable(walk);
+  if (addMissingChildren) walk = `${walk.trimEnd()}\n${ADDED_WALKERS}`;
+  const boxTargets = boxTargetsOf(walk);
+  walk = inlineBoxes(dispatchByTable(walk, boxTargets), boxTargets);
   walk = walk.replace(/^\/\/ Auto-generated code[^\n]*\n\/\/ To edit[^\n]*\n/m, '');
   const typeIds = readFileSync(join(generated, 'lazy/type_ids.js'), 'utf8').replace(
     /^\/\/ Auto-generated code[^\n]*\n\/\/ To edit[^\n]*\n/m,
@@ -196,7 +198,6 @@ export function generatePositionWalker(oxcDir = oxcParserDir(), { addMissingChil
     typeIds.trim(),
     '',
     walk.trim(),
-    addMissingChildren ? ADDED_WALKERS.trimEnd() : '',
     '',
   ].join('\n');
 }
@@ -209,17 +210,22 @@ export function generatePositionWalker(oxcDir = oxcParserDir(), { addMissingChil
  * one call site that sees every walker needs no feedback per variant. Tags no variant has get a
  * walker that throws, as oxc's `default:` does, so the table is dense.
  */
-function dispatchByTable(walk: string): string {
+function dispatchByTable(walk: string, boxTargets: ReadonlyMap<string, string>): string {
   const enumWalker =
     /^function walk(\w+)\(pos, ast, visitors\) \{\n {2}switch \(ast\.buffer\[pos\]\) \{\n((?:(?!\nfunction )[\s\S])*?)\n {4}default:\n\s+throw new Error\(\s*`Unexpected discriminant \$\{ast\.buffer\[pos\]\} for (\w+)`,?\s*\);\n {2}\}\n\}\n/gm;
   let count = 0;
   const result = walk.replace(enumWalker, (_whole, name: string, cases: string, enumName: string) => {
     const table: string[] = [];
+    const boxed: number[] = [];
     let variants = 0;
     for (const [, tag, walker] of cases.matchAll(
       / {4}case (\d+):\n {6}(walk\w+)\(pos \+ 8, ast, visitors\);\n {6}return;/g,
     )) {
-      table[Number(tag)] = walker!;
+      // A boxed variant's walker only reads the pointer 8 bytes on: the table holds the walker it
+      // calls, and the dispatch reads the pointer itself (see inlineBoxes).
+      const target = boxTargets.get(walker!);
+      table[Number(tag)] = target ?? walker!;
+      boxed[Number(tag)] = target === undefined ? 0 : 1;
       variants++;
     }
     if (variants !== (cases.match(/case \d+:/g)?.length ?? 0))
@@ -227,23 +233,56 @@ function dispatchByTable(walk: string): string {
     if (name !== enumName) throw new Error(`oxc changed walk${name}: it reports ${enumName}`);
     count++;
     const entries = Array.from(table, (walker) => walker ?? `unexpected${name}`);
+    const flags = Array.from(table, (_, tag) => boxed[tag] ?? 0);
     return [
       `const WALK_${name} = [${entries.join(', ')}];`,
+      `const BOXED_${name} = new Uint8Array([${flags.join(', ')}]);`,
       '',
       `function unexpected${name}(pos, ast) {`,
       `  throw new Error(\`Unexpected discriminant \${ast.buffer[pos - 8]} for ${name}\`);`,
       '}',
       '',
       `function walk${name}(pos, ast, visitors) {`,
-      `  const walk = WALK_${name}[ast.buffer[pos]];`,
+      '  const tag = ast.buffer[pos];',
+      `  const walk = WALK_${name}[tag];`,
       `  if (walk === undefined) unexpected${name}(pos + 8, ast);`,
-      '  walk(pos + 8, ast, visitors);',
+      `  walk(BOXED_${name}[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);`,
       '}',
       '',
     ].join('\n');
   });
   if (count === 0 || /switch \(ast\.buffer\[pos\]\)/.test(result))
     throw new Error('oxc changed lazy/walk.js: an enum walker of a new shape');
+  return result;
+}
+
+const BOX_WALKER =
+  /^function (walkBox\w+)\(pos, ast, visitors\) \{\n {2}return (walk\w+)\(ast\.buffer\.int32\[pos >> 2\], ast, visitors\);\n\}\n\n?/gm;
+
+/** Each `walkBox<T>` and the walker it calls with the pointer: `walkBoxCallExpression` → `walkCallExpression`. */
+function boxTargetsOf(walk: string): Map<string, string> {
+  const targets = new Map<string, string>();
+  for (const [, box, target] of walk.matchAll(BOX_WALKER)) targets.set(box!, target!);
+  if (targets.size === 0) throw new Error('oxc changed lazy/walk.js: no walkBox function of the known shape');
+  return targets;
+}
+
+/**
+ * Calls each `walkBox<T>(at, …)` as `walk<T>(ast.buffer.int32[(at) >> 2], …)` and drops the
+ * `walkBox` functions, which only read a pointer: each was a call per node, and a function of its
+ * own for TurboFan to compile in every analysis thread (`--trace-opt` on node_modules: 79 of
+ * them per thread). The enum tables call the unboxed walkers themselves (dispatchByTable).
+ */
+function inlineBoxes(walk: string, targets: ReadonlyMap<string, string>): string {
+  const result = walk
+    .replace(BOX_WALKER, '')
+    .replace(/\b(walkBox\w+)\(([^()]*), ast, visitors\)/g, (_call, box: string, at: string) => {
+      const target = targets.get(box);
+      if (target === undefined) throw new Error(`oxc changed lazy/walk.js: ${box} is not a plain box walker`);
+      return `${target}(ast.buffer.int32[(${at}) >> 2], ast, visitors)`;
+    });
+  const left = /\bwalkBox\w+\b/.exec(result);
+  if (left) throw new Error(`oxc changed lazy/walk.js: ${left[0]} is still called some other way`);
   return result;
 }
 

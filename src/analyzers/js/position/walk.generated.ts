@@ -217,16 +217,18 @@ function walkProgram(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_Expression = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+const WALK_Expression = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, unexpectedExpression, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression];
+const BOXED_Expression = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function unexpectedExpression(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Expression`);
 }
 
 function walkExpression(pos, ast, visitors) {
-  const walk = WALK_Expression[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_Expression[tag];
   if (walk === undefined) unexpectedExpression(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_Expression[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkIdentifierName(pos, ast, visitors) {
@@ -270,16 +272,18 @@ function walkArrayExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ArrayExpressionElement = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, walkBoxSpreadElement, walkBoxElision];
+const WALK_ArrayExpressionElement = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, unexpectedArrayExpressionElement, walkSpreadElement, walkElision];
+const BOXED_ArrayExpressionElement = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
 
 function unexpectedArrayExpressionElement(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ArrayExpressionElement`);
 }
 
 function walkArrayExpressionElement(pos, ast, visitors) {
-  const walk = WALK_ArrayExpressionElement[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ArrayExpressionElement[tag];
   if (walk === undefined) unexpectedArrayExpressionElement(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ArrayExpressionElement[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkElision(pos, ast, visitors) {
@@ -303,16 +307,18 @@ function walkObjectExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ObjectPropertyKind = [walkBoxObjectProperty, walkBoxSpreadElement];
+const WALK_ObjectPropertyKind = [walkObjectProperty, walkSpreadElement];
+const BOXED_ObjectPropertyKind = new Uint8Array([1, 1]);
 
 function unexpectedObjectPropertyKind(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ObjectPropertyKind`);
 }
 
 function walkObjectPropertyKind(pos, ast, visitors) {
-  const walk = WALK_ObjectPropertyKind[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ObjectPropertyKind[tag];
   if (walk === undefined) unexpectedObjectPropertyKind(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ObjectPropertyKind[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkObjectProperty(pos, ast, visitors) {
@@ -332,16 +338,18 @@ function walkObjectProperty(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_PropertyKey = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, walkBoxIdentifierName, walkBoxPrivateIdentifier];
+const WALK_PropertyKey = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, unexpectedPropertyKey, walkIdentifierName, walkPrivateIdentifier];
+const BOXED_PropertyKey = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
 
 function unexpectedPropertyKey(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for PropertyKey`);
 }
 
 function walkPropertyKey(pos, ast, visitors) {
-  const walk = WALK_PropertyKey[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_PropertyKey[tag];
   if (walk === undefined) unexpectedPropertyKey(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_PropertyKey[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTemplateLiteral(pos, ast, visitors) {
@@ -497,16 +505,18 @@ function walkSpreadElement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_Argument = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, walkBoxSpreadElement];
+const WALK_Argument = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, unexpectedArgument, walkSpreadElement];
+const BOXED_Argument = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 function unexpectedArgument(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Argument`);
 }
 
 function walkArgument(pos, ast, visitors) {
-  const walk = WALK_Argument[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_Argument[tag];
   if (walk === undefined) unexpectedArgument(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_Argument[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkUpdateExpression(pos, ast, visitors) {
@@ -627,28 +637,32 @@ function walkAssignmentExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_AssignmentTarget = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, walkBoxArrayAssignmentTarget, walkBoxObjectAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+const WALK_AssignmentTarget = [walkIdentifierReference, walkTSAsExpression, walkTSSatisfiesExpression, walkTSNonNullExpression, walkTSTypeAssertion, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, walkArrayAssignmentTarget, walkObjectAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, unexpectedAssignmentTarget, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression];
+const BOXED_AssignmentTarget = new Uint8Array([1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function unexpectedAssignmentTarget(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for AssignmentTarget`);
 }
 
 function walkAssignmentTarget(pos, ast, visitors) {
-  const walk = WALK_AssignmentTarget[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_AssignmentTarget[tag];
   if (walk === undefined) unexpectedAssignmentTarget(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_AssignmentTarget[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
-const WALK_SimpleAssignmentTarget = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+const WALK_SimpleAssignmentTarget = [walkIdentifierReference, walkTSAsExpression, walkTSSatisfiesExpression, walkTSNonNullExpression, walkTSTypeAssertion, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, unexpectedSimpleAssignmentTarget, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression];
+const BOXED_SimpleAssignmentTarget = new Uint8Array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function unexpectedSimpleAssignmentTarget(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for SimpleAssignmentTarget`);
 }
 
 function walkSimpleAssignmentTarget(pos, ast, visitors) {
-  const walk = WALK_SimpleAssignmentTarget[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_SimpleAssignmentTarget[tag];
   if (walk === undefined) unexpectedSimpleAssignmentTarget(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_SimpleAssignmentTarget[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkArrayAssignmentTarget(pos, ast, visitors) {
@@ -685,16 +699,18 @@ function walkObjectAssignmentTarget(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_AssignmentTargetMaybeDefault = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkBoxArrayAssignmentTarget, walkBoxObjectAssignmentTarget, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkBoxAssignmentTargetWithDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+const WALK_AssignmentTargetMaybeDefault = [walkIdentifierReference, walkTSAsExpression, walkTSSatisfiesExpression, walkTSNonNullExpression, walkTSTypeAssertion, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkArrayAssignmentTarget, walkObjectAssignmentTarget, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkAssignmentTargetWithDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, unexpectedAssignmentTargetMaybeDefault, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression];
+const BOXED_AssignmentTargetMaybeDefault = new Uint8Array([1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function unexpectedAssignmentTargetMaybeDefault(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for AssignmentTargetMaybeDefault`);
 }
 
 function walkAssignmentTargetMaybeDefault(pos, ast, visitors) {
-  const walk = WALK_AssignmentTargetMaybeDefault[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_AssignmentTargetMaybeDefault[tag];
   if (walk === undefined) unexpectedAssignmentTargetMaybeDefault(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_AssignmentTargetMaybeDefault[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkAssignmentTargetWithDefault(pos, ast, visitors) {
@@ -714,16 +730,18 @@ function walkAssignmentTargetWithDefault(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_AssignmentTargetProperty = [walkBoxAssignmentTargetPropertyIdentifier, walkBoxAssignmentTargetPropertyProperty];
+const WALK_AssignmentTargetProperty = [walkAssignmentTargetPropertyIdentifier, walkAssignmentTargetPropertyProperty];
+const BOXED_AssignmentTargetProperty = new Uint8Array([1, 1]);
 
 function unexpectedAssignmentTargetProperty(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for AssignmentTargetProperty`);
 }
 
 function walkAssignmentTargetProperty(pos, ast, visitors) {
-  const walk = WALK_AssignmentTargetProperty[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_AssignmentTargetProperty[tag];
   if (walk === undefined) unexpectedAssignmentTargetProperty(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_AssignmentTargetProperty[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkAssignmentTargetPropertyIdentifier(pos, ast, visitors) {
@@ -813,16 +831,18 @@ function walkChainExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ChainElement = [walkBoxCallExpression, walkBoxTSNonNullExpression, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+const WALK_ChainElement = [walkCallExpression, walkTSNonNullExpression, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, unexpectedChainElement, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression];
+const BOXED_ChainElement = new Uint8Array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function unexpectedChainElement(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ChainElement`);
 }
 
 function walkChainElement(pos, ast, visitors) {
-  const walk = WALK_ChainElement[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ChainElement[tag];
   if (walk === undefined) unexpectedChainElement(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ChainElement[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkParenthesizedExpression(pos, ast, visitors) {
@@ -841,16 +861,18 @@ function walkParenthesizedExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_Statement = [walkBoxBlockStatement, walkBoxBreakStatement, walkBoxContinueStatement, walkBoxDebuggerStatement, walkBoxDoWhileStatement, walkBoxEmptyStatement, walkBoxExpressionStatement, walkBoxForInStatement, walkBoxForOfStatement, walkBoxForStatement, walkBoxIfStatement, walkBoxLabeledStatement, walkBoxReturnStatement, walkBoxSwitchStatement, walkBoxThrowStatement, walkBoxTryStatement, walkBoxWhileStatement, walkBoxWithStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, walkBoxVariableDeclaration, walkBoxFunction, walkBoxClass, walkBoxTSTypeAliasDeclaration, walkBoxTSInterfaceDeclaration, walkBoxTSEnumDeclaration, walkBoxTSExternalModuleDeclaration, walkBoxTSNamespaceDeclaration, walkBoxTSGlobalDeclaration, walkBoxTSImportEqualsDeclaration, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, walkBoxImportDeclaration, walkBoxExportAllDeclaration, walkBoxExportDefaultDeclaration, walkBoxExportDeclaration, walkBoxExportNamedDeclaration, walkBoxExportFromDeclaration, walkBoxTSExportAssignment, walkBoxTSNamespaceExportDeclaration];
+const WALK_Statement = [walkBlockStatement, walkBreakStatement, walkContinueStatement, walkDebuggerStatement, walkDoWhileStatement, walkEmptyStatement, walkExpressionStatement, walkForInStatement, walkForOfStatement, walkForStatement, walkIfStatement, walkLabeledStatement, walkReturnStatement, walkSwitchStatement, walkThrowStatement, walkTryStatement, walkWhileStatement, walkWithStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, walkVariableDeclaration, walkFunction, walkClass, walkTSTypeAliasDeclaration, walkTSInterfaceDeclaration, walkTSEnumDeclaration, walkTSExternalModuleDeclaration, walkTSNamespaceDeclaration, walkTSGlobalDeclaration, walkTSImportEqualsDeclaration, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, unexpectedStatement, walkImportDeclaration, walkExportAllDeclaration, walkExportDefaultDeclaration, walkExportDeclaration, walkExportNamedDeclaration, walkExportFromDeclaration, walkTSExportAssignment, walkTSNamespaceExportDeclaration];
+const BOXED_Statement = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
 
 function unexpectedStatement(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Statement`);
 }
 
 function walkStatement(pos, ast, visitors) {
-  const walk = WALK_Statement[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_Statement[tag];
   if (walk === undefined) unexpectedStatement(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_Statement[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkHashbang(pos, ast, visitors) {
@@ -874,16 +896,18 @@ function walkBlockStatement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_Declaration = [unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, walkBoxVariableDeclaration, walkBoxFunction, walkBoxClass, walkBoxTSTypeAliasDeclaration, walkBoxTSInterfaceDeclaration, walkBoxTSEnumDeclaration, walkBoxTSExternalModuleDeclaration, walkBoxTSNamespaceDeclaration, walkBoxTSGlobalDeclaration, walkBoxTSImportEqualsDeclaration];
+const WALK_Declaration = [unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, unexpectedDeclaration, walkVariableDeclaration, walkFunction, walkClass, walkTSTypeAliasDeclaration, walkTSInterfaceDeclaration, walkTSEnumDeclaration, walkTSExternalModuleDeclaration, walkTSNamespaceDeclaration, walkTSGlobalDeclaration, walkTSImportEqualsDeclaration];
+const BOXED_Declaration = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
 
 function unexpectedDeclaration(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for Declaration`);
 }
 
 function walkDeclaration(pos, ast, visitors) {
-  const walk = WALK_Declaration[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_Declaration[tag];
   if (walk === undefined) unexpectedDeclaration(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_Declaration[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkVariableDeclaration(pos, ast, visitors) {
@@ -1012,16 +1036,18 @@ function walkForStatement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ForStatementInit = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, walkBoxVariableDeclaration];
+const WALK_ForStatementInit = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, unexpectedForStatementInit, walkVariableDeclaration];
+const BOXED_ForStatementInit = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 function unexpectedForStatementInit(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ForStatementInit`);
 }
 
 function walkForStatementInit(pos, ast, visitors) {
-  const walk = WALK_ForStatementInit[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ForStatementInit[tag];
   if (walk === undefined) unexpectedForStatementInit(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ForStatementInit[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkForInStatement(pos, ast, visitors) {
@@ -1042,16 +1068,18 @@ function walkForInStatement(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ForStatementLeft = [walkBoxIdentifierReference, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSNonNullExpression, walkBoxTSTypeAssertion, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkBoxArrayAssignmentTarget, walkBoxObjectAssignmentTarget, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkBoxVariableDeclaration, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression];
+const WALK_ForStatementLeft = [walkIdentifierReference, walkTSAsExpression, walkTSSatisfiesExpression, walkTSNonNullExpression, walkTSTypeAssertion, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkArrayAssignmentTarget, walkObjectAssignmentTarget, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkVariableDeclaration, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, unexpectedForStatementLeft, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression];
+const BOXED_ForStatementLeft = new Uint8Array([1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function unexpectedForStatementLeft(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ForStatementLeft`);
 }
 
 function walkForStatementLeft(pos, ast, visitors) {
-  const walk = WALK_ForStatementLeft[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ForStatementLeft[tag];
   if (walk === undefined) unexpectedForStatementLeft(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ForStatementLeft[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkForOfStatement(pos, ast, visitors) {
@@ -1215,7 +1243,7 @@ function walkTryStatement(pos, ast, visitors) {
     if (enter !== null) enter(node);
   }
 
-  walkBoxBlockStatement(pos + 16, ast, visitors);
+  walkBlockStatement(ast.buffer.int32[(pos + 16) >> 2], ast, visitors);
   walkOptionBoxCatchClause(pos + 24, ast, visitors);
   walkOptionBoxBlockStatement(pos + 32, ast, visitors);
 
@@ -1234,7 +1262,7 @@ function walkCatchClause(pos, ast, visitors) {
   }
 
   walkOptionCatchParameter(pos + 16, ast, visitors);
-  walkBoxBlockStatement(pos + 56, ast, visitors);
+  walkBlockStatement(ast.buffer.int32[(pos + 56) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -1249,16 +1277,18 @@ function walkDebuggerStatement(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
-const WALK_BindingPattern = [walkBoxBindingIdentifier, walkBoxObjectPattern, walkBoxArrayPattern, walkBoxAssignmentPattern];
+const WALK_BindingPattern = [walkBindingIdentifier, walkObjectPattern, walkArrayPattern, walkAssignmentPattern];
+const BOXED_BindingPattern = new Uint8Array([1, 1, 1, 1]);
 
 function unexpectedBindingPattern(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for BindingPattern`);
 }
 
 function walkBindingPattern(pos, ast, visitors) {
-  const walk = WALK_BindingPattern[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_BindingPattern[tag];
   if (walk === undefined) unexpectedBindingPattern(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_BindingPattern[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkAssignmentPattern(pos, ast, visitors) {
@@ -1343,7 +1373,7 @@ function walkFunction(pos, ast, visitors) {
   walkOptionBindingIdentifier(pos + 16, ast, visitors);
   walkOptionBoxTSTypeParameterDeclaration(pos + 48, ast, visitors);
   walkOptionBoxTSThisParameter(pos + 56, ast, visitors); // TypeScript's `this` parameter
-  walkBoxFormalParameters(pos + 64, ast, visitors);
+  walkFormalParameters(ast.buffer.int32[(pos + 64) >> 2], ast, visitors);
   walkOptionBoxTSTypeAnnotation(pos + 72, ast, visitors);
   walkOptionBoxFunctionBody(pos + 80, ast, visitors);
 
@@ -1391,16 +1421,18 @@ function walkFunctionBody(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ArrowFunctionBody = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, walkBoxFunctionBody];
+const WALK_ArrowFunctionBody = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, unexpectedArrowFunctionBody, walkFunctionBody];
+const BOXED_ArrowFunctionBody = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 function unexpectedArrowFunctionBody(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ArrowFunctionBody`);
 }
 
 function walkArrowFunctionBody(pos, ast, visitors) {
-  const walk = WALK_ArrowFunctionBody[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ArrowFunctionBody[tag];
   if (walk === undefined) unexpectedArrowFunctionBody(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ArrowFunctionBody[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkArrowFunctionExpression(pos, ast, visitors) {
@@ -1415,7 +1447,7 @@ function walkArrowFunctionExpression(pos, ast, visitors) {
   }
 
   walkOptionBoxTSTypeParameterDeclaration(pos + 16, ast, visitors);
-  walkBoxFormalParameters(pos + 24, ast, visitors);
+  walkFormalParameters(ast.buffer.int32[(pos + 24) >> 2], ast, visitors);
   walkOptionBoxTSTypeAnnotation(pos + 32, ast, visitors);
   walkArrowFunctionBody(pos + 40, ast, visitors);
 
@@ -1454,7 +1486,7 @@ function walkClass(pos, ast, visitors) {
   walkOptionBoxTSTypeParameterDeclaration(pos + 72, ast, visitors);
   walkOptionExpression(pos + 80, ast, visitors); // the class's `extends` expression
   walkVecTSClassImplements(pos + 104, ast, visitors);
-  walkBoxClassBody(pos + 128, ast, visitors);
+  walkClassBody(ast.buffer.int32[(pos + 128) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -1475,16 +1507,18 @@ function walkClassBody(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ClassElement = [walkBoxStaticBlock, walkBoxMethodDefinition, walkBoxPropertyDefinition, walkBoxAccessorProperty, walkBoxTSIndexSignature];
+const WALK_ClassElement = [walkStaticBlock, walkMethodDefinition, walkPropertyDefinition, walkAccessorProperty, walkTSIndexSignature];
+const BOXED_ClassElement = new Uint8Array([1, 1, 1, 1, 1]);
 
 function unexpectedClassElement(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ClassElement`);
 }
 
 function walkClassElement(pos, ast, visitors) {
-  const walk = WALK_ClassElement[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ClassElement[tag];
   if (walk === undefined) unexpectedClassElement(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ClassElement[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkMethodDefinition(pos, ast, visitors) {
@@ -1500,7 +1534,7 @@ function walkMethodDefinition(pos, ast, visitors) {
 
   walkVecDecorator(pos + 16, ast, visitors);
   walkPropertyKey(pos + 40, ast, visitors);
-  walkBoxFunction(pos + 56, ast, visitors);
+  walkFunction(ast.buffer.int32[(pos + 56) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -1599,16 +1633,18 @@ function walkImportDeclaration(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ImportDeclarationSpecifier = [walkBoxImportSpecifier, walkBoxImportDefaultSpecifier, walkBoxImportNamespaceSpecifier];
+const WALK_ImportDeclarationSpecifier = [walkImportSpecifier, walkImportDefaultSpecifier, walkImportNamespaceSpecifier];
+const BOXED_ImportDeclarationSpecifier = new Uint8Array([1, 1, 1]);
 
 function unexpectedImportDeclarationSpecifier(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ImportDeclarationSpecifier`);
 }
 
 function walkImportDeclarationSpecifier(pos, ast, visitors) {
-  const walk = WALK_ImportDeclarationSpecifier[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ImportDeclarationSpecifier[tag];
   if (walk === undefined) unexpectedImportDeclarationSpecifier(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ImportDeclarationSpecifier[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkImportSpecifier(pos, ast, visitors) {
@@ -1682,15 +1718,17 @@ function walkImportAttribute(pos, ast, visitors) {
 }
 
 const WALK_ImportAttributeKey = [walkIdentifierName, walkStringLiteral];
+const BOXED_ImportAttributeKey = new Uint8Array([0, 0]);
 
 function unexpectedImportAttributeKey(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ImportAttributeKey`);
 }
 
 function walkImportAttributeKey(pos, ast, visitors) {
-  const walk = WALK_ImportAttributeKey[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ImportAttributeKey[tag];
   if (walk === undefined) unexpectedImportAttributeKey(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ImportAttributeKey[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkExportDeclaration(pos, ast, visitors) {
@@ -1794,28 +1832,32 @@ function walkExportSpecifier(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_ExportDefaultDeclarationKind = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, walkBoxFunction, walkBoxClass, walkBoxTSInterfaceDeclaration];
+const WALK_ExportDefaultDeclarationKind = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, unexpectedExportDefaultDeclarationKind, walkFunction, walkClass, walkTSInterfaceDeclaration];
+const BOXED_ExportDefaultDeclarationKind = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function unexpectedExportDefaultDeclarationKind(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ExportDefaultDeclarationKind`);
 }
 
 function walkExportDefaultDeclarationKind(pos, ast, visitors) {
-  const walk = WALK_ExportDefaultDeclarationKind[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ExportDefaultDeclarationKind[tag];
   if (walk === undefined) unexpectedExportDefaultDeclarationKind(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ExportDefaultDeclarationKind[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 const WALK_ModuleExportName = [walkIdentifierName, walkIdentifierReference, walkStringLiteral];
+const BOXED_ModuleExportName = new Uint8Array([0, 0, 0]);
 
 function unexpectedModuleExportName(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for ModuleExportName`);
 }
 
 function walkModuleExportName(pos, ast, visitors) {
-  const walk = WALK_ModuleExportName[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_ModuleExportName[tag];
   if (walk === undefined) unexpectedModuleExportName(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_ModuleExportName[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkV8IntrinsicExpression(pos, ast, visitors) {
@@ -1876,7 +1918,7 @@ function walkJSXElement(pos, ast, visitors) {
     if (enter !== null) enter(node);
   }
 
-  walkBoxJSXOpeningElement(pos + 16, ast, visitors);
+  walkJSXOpeningElement(ast.buffer.int32[(pos + 16) >> 2], ast, visitors);
   walkVecJSXChild(pos + 24, ast, visitors);
   walkOptionBoxJSXClosingElement(pos + 48, ast, visitors);
 
@@ -1945,16 +1987,18 @@ function walkJSXClosingFragment(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
-const WALK_JSXElementName = [walkBoxJSXIdentifier, walkBoxIdentifierReference, walkBoxJSXNamespacedName, walkBoxJSXMemberExpression, walkBoxThisExpression];
+const WALK_JSXElementName = [walkJSXIdentifier, walkIdentifierReference, walkJSXNamespacedName, walkJSXMemberExpression, walkThisExpression];
+const BOXED_JSXElementName = new Uint8Array([1, 1, 1, 1, 1]);
 
 function unexpectedJSXElementName(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXElementName`);
 }
 
 function walkJSXElementName(pos, ast, visitors) {
-  const walk = WALK_JSXElementName[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_JSXElementName[tag];
   if (walk === undefined) unexpectedJSXElementName(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_JSXElementName[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkJSXNamespacedName(pos, ast, visitors) {
@@ -1991,16 +2035,18 @@ function walkJSXMemberExpression(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_JSXMemberExpressionObject = [walkBoxIdentifierReference, walkBoxJSXMemberExpression, walkBoxThisExpression];
+const WALK_JSXMemberExpressionObject = [walkIdentifierReference, walkJSXMemberExpression, walkThisExpression];
+const BOXED_JSXMemberExpressionObject = new Uint8Array([1, 1, 1]);
 
 function unexpectedJSXMemberExpressionObject(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXMemberExpressionObject`);
 }
 
 function walkJSXMemberExpressionObject(pos, ast, visitors) {
-  const walk = WALK_JSXMemberExpressionObject[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_JSXMemberExpressionObject[tag];
   if (walk === undefined) unexpectedJSXMemberExpressionObject(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_JSXMemberExpressionObject[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkJSXExpressionContainer(pos, ast, visitors) {
@@ -2019,16 +2065,18 @@ function walkJSXExpressionContainer(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_JSXExpression = [walkBoxBooleanLiteral, walkBoxNullLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxRegExpLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxIdentifierReference, walkBoxSuper, walkBoxArrayExpression, walkBoxArrowFunctionExpression, walkBoxAssignmentExpression, walkBoxAwaitExpression, walkBoxBinaryExpression, walkBoxCallExpression, walkBoxChainExpression, walkBoxClass, walkBoxConditionalExpression, walkBoxFunction, walkBoxImportExpression, walkBoxLogicalExpression, walkBoxNewExpression, walkBoxObjectExpression, walkBoxParenthesizedExpression, walkBoxSequenceExpression, walkBoxTaggedTemplateExpression, walkBoxThisExpression, walkBoxUnaryExpression, walkBoxUpdateExpression, walkBoxYieldExpression, walkBoxPrivateInExpression, walkBoxImportMeta, walkBoxNewTarget, walkBoxJSXElement, walkBoxJSXFragment, walkBoxTSAsExpression, walkBoxTSSatisfiesExpression, walkBoxTSTypeAssertion, walkBoxTSNonNullExpression, walkBoxTSInstantiationExpression, walkBoxV8IntrinsicExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, walkBoxComputedMemberExpression, walkBoxStaticMemberExpression, walkBoxPrivateFieldExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, walkBoxJSXEmptyExpression];
+const WALK_JSXExpression = [walkBooleanLiteral, walkNullLiteral, walkNumericLiteral, walkBigIntLiteral, walkRegExpLiteral, walkStringLiteral, walkTemplateLiteral, walkIdentifierReference, walkSuper, walkArrayExpression, walkArrowFunctionExpression, walkAssignmentExpression, walkAwaitExpression, walkBinaryExpression, walkCallExpression, walkChainExpression, walkClass, walkConditionalExpression, walkFunction, walkImportExpression, walkLogicalExpression, walkNewExpression, walkObjectExpression, walkParenthesizedExpression, walkSequenceExpression, walkTaggedTemplateExpression, walkThisExpression, walkUnaryExpression, walkUpdateExpression, walkYieldExpression, walkPrivateInExpression, walkImportMeta, walkNewTarget, walkJSXElement, walkJSXFragment, walkTSAsExpression, walkTSSatisfiesExpression, walkTSTypeAssertion, walkTSNonNullExpression, walkTSInstantiationExpression, walkV8IntrinsicExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, walkComputedMemberExpression, walkStaticMemberExpression, walkPrivateFieldExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, unexpectedJSXExpression, walkJSXEmptyExpression];
+const BOXED_JSXExpression = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 function unexpectedJSXExpression(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXExpression`);
 }
 
 function walkJSXExpression(pos, ast, visitors) {
-  const walk = WALK_JSXExpression[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_JSXExpression[tag];
   if (walk === undefined) unexpectedJSXExpression(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_JSXExpression[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkJSXEmptyExpression(pos, ast, visitors) {
@@ -2036,16 +2084,18 @@ function walkJSXEmptyExpression(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
-const WALK_JSXAttributeItem = [walkBoxJSXAttribute, walkBoxJSXSpreadAttribute];
+const WALK_JSXAttributeItem = [walkJSXAttribute, walkJSXSpreadAttribute];
+const BOXED_JSXAttributeItem = new Uint8Array([1, 1]);
 
 function unexpectedJSXAttributeItem(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXAttributeItem`);
 }
 
 function walkJSXAttributeItem(pos, ast, visitors) {
-  const walk = WALK_JSXAttributeItem[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_JSXAttributeItem[tag];
   if (walk === undefined) unexpectedJSXAttributeItem(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_JSXAttributeItem[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkJSXAttribute(pos, ast, visitors) {
@@ -2081,28 +2131,32 @@ function walkJSXSpreadAttribute(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_JSXAttributeName = [walkBoxJSXIdentifier, walkBoxJSXNamespacedName];
+const WALK_JSXAttributeName = [walkJSXIdentifier, walkJSXNamespacedName];
+const BOXED_JSXAttributeName = new Uint8Array([1, 1]);
 
 function unexpectedJSXAttributeName(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXAttributeName`);
 }
 
 function walkJSXAttributeName(pos, ast, visitors) {
-  const walk = WALK_JSXAttributeName[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_JSXAttributeName[tag];
   if (walk === undefined) unexpectedJSXAttributeName(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_JSXAttributeName[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
-const WALK_JSXAttributeValue = [walkBoxStringLiteral, walkBoxJSXExpressionContainer, walkBoxJSXElement, walkBoxJSXFragment];
+const WALK_JSXAttributeValue = [walkStringLiteral, walkJSXExpressionContainer, walkJSXElement, walkJSXFragment];
+const BOXED_JSXAttributeValue = new Uint8Array([1, 1, 1, 1]);
 
 function unexpectedJSXAttributeValue(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXAttributeValue`);
 }
 
 function walkJSXAttributeValue(pos, ast, visitors) {
-  const walk = WALK_JSXAttributeValue[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_JSXAttributeValue[tag];
   if (walk === undefined) unexpectedJSXAttributeValue(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_JSXAttributeValue[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkJSXIdentifier(pos, ast, visitors) {
@@ -2110,16 +2164,18 @@ function walkJSXIdentifier(pos, ast, visitors) {
   if (visit !== null) visit(pos);
 }
 
-const WALK_JSXChild = [walkBoxJSXText, walkBoxJSXElement, walkBoxJSXFragment, walkBoxJSXExpressionContainer, walkBoxJSXSpreadChild];
+const WALK_JSXChild = [walkJSXText, walkJSXElement, walkJSXFragment, walkJSXExpressionContainer, walkJSXSpreadChild];
+const BOXED_JSXChild = new Uint8Array([1, 1, 1, 1, 1]);
 
 function unexpectedJSXChild(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for JSXChild`);
 }
 
 function walkJSXChild(pos, ast, visitors) {
-  const walk = WALK_JSXChild[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_JSXChild[tag];
   if (walk === undefined) unexpectedJSXChild(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_JSXChild[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkJSXSpreadChild(pos, ast, visitors) {
@@ -2193,16 +2249,18 @@ function walkTSEnumMember(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSEnumMemberName = [walkBoxIdentifierName, walkBoxStringLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral];
+const WALK_TSEnumMemberName = [walkIdentifierName, walkStringLiteral, walkStringLiteral, walkTemplateLiteral];
+const BOXED_TSEnumMemberName = new Uint8Array([1, 1, 1, 1]);
 
 function unexpectedTSEnumMemberName(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSEnumMemberName`);
 }
 
 function walkTSEnumMemberName(pos, ast, visitors) {
-  const walk = WALK_TSEnumMemberName[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSEnumMemberName[tag];
   if (walk === undefined) unexpectedTSEnumMemberName(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSEnumMemberName[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSTypeAnnotation(pos, ast, visitors) {
@@ -2237,28 +2295,32 @@ function walkTSLiteralType(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSLiteral = [walkBoxBooleanLiteral, walkBoxNumericLiteral, walkBoxBigIntLiteral, walkBoxStringLiteral, walkBoxTemplateLiteral, walkBoxUnaryExpression];
+const WALK_TSLiteral = [walkBooleanLiteral, walkNumericLiteral, walkBigIntLiteral, walkStringLiteral, walkTemplateLiteral, walkUnaryExpression];
+const BOXED_TSLiteral = new Uint8Array([1, 1, 1, 1, 1, 1]);
 
 function unexpectedTSLiteral(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSLiteral`);
 }
 
 function walkTSLiteral(pos, ast, visitors) {
-  const walk = WALK_TSLiteral[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSLiteral[tag];
   if (walk === undefined) unexpectedTSLiteral(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSLiteral[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
-const WALK_TSType = [walkBoxTSAnyKeyword, walkBoxTSBigIntKeyword, walkBoxTSBooleanKeyword, walkBoxTSIntrinsicKeyword, walkBoxTSNeverKeyword, walkBoxTSNullKeyword, walkBoxTSNumberKeyword, walkBoxTSObjectKeyword, walkBoxTSStringKeyword, walkBoxTSSymbolKeyword, walkBoxTSThisType, walkBoxTSUndefinedKeyword, walkBoxTSUnknownKeyword, walkBoxTSVoidKeyword, walkBoxTSArrayType, walkBoxTSConditionalType, walkBoxTSConstructorType, walkBoxTSFunctionType, walkBoxTSImportType, walkBoxTSIndexedAccessType, walkBoxTSInferType, walkBoxTSIntersectionType, walkBoxTSLiteralType, walkBoxTSMappedType, walkBoxTSNamedTupleMember, unexpectedTSType, walkBoxTSTemplateLiteralType, walkBoxTSTupleType, walkBoxTSTypeLiteral, walkBoxTSTypeOperator, walkBoxTSTypePredicate, walkBoxTSTypeQuery, walkBoxTSTypeReference, walkBoxTSUnionType, walkBoxTSParenthesizedType, walkBoxJSDocNullableType, walkBoxJSDocNonNullableType, walkBoxJSDocUnknownType];
+const WALK_TSType = [walkTSAnyKeyword, walkTSBigIntKeyword, walkTSBooleanKeyword, walkTSIntrinsicKeyword, walkTSNeverKeyword, walkTSNullKeyword, walkTSNumberKeyword, walkTSObjectKeyword, walkTSStringKeyword, walkTSSymbolKeyword, walkTSThisType, walkTSUndefinedKeyword, walkTSUnknownKeyword, walkTSVoidKeyword, walkTSArrayType, walkTSConditionalType, walkTSConstructorType, walkTSFunctionType, walkTSImportType, walkTSIndexedAccessType, walkTSInferType, walkTSIntersectionType, walkTSLiteralType, walkTSMappedType, walkTSNamedTupleMember, unexpectedTSType, walkTSTemplateLiteralType, walkTSTupleType, walkTSTypeLiteral, walkTSTypeOperator, walkTSTypePredicate, walkTSTypeQuery, walkTSTypeReference, walkTSUnionType, walkTSParenthesizedType, walkJSDocNullableType, walkJSDocNonNullableType, walkJSDocUnknownType];
+const BOXED_TSType = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
 
 function unexpectedTSType(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSType`);
 }
 
 function walkTSType(pos, ast, visitors) {
-  const walk = WALK_TSType[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSType[tag];
   if (walk === undefined) unexpectedTSType(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSType[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSConditionalType(pos, ast, visitors) {
@@ -2442,16 +2504,18 @@ function walkTSRestType(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSTupleElement = [walkBoxTSAnyKeyword, walkBoxTSBigIntKeyword, walkBoxTSBooleanKeyword, walkBoxTSIntrinsicKeyword, walkBoxTSNeverKeyword, walkBoxTSNullKeyword, walkBoxTSNumberKeyword, walkBoxTSObjectKeyword, walkBoxTSStringKeyword, walkBoxTSSymbolKeyword, walkBoxTSThisType, walkBoxTSUndefinedKeyword, walkBoxTSUnknownKeyword, walkBoxTSVoidKeyword, walkBoxTSArrayType, walkBoxTSConditionalType, walkBoxTSConstructorType, walkBoxTSFunctionType, walkBoxTSImportType, walkBoxTSIndexedAccessType, walkBoxTSInferType, walkBoxTSIntersectionType, walkBoxTSLiteralType, walkBoxTSMappedType, walkBoxTSNamedTupleMember, unexpectedTSTupleElement, walkBoxTSTemplateLiteralType, walkBoxTSTupleType, walkBoxTSTypeLiteral, walkBoxTSTypeOperator, walkBoxTSTypePredicate, walkBoxTSTypeQuery, walkBoxTSTypeReference, walkBoxTSUnionType, walkBoxTSParenthesizedType, walkBoxJSDocNullableType, walkBoxJSDocNonNullableType, walkBoxJSDocUnknownType, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, walkBoxTSOptionalType, walkBoxTSRestType];
+const WALK_TSTupleElement = [walkTSAnyKeyword, walkTSBigIntKeyword, walkTSBooleanKeyword, walkTSIntrinsicKeyword, walkTSNeverKeyword, walkTSNullKeyword, walkTSNumberKeyword, walkTSObjectKeyword, walkTSStringKeyword, walkTSSymbolKeyword, walkTSThisType, walkTSUndefinedKeyword, walkTSUnknownKeyword, walkTSVoidKeyword, walkTSArrayType, walkTSConditionalType, walkTSConstructorType, walkTSFunctionType, walkTSImportType, walkTSIndexedAccessType, walkTSInferType, walkTSIntersectionType, walkTSLiteralType, walkTSMappedType, walkTSNamedTupleMember, unexpectedTSTupleElement, walkTSTemplateLiteralType, walkTSTupleType, walkTSTypeLiteral, walkTSTypeOperator, walkTSTypePredicate, walkTSTypeQuery, walkTSTypeReference, walkTSUnionType, walkTSParenthesizedType, walkJSDocNullableType, walkJSDocNonNullableType, walkJSDocUnknownType, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, unexpectedTSTupleElement, walkTSOptionalType, walkTSRestType];
+const BOXED_TSTupleElement = new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
 
 function unexpectedTSTupleElement(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTupleElement`);
 }
 
 function walkTSTupleElement(pos, ast, visitors) {
-  const walk = WALK_TSTupleElement[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSTupleElement[tag];
   if (walk === undefined) unexpectedTSTupleElement(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSTupleElement[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSAnyKeyword(pos, ast, visitors) {
@@ -2541,16 +2605,18 @@ function walkTSTypeReference(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSTypeName = [walkBoxIdentifierReference, walkBoxTSQualifiedName, walkBoxThisExpression];
+const WALK_TSTypeName = [walkIdentifierReference, walkTSQualifiedName, walkThisExpression];
+const BOXED_TSTypeName = new Uint8Array([1, 1, 1]);
 
 function unexpectedTSTypeName(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTypeName`);
 }
 
 function walkTSTypeName(pos, ast, visitors) {
-  const walk = WALK_TSTypeName[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSTypeName[tag];
   if (walk === undefined) unexpectedTSTypeName(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSTypeName[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSQualifiedName(pos, ast, visitors) {
@@ -2669,7 +2735,7 @@ function walkTSInterfaceDeclaration(pos, ast, visitors) {
   walkBindingIdentifier(pos + 16, ast, visitors);
   walkOptionBoxTSTypeParameterDeclaration(pos + 48, ast, visitors);
   walkVecTSInterfaceHeritage(pos + 56, ast, visitors);
-  walkBoxTSInterfaceBody(pos + 80, ast, visitors);
+  walkTSInterfaceBody(ast.buffer.int32[(pos + 80) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -2707,16 +2773,18 @@ function walkTSPropertySignature(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSSignature = [walkBoxTSIndexSignature, walkBoxTSPropertySignature, walkBoxTSCallSignatureDeclaration, walkBoxTSConstructSignatureDeclaration, walkBoxTSMethodSignature];
+const WALK_TSSignature = [walkTSIndexSignature, walkTSPropertySignature, walkTSCallSignatureDeclaration, walkTSConstructSignatureDeclaration, walkTSMethodSignature];
+const BOXED_TSSignature = new Uint8Array([1, 1, 1, 1, 1]);
 
 function unexpectedTSSignature(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSSignature`);
 }
 
 function walkTSSignature(pos, ast, visitors) {
-  const walk = WALK_TSSignature[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSSignature[tag];
   if (walk === undefined) unexpectedTSSignature(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSSignature[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSIndexSignature(pos, ast, visitors) {
@@ -2731,7 +2799,7 @@ function walkTSIndexSignature(pos, ast, visitors) {
   }
 
   walkTSIndexSignatureName(pos + 16, ast, visitors);
-  walkBoxTSTypeAnnotation(pos + 56, ast, visitors);
+  walkTSTypeAnnotation(ast.buffer.int32[(pos + 56) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -2748,7 +2816,7 @@ function walkTSCallSignatureDeclaration(pos, ast, visitors) {
   }
 
   walkOptionBoxTSTypeParameterDeclaration(pos + 16, ast, visitors);
-  walkBoxFormalParameters(pos + 32, ast, visitors);
+  walkFormalParameters(ast.buffer.int32[(pos + 32) >> 2], ast, visitors);
   walkOptionBoxTSTypeAnnotation(pos + 40, ast, visitors);
 
   if (exit !== null) exit(node);
@@ -2767,7 +2835,7 @@ function walkTSMethodSignature(pos, ast, visitors) {
 
   walkPropertyKey(pos + 16, ast, visitors);
   walkOptionBoxTSTypeParameterDeclaration(pos + 32, ast, visitors);
-  walkBoxFormalParameters(pos + 48, ast, visitors);
+  walkFormalParameters(ast.buffer.int32[(pos + 48) >> 2], ast, visitors);
   walkOptionBoxTSTypeAnnotation(pos + 56, ast, visitors);
 
   if (exit !== null) exit(node);
@@ -2785,7 +2853,7 @@ function walkTSConstructSignatureDeclaration(pos, ast, visitors) {
   }
 
   walkOptionBoxTSTypeParameterDeclaration(pos + 16, ast, visitors);
-  walkBoxFormalParameters(pos + 24, ast, visitors);
+  walkFormalParameters(ast.buffer.int32[(pos + 24) >> 2], ast, visitors);
   walkOptionBoxTSTypeAnnotation(pos + 32, ast, visitors);
 
   if (exit !== null) exit(node);
@@ -2802,7 +2870,7 @@ function walkTSIndexSignatureName(pos, ast, visitors) {
     if (enter !== null) enter(node);
   }
 
-  walkBoxTSTypeAnnotation(pos + 32, ast, visitors);
+  walkTSTypeAnnotation(ast.buffer.int32[(pos + 32) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -2841,16 +2909,18 @@ function walkTSTypePredicate(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSTypePredicateName = [walkBoxIdentifierName, walkBoxTSThisType];
+const WALK_TSTypePredicateName = [walkIdentifierName, walkTSThisType];
+const BOXED_TSTypePredicateName = new Uint8Array([1, 1]);
 
 function unexpectedTSTypePredicateName(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTypePredicateName`);
 }
 
 function walkTSTypePredicateName(pos, ast, visitors) {
-  const walk = WALK_TSTypePredicateName[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSTypePredicateName[tag];
   if (walk === undefined) unexpectedTSTypePredicateName(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSTypePredicateName[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSExternalModuleDeclaration(pos, ast, visitors) {
@@ -2887,16 +2957,18 @@ function walkTSNamespaceDeclaration(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSNamespaceDeclarationBody = [walkBoxTSNamespaceDeclaration, walkBoxTSModuleBlock];
+const WALK_TSNamespaceDeclarationBody = [walkTSNamespaceDeclaration, walkTSModuleBlock];
+const BOXED_TSNamespaceDeclarationBody = new Uint8Array([1, 1]);
 
 function unexpectedTSNamespaceDeclarationBody(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSNamespaceDeclarationBody`);
 }
 
 function walkTSNamespaceDeclarationBody(pos, ast, visitors) {
-  const walk = WALK_TSNamespaceDeclarationBody[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSNamespaceDeclarationBody[tag];
   if (walk === undefined) unexpectedTSNamespaceDeclarationBody(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSNamespaceDeclarationBody[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSGlobalDeclaration(pos, ast, visitors) {
@@ -2959,7 +3031,7 @@ function walkTSInferType(pos, ast, visitors) {
     if (enter !== null) enter(node);
   }
 
-  walkBoxTSTypeParameter(pos + 16, ast, visitors);
+  walkTSTypeParameter(ast.buffer.int32[(pos + 16) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -2981,16 +3053,18 @@ function walkTSTypeQuery(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSTypeQueryExprName = [walkBoxIdentifierReference, walkBoxTSQualifiedName, walkBoxThisExpression, walkBoxTSImportType];
+const WALK_TSTypeQueryExprName = [walkIdentifierReference, walkTSQualifiedName, walkThisExpression, walkTSImportType];
+const BOXED_TSTypeQueryExprName = new Uint8Array([1, 1, 1, 1]);
 
 function unexpectedTSTypeQueryExprName(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSTypeQueryExprName`);
 }
 
 function walkTSTypeQueryExprName(pos, ast, visitors) {
-  const walk = WALK_TSTypeQueryExprName[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSTypeQueryExprName[tag];
   if (walk === undefined) unexpectedTSTypeQueryExprName(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSTypeQueryExprName[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSImportType(pos, ast, visitors) {
@@ -3012,16 +3086,18 @@ function walkTSImportType(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSImportTypeQualifier = [walkBoxIdentifierName, walkBoxTSImportTypeQualifiedName];
+const WALK_TSImportTypeQualifier = [walkIdentifierName, walkTSImportTypeQualifiedName];
+const BOXED_TSImportTypeQualifier = new Uint8Array([1, 1]);
 
 function unexpectedTSImportTypeQualifier(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSImportTypeQualifier`);
 }
 
 function walkTSImportTypeQualifier(pos, ast, visitors) {
-  const walk = WALK_TSImportTypeQualifier[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSImportTypeQualifier[tag];
   if (walk === undefined) unexpectedTSImportTypeQualifier(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSImportTypeQualifier[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSImportTypeQualifiedName(pos, ast, visitors) {
@@ -3053,8 +3129,8 @@ function walkTSFunctionType(pos, ast, visitors) {
   }
 
   walkOptionBoxTSTypeParameterDeclaration(pos + 16, ast, visitors);
-  walkBoxFormalParameters(pos + 32, ast, visitors);
-  walkBoxTSTypeAnnotation(pos + 40, ast, visitors);
+  walkFormalParameters(ast.buffer.int32[(pos + 32) >> 2], ast, visitors);
+  walkTSTypeAnnotation(ast.buffer.int32[(pos + 40) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -3071,8 +3147,8 @@ function walkTSConstructorType(pos, ast, visitors) {
   }
 
   walkOptionBoxTSTypeParameterDeclaration(pos + 16, ast, visitors);
-  walkBoxFormalParameters(pos + 24, ast, visitors);
-  walkBoxTSTypeAnnotation(pos + 32, ast, visitors);
+  walkFormalParameters(ast.buffer.int32[(pos + 24) >> 2], ast, visitors);
+  walkTSTypeAnnotation(ast.buffer.int32[(pos + 32) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -3181,16 +3257,18 @@ function walkTSImportEqualsDeclaration(pos, ast, visitors) {
   if (exit !== null) exit(node);
 }
 
-const WALK_TSModuleReference = [walkBoxTSExternalModuleReference, walkBoxIdentifierReference, walkBoxTSQualifiedName];
+const WALK_TSModuleReference = [walkTSExternalModuleReference, walkIdentifierReference, walkTSQualifiedName];
+const BOXED_TSModuleReference = new Uint8Array([1, 1, 1]);
 
 function unexpectedTSModuleReference(pos, ast) {
   throw new Error(`Unexpected discriminant ${ast.buffer[pos - 8]} for TSModuleReference`);
 }
 
 function walkTSModuleReference(pos, ast, visitors) {
-  const walk = WALK_TSModuleReference[ast.buffer[pos]];
+  const tag = ast.buffer[pos];
+  const walk = WALK_TSModuleReference[tag];
   if (walk === undefined) unexpectedTSModuleReference(pos + 8, ast);
-  walk(pos + 8, ast, visitors);
+  walk(BOXED_TSModuleReference[tag] === 1 ? ast.buffer.int32[(pos + 8) >> 2] : pos + 8, ast, visitors);
 }
 
 function walkTSExternalModuleReference(pos, ast, visitors) {
@@ -3285,7 +3363,7 @@ function walkTSInstantiationExpression(pos, ast, visitors) {
   }
 
   walkExpression(pos + 16, ast, visitors);
-  walkBoxTSTypeParameterInstantiation(pos + 32, ast, visitors);
+  walkTSTypeParameterInstantiation(ast.buffer.int32[(pos + 32) >> 2], ast, visitors);
 
   if (exit !== null) exit(node);
 }
@@ -3343,170 +3421,6 @@ function walkVecStatement(pos, ast, visitors) {
   }
 }
 
-function walkBoxBooleanLiteral(pos, ast, visitors) {
-  return walkBooleanLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxNullLiteral(pos, ast, visitors) {
-  return walkNullLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxNumericLiteral(pos, ast, visitors) {
-  return walkNumericLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxBigIntLiteral(pos, ast, visitors) {
-  return walkBigIntLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxRegExpLiteral(pos, ast, visitors) {
-  return walkRegExpLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxStringLiteral(pos, ast, visitors) {
-  return walkStringLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTemplateLiteral(pos, ast, visitors) {
-  return walkTemplateLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxIdentifierReference(pos, ast, visitors) {
-  return walkIdentifierReference(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxSuper(pos, ast, visitors) {
-  return walkSuper(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxArrayExpression(pos, ast, visitors) {
-  return walkArrayExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxArrowFunctionExpression(pos, ast, visitors) {
-  return walkArrowFunctionExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxAssignmentExpression(pos, ast, visitors) {
-  return walkAssignmentExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxAwaitExpression(pos, ast, visitors) {
-  return walkAwaitExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxBinaryExpression(pos, ast, visitors) {
-  return walkBinaryExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxCallExpression(pos, ast, visitors) {
-  return walkCallExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxChainExpression(pos, ast, visitors) {
-  return walkChainExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxClass(pos, ast, visitors) {
-  return walkClass(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxConditionalExpression(pos, ast, visitors) {
-  return walkConditionalExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxFunction(pos, ast, visitors) {
-  return walkFunction(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxImportExpression(pos, ast, visitors) {
-  return walkImportExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxLogicalExpression(pos, ast, visitors) {
-  return walkLogicalExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxNewExpression(pos, ast, visitors) {
-  return walkNewExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxObjectExpression(pos, ast, visitors) {
-  return walkObjectExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxParenthesizedExpression(pos, ast, visitors) {
-  return walkParenthesizedExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxSequenceExpression(pos, ast, visitors) {
-  return walkSequenceExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTaggedTemplateExpression(pos, ast, visitors) {
-  return walkTaggedTemplateExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxThisExpression(pos, ast, visitors) {
-  return walkThisExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxUnaryExpression(pos, ast, visitors) {
-  return walkUnaryExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxUpdateExpression(pos, ast, visitors) {
-  return walkUpdateExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxYieldExpression(pos, ast, visitors) {
-  return walkYieldExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxPrivateInExpression(pos, ast, visitors) {
-  return walkPrivateInExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxImportMeta(pos, ast, visitors) {
-  return walkImportMeta(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxNewTarget(pos, ast, visitors) {
-  return walkNewTarget(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXElement(pos, ast, visitors) {
-  return walkJSXElement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXFragment(pos, ast, visitors) {
-  return walkJSXFragment(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSAsExpression(pos, ast, visitors) {
-  return walkTSAsExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSSatisfiesExpression(pos, ast, visitors) {
-  return walkTSSatisfiesExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTypeAssertion(pos, ast, visitors) {
-  return walkTSTypeAssertion(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSNonNullExpression(pos, ast, visitors) {
-  return walkTSNonNullExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSInstantiationExpression(pos, ast, visitors) {
-  return walkTSInstantiationExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxV8IntrinsicExpression(pos, ast, visitors) {
-  return walkV8IntrinsicExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkVecArrayExpressionElement(pos, ast, visitors) {
   const { int32 } = ast.buffer,
     pos32 = pos >> 2;
@@ -3518,14 +3432,6 @@ function walkVecArrayExpressionElement(pos, ast, visitors) {
   }
 }
 
-function walkBoxSpreadElement(pos, ast, visitors) {
-  return walkSpreadElement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxElision(pos, ast, visitors) {
-  return walkElision(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkVecObjectPropertyKind(pos, ast, visitors) {
   const { int32 } = ast.buffer,
     pos32 = pos >> 2;
@@ -3535,18 +3441,6 @@ function walkVecObjectPropertyKind(pos, ast, visitors) {
     walkObjectPropertyKind(pos, ast, visitors);
     pos += 16;
   }
-}
-
-function walkBoxObjectProperty(pos, ast, visitors) {
-  return walkObjectProperty(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxIdentifierName(pos, ast, visitors) {
-  return walkIdentifierName(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxPrivateIdentifier(pos, ast, visitors) {
-  return walkPrivateIdentifier(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkVecTemplateElement(pos, ast, visitors) {
@@ -3571,25 +3465,9 @@ function walkVecExpression(pos, ast, visitors) {
   }
 }
 
-function walkBoxTSTypeParameterInstantiation(pos, ast, visitors) {
-  return walkTSTypeParameterInstantiation(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxTSTypeParameterInstantiation(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxTSTypeParameterInstantiation(pos, ast, visitors);
-}
-
-function walkBoxComputedMemberExpression(pos, ast, visitors) {
-  return walkComputedMemberExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxStaticMemberExpression(pos, ast, visitors) {
-  return walkStaticMemberExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxPrivateFieldExpression(pos, ast, visitors) {
-  return walkPrivateFieldExpression(ast.buffer.int32[pos >> 2], ast, visitors);
+    walkTSTypeParameterInstantiation(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkVecArgument(pos, ast, visitors) {
@@ -3601,14 +3479,6 @@ function walkVecArgument(pos, ast, visitors) {
     walkArgument(pos, ast, visitors);
     pos += 16;
   }
-}
-
-function walkBoxArrayAssignmentTarget(pos, ast, visitors) {
-  return walkArrayAssignmentTarget(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxObjectAssignmentTarget(pos, ast, visitors) {
-  return walkObjectAssignmentTarget(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkOptionAssignmentTargetMaybeDefault(pos, ast, visitors) {
@@ -3637,124 +3507,8 @@ function walkVecAssignmentTargetProperty(pos, ast, visitors) {
   }
 }
 
-function walkBoxAssignmentTargetWithDefault(pos, ast, visitors) {
-  return walkAssignmentTargetWithDefault(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxAssignmentTargetPropertyIdentifier(pos, ast, visitors) {
-  return walkAssignmentTargetPropertyIdentifier(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxAssignmentTargetPropertyProperty(pos, ast, visitors) {
-  return walkAssignmentTargetPropertyProperty(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionExpression(pos, ast, visitors) {
   if (!(ast.buffer[pos] === 255)) walkExpression(pos, ast, visitors);
-}
-
-function walkBoxBlockStatement(pos, ast, visitors) {
-  return walkBlockStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxBreakStatement(pos, ast, visitors) {
-  return walkBreakStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxContinueStatement(pos, ast, visitors) {
-  return walkContinueStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxDebuggerStatement(pos, ast, visitors) {
-  return walkDebuggerStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxDoWhileStatement(pos, ast, visitors) {
-  return walkDoWhileStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxEmptyStatement(pos, ast, visitors) {
-  return walkEmptyStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxExpressionStatement(pos, ast, visitors) {
-  return walkExpressionStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxForInStatement(pos, ast, visitors) {
-  return walkForInStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxForOfStatement(pos, ast, visitors) {
-  return walkForOfStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxForStatement(pos, ast, visitors) {
-  return walkForStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxIfStatement(pos, ast, visitors) {
-  return walkIfStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxLabeledStatement(pos, ast, visitors) {
-  return walkLabeledStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxReturnStatement(pos, ast, visitors) {
-  return walkReturnStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxSwitchStatement(pos, ast, visitors) {
-  return walkSwitchStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxThrowStatement(pos, ast, visitors) {
-  return walkThrowStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTryStatement(pos, ast, visitors) {
-  return walkTryStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxWhileStatement(pos, ast, visitors) {
-  return walkWhileStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxWithStatement(pos, ast, visitors) {
-  return walkWithStatement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxVariableDeclaration(pos, ast, visitors) {
-  return walkVariableDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTypeAliasDeclaration(pos, ast, visitors) {
-  return walkTSTypeAliasDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSInterfaceDeclaration(pos, ast, visitors) {
-  return walkTSInterfaceDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSEnumDeclaration(pos, ast, visitors) {
-  return walkTSEnumDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSExternalModuleDeclaration(pos, ast, visitors) {
-  return walkTSExternalModuleDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSNamespaceDeclaration(pos, ast, visitors) {
-  return walkTSNamespaceDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSGlobalDeclaration(pos, ast, visitors) {
-  return walkTSGlobalDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSImportEqualsDeclaration(pos, ast, visitors) {
-  return walkTSImportEqualsDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkVecVariableDeclarator(pos, ast, visitors) {
@@ -3768,13 +3522,9 @@ function walkVecVariableDeclarator(pos, ast, visitors) {
   }
 }
 
-function walkBoxTSTypeAnnotation(pos, ast, visitors) {
-  return walkTSTypeAnnotation(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxTSTypeAnnotation(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxTSTypeAnnotation(pos, ast, visitors);
+    walkTSTypeAnnotation(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkOptionStatement(pos, ast, visitors) {
@@ -3801,38 +3551,18 @@ function walkVecSwitchCase(pos, ast, visitors) {
   }
 }
 
-function walkBoxCatchClause(pos, ast, visitors) {
-  return walkCatchClause(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxCatchClause(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxCatchClause(pos, ast, visitors);
+    walkCatchClause(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkOptionBoxBlockStatement(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxBlockStatement(pos, ast, visitors);
+    walkBlockStatement(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkOptionCatchParameter(pos, ast, visitors) {
   if (!(ast.buffer[pos + 16] === 255)) walkCatchParameter(pos, ast, visitors);
-}
-
-function walkBoxBindingIdentifier(pos, ast, visitors) {
-  return walkBindingIdentifier(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxObjectPattern(pos, ast, visitors) {
-  return walkObjectPattern(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxArrayPattern(pos, ast, visitors) {
-  return walkArrayPattern(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxAssignmentPattern(pos, ast, visitors) {
-  return walkAssignmentPattern(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkVecBindingProperty(pos, ast, visitors) {
@@ -3866,26 +3596,14 @@ function walkOptionBindingIdentifier(pos, ast, visitors) {
     walkBindingIdentifier(pos, ast, visitors);
 }
 
-function walkBoxTSTypeParameterDeclaration(pos, ast, visitors) {
-  return walkTSTypeParameterDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxTSTypeParameterDeclaration(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxTSTypeParameterDeclaration(pos, ast, visitors);
-}
-
-function walkBoxFormalParameters(pos, ast, visitors) {
-  return walkFormalParameters(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxFunctionBody(pos, ast, visitors) {
-  return walkFunctionBody(ast.buffer.int32[pos >> 2], ast, visitors);
+    walkTSTypeParameterDeclaration(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkOptionBoxFunctionBody(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxFunctionBody(pos, ast, visitors);
+    walkFunctionBody(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkVecFormalParameter(pos, ast, visitors) {
@@ -3910,13 +3628,9 @@ function walkVecDecorator(pos, ast, visitors) {
   }
 }
 
-function walkBoxExpression(pos, ast, visitors) {
-  return walkExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxExpression(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxExpression(pos, ast, visitors);
+    walkExpression(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkVecTSClassImplements(pos, ast, visitors) {
@@ -3930,10 +3644,6 @@ function walkVecTSClassImplements(pos, ast, visitors) {
   }
 }
 
-function walkBoxClassBody(pos, ast, visitors) {
-  return walkClassBody(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkVecClassElement(pos, ast, visitors) {
   const { int32 } = ast.buffer,
     pos32 = pos >> 2;
@@ -3943,58 +3653,6 @@ function walkVecClassElement(pos, ast, visitors) {
     walkClassElement(pos, ast, visitors);
     pos += 16;
   }
-}
-
-function walkBoxStaticBlock(pos, ast, visitors) {
-  return walkStaticBlock(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxMethodDefinition(pos, ast, visitors) {
-  return walkMethodDefinition(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxPropertyDefinition(pos, ast, visitors) {
-  return walkPropertyDefinition(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxAccessorProperty(pos, ast, visitors) {
-  return walkAccessorProperty(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSIndexSignature(pos, ast, visitors) {
-  return walkTSIndexSignature(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxImportDeclaration(pos, ast, visitors) {
-  return walkImportDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxExportAllDeclaration(pos, ast, visitors) {
-  return walkExportAllDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxExportDefaultDeclaration(pos, ast, visitors) {
-  return walkExportDefaultDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxExportDeclaration(pos, ast, visitors) {
-  return walkExportDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxExportNamedDeclaration(pos, ast, visitors) {
-  return walkExportNamedDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxExportFromDeclaration(pos, ast, visitors) {
-  return walkExportFromDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSExportAssignment(pos, ast, visitors) {
-  return walkTSExportAssignment(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSNamespaceExportDeclaration(pos, ast, visitors) {
-  return walkTSNamespaceExportDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkVecImportDeclarationSpecifier(pos, ast, visitors) {
@@ -4013,25 +3671,9 @@ function walkOptionVecImportDeclarationSpecifier(pos, ast, visitors) {
     walkVecImportDeclarationSpecifier(pos, ast, visitors);
 }
 
-function walkBoxWithClause(pos, ast, visitors) {
-  return walkWithClause(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxWithClause(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxWithClause(pos, ast, visitors);
-}
-
-function walkBoxImportSpecifier(pos, ast, visitors) {
-  return walkImportSpecifier(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxImportDefaultSpecifier(pos, ast, visitors) {
-  return walkImportDefaultSpecifier(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxImportNamespaceSpecifier(pos, ast, visitors) {
-  return walkImportNamespaceSpecifier(ast.buffer.int32[pos >> 2], ast, visitors);
+    walkWithClause(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkVecImportAttribute(pos, ast, visitors) {
@@ -4060,10 +3702,6 @@ function walkOptionModuleExportName(pos, ast, visitors) {
   if (!(ast.buffer[pos] === 255)) walkModuleExportName(pos, ast, visitors);
 }
 
-function walkBoxJSXOpeningElement(pos, ast, visitors) {
-  return walkJSXOpeningElement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkVecJSXChild(pos, ast, visitors) {
   const { int32 } = ast.buffer,
     pos32 = pos >> 2;
@@ -4075,13 +3713,9 @@ function walkVecJSXChild(pos, ast, visitors) {
   }
 }
 
-function walkBoxJSXClosingElement(pos, ast, visitors) {
-  return walkJSXClosingElement(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxJSXClosingElement(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxJSXClosingElement(pos, ast, visitors);
+    walkJSXClosingElement(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkVecJSXAttributeItem(pos, ast, visitors) {
@@ -4095,44 +3729,8 @@ function walkVecJSXAttributeItem(pos, ast, visitors) {
   }
 }
 
-function walkBoxJSXIdentifier(pos, ast, visitors) {
-  return walkJSXIdentifier(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXNamespacedName(pos, ast, visitors) {
-  return walkJSXNamespacedName(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXMemberExpression(pos, ast, visitors) {
-  return walkJSXMemberExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXEmptyExpression(pos, ast, visitors) {
-  return walkJSXEmptyExpression(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXAttribute(pos, ast, visitors) {
-  return walkJSXAttribute(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXSpreadAttribute(pos, ast, visitors) {
-  return walkJSXSpreadAttribute(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionJSXAttributeValue(pos, ast, visitors) {
   if (!(ast.buffer[pos] === 255)) walkJSXAttributeValue(pos, ast, visitors);
-}
-
-function walkBoxJSXExpressionContainer(pos, ast, visitors) {
-  return walkJSXExpressionContainer(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXText(pos, ast, visitors) {
-  return walkJSXText(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSXSpreadChild(pos, ast, visitors) {
-  return walkJSXSpreadChild(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkVecTSEnumMember(pos, ast, visitors) {
@@ -4144,154 +3742,6 @@ function walkVecTSEnumMember(pos, ast, visitors) {
     walkTSEnumMember(pos, ast, visitors);
     pos += 48;
   }
-}
-
-function walkBoxTSAnyKeyword(pos, ast, visitors) {
-  return walkTSAnyKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSBigIntKeyword(pos, ast, visitors) {
-  return walkTSBigIntKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSBooleanKeyword(pos, ast, visitors) {
-  return walkTSBooleanKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSIntrinsicKeyword(pos, ast, visitors) {
-  return walkTSIntrinsicKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSNeverKeyword(pos, ast, visitors) {
-  return walkTSNeverKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSNullKeyword(pos, ast, visitors) {
-  return walkTSNullKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSNumberKeyword(pos, ast, visitors) {
-  return walkTSNumberKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSObjectKeyword(pos, ast, visitors) {
-  return walkTSObjectKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSStringKeyword(pos, ast, visitors) {
-  return walkTSStringKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSSymbolKeyword(pos, ast, visitors) {
-  return walkTSSymbolKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSUndefinedKeyword(pos, ast, visitors) {
-  return walkTSUndefinedKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSUnknownKeyword(pos, ast, visitors) {
-  return walkTSUnknownKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSVoidKeyword(pos, ast, visitors) {
-  return walkTSVoidKeyword(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSArrayType(pos, ast, visitors) {
-  return walkTSArrayType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSConditionalType(pos, ast, visitors) {
-  return walkTSConditionalType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSConstructorType(pos, ast, visitors) {
-  return walkTSConstructorType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSFunctionType(pos, ast, visitors) {
-  return walkTSFunctionType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSImportType(pos, ast, visitors) {
-  return walkTSImportType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSIndexedAccessType(pos, ast, visitors) {
-  return walkTSIndexedAccessType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSInferType(pos, ast, visitors) {
-  return walkTSInferType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSIntersectionType(pos, ast, visitors) {
-  return walkTSIntersectionType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSLiteralType(pos, ast, visitors) {
-  return walkTSLiteralType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSMappedType(pos, ast, visitors) {
-  return walkTSMappedType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSNamedTupleMember(pos, ast, visitors) {
-  return walkTSNamedTupleMember(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTemplateLiteralType(pos, ast, visitors) {
-  return walkTSTemplateLiteralType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSThisType(pos, ast, visitors) {
-  return walkTSThisType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTupleType(pos, ast, visitors) {
-  return walkTSTupleType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTypeLiteral(pos, ast, visitors) {
-  return walkTSTypeLiteral(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTypeOperator(pos, ast, visitors) {
-  return walkTSTypeOperator(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTypePredicate(pos, ast, visitors) {
-  return walkTSTypePredicate(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTypeQuery(pos, ast, visitors) {
-  return walkTSTypeQuery(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSTypeReference(pos, ast, visitors) {
-  return walkTSTypeReference(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSUnionType(pos, ast, visitors) {
-  return walkTSUnionType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSParenthesizedType(pos, ast, visitors) {
-  return walkTSParenthesizedType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSDocNullableType(pos, ast, visitors) {
-  return walkJSDocNullableType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSDocNonNullableType(pos, ast, visitors) {
-  return walkJSDocNonNullableType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxJSDocUnknownType(pos, ast, visitors) {
-  return walkJSDocUnknownType(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkVecTSType(pos, ast, visitors) {
@@ -4314,18 +3764,6 @@ function walkVecTSTupleElement(pos, ast, visitors) {
     walkTSTupleElement(pos, ast, visitors);
     pos += 16;
   }
-}
-
-function walkBoxTSOptionalType(pos, ast, visitors) {
-  return walkTSOptionalType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSRestType(pos, ast, visitors) {
-  return walkTSRestType(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSQualifiedName(pos, ast, visitors) {
-  return walkTSQualifiedName(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 function walkOptionTSType(pos, ast, visitors) {
@@ -4354,10 +3792,6 @@ function walkVecTSInterfaceHeritage(pos, ast, visitors) {
   }
 }
 
-function walkBoxTSInterfaceBody(pos, ast, visitors) {
-  return walkTSInterfaceBody(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkVecTSSignature(pos, ast, visitors) {
   const { int32 } = ast.buffer,
     pos32 = pos >> 2;
@@ -4369,50 +3803,18 @@ function walkVecTSSignature(pos, ast, visitors) {
   }
 }
 
-function walkBoxTSPropertySignature(pos, ast, visitors) {
-  return walkTSPropertySignature(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSCallSignatureDeclaration(pos, ast, visitors) {
-  return walkTSCallSignatureDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSConstructSignatureDeclaration(pos, ast, visitors) {
-  return walkTSConstructSignatureDeclaration(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSMethodSignature(pos, ast, visitors) {
-  return walkTSMethodSignature(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSModuleBlock(pos, ast, visitors) {
-  return walkTSModuleBlock(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
 function walkOptionBoxTSModuleBlock(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxTSModuleBlock(pos, ast, visitors);
-}
-
-function walkBoxTSTypeParameter(pos, ast, visitors) {
-  return walkTSTypeParameter(ast.buffer.int32[pos >> 2], ast, visitors);
+    walkTSModuleBlock(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkOptionBoxObjectExpression(pos, ast, visitors) {
   if (!(ast.buffer.int32[pos >> 2] === 0 && ast.buffer.int32[(pos >> 2) + 1] === 0))
-    walkBoxObjectExpression(pos, ast, visitors);
+    walkObjectExpression(ast.buffer.int32[(pos) >> 2], ast, visitors);
 }
 
 function walkOptionTSImportTypeQualifier(pos, ast, visitors) {
   if (!(ast.buffer[pos] === 2)) walkTSImportTypeQualifier(pos, ast, visitors);
-}
-
-function walkBoxTSImportTypeQualifiedName(pos, ast, visitors) {
-  return walkTSImportTypeQualifiedName(ast.buffer.int32[pos >> 2], ast, visitors);
-}
-
-function walkBoxTSExternalModuleReference(pos, ast, visitors) {
-  return walkTSExternalModuleReference(ast.buffer.int32[pos >> 2], ast, visitors);
 }
 
 // Added by scripts/generate-oxc-position-walker.ts: children oxc's lazy walker does not follow.
