@@ -107,7 +107,8 @@ export class WalkContext {
   stringLiterals = 0;
   highEntropyStrings = 0;
   /** Every name some scope has marked `isTainted`: most identifiers need no scope lookup. */
-  readonly taintedNames = new Set<string>();
+  /** Added to only through `addTaintedName`, which keeps `taintedNameBytes` in step. */
+  readonly taintedNames: ReadonlySet<string> = new Set<string>();
   /**
    * The UTF-8 byte lengths of `taintedNames` (255: that long or longer), for the position walk:
    * it reads an identifier's name from the buffer only when a tainted name has its length.
@@ -232,7 +233,7 @@ export class WalkContext {
 
   /** Records that some scope's `name` holds decoded data (see `taintedNames`). */
   addTaintedName(name: string): void {
-    this.taintedNames.add(name);
+    (this.taintedNames as Set<string>).add(name);
     this.taintedNameBytes[Math.min(Buffer.byteLength(name), 255)] = 1;
   }
 

@@ -93,6 +93,13 @@ function onComputedOrSearch(member: number, s: PositionState): void {
   onComputedMember(member, s);
 }
 
+/** By character code: whether some reflective listing (`Object.keys`, `Reflect.ownKeys`...) starts with it. */
+const REFLECTIVE_FIRST_CHARS: readonly boolean[] = (() => {
+  const table: boolean[] = [];
+  for (const path of REFLECTIVE_LISTS) table[path.charCodeAt(0)] = true;
+  return table;
+})();
+
 /** `Reflect.get(cp, 'spawn')`, `Object.getOwnPropertyDescriptor(os, 'hostname').value`, `Object.entries(cp).find(...)`. */
 function onCall(call: number, s: PositionState): void {
   const path = calleePath(s, call);
@@ -103,9 +110,8 @@ function onCall(call: number, s: PositionState): void {
     if (module !== undefined) s.ctx.emit('obfuscation.api', span(s, call), `${path}(${module})`);
     return;
   }
-  // Every listing starts `Object.` or `Reflect.`: most paths need no Set lookup (and no hash).
-  const head = path.charCodeAt(0);
-  if ((head !== 79 && head !== 82) || !REFLECTIVE_LISTS.has(path)) return;
+  // Most paths start with a letter no listing starts with: no Set lookup (and no hash) for them.
+  if (REFLECTIVE_FIRST_CHARS[path.charCodeAt(0)] !== true || !REFLECTIVE_LISTS.has(path)) return;
   const module = first === -1 ? undefined : sensitiveModule(s, first);
   if (module === undefined) return;
   // Only a search for one name is obfuscation; copying every method (fs wrappers) is not.
