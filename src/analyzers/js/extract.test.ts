@@ -148,6 +148,84 @@ describe('when the prefilter decides whether a file needs its syntax tree', () =
   });
 });
 
+describe('when code hides its tokens from the prefilter', () => {
+  // Capability-bearing code as tokens: names (escapable as \uXXXX), keywords, strings (escapable
+  // in several ways) and punctuation; comments and blanks may go between any two.
+  type Part = readonly ['name' | 'keyword' | 'string' | 'punct', string];
+  const n = (text: string): Part => ['name', text];
+  const k = (text: string): Part => ['keyword', text];
+  const q = (text: string): Part => ['string', text];
+  const p = (text: string): Part => ['punct', text];
+  const snippets: ReadonlyArray<readonly Part[]> = [
+    [n('require'), p('('), q('child_process'), p(')'), p('.'), n('exec'), p('('), q('id'), p(')')],
+    [n('process'), p('.'), n('env'), p('.'), n('NPM_TOKEN')],
+    [p('('), n('process'), p(')'), p('.'), n('env'), p('.'), n('GITHUB_TOKEN')],
+    [n('process'), p('?.'), n('env'), p('.'), n('NPM_TOKEN')],
+    [n('process'), p('['), q('env'), p(']'), p('.'), n('NPM_TOKEN')],
+    [n('eval'), p('('), n('c'), p(')')],
+    [k('new'), n('Function'), p('('), n('c'), p(')')],
+    [n('Function'), p('?.('), n('c'), p(')')],
+    [n('require'), p('('), n('c'), p(')')],
+    [k('import'), p('('), n('c'), p(')')],
+    [n('fetch'), p('('), q('https://x.invalid/'), p(')')],
+    [n('globalThis'), p('.'), n('fetch'), p('('), n('u'), p(')')],
+    [n('window'), p('['), q('eval'), p(']'), p('('), n('c'), p(')')],
+    [q('~/.npmrc')],
+  ];
+  const gaps = ['', ' ', '/**/', '/* x */', '// x\n', '\n'];
+  const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
+
+  const program = fc
+    .record({
+      snippet: fc.constantFrom(...snippets),
+      gaps: fc.array(fc.constantFrom(...gaps), { minLength: 12, maxLength: 12 }),
+      escapes: fc.array(fc.tuple(fc.nat(), fc.nat(4)), { minLength: 12, maxLength: 12 }),
+    })
+    .map(({ snippet, gaps: between, escapes }) => {
+      const code = snippet.map(([kind, text], i) => {
+        const [at, how] = escapes[i]!;
+        const index = at % text.length;
+        const char = text.charCodeAt(index);
+        const head = text.slice(0, index);
+        const tail = text.slice(index + 1);
+        if (kind === 'name') return how === 0 ? text : `${head}\\u${hex(char, 4)}${tail}`;
+        if (kind !== 'string') return text;
+        const identity = /[a-z_.~/:]/.test(text[index]!) && !/[bfnrtvux]/.test(text[index]!);
+        const escaped = [
+          text,
+          `${head}\\x${hex(char, 2)}${tail}`,
+          `${head}\\u${hex(char, 4)}${tail}`,
+          identity ? `${head}\\${text[index]}${tail}` : text,
+          `${head}\\\n${text.slice(index)}`,
+        ][how]!;
+        return `'${escaped}'`;
+      });
+      return `module.exports = (c, u) => ${code.map((part, i) => (i === 0 ? '' : between[i]) + part).join('')};\n`;
+    });
+
+  it('sends the code to the parser anyway: the same facts as parsing every file', () => {
+    let withFacts = 0;
+    fc.assert(
+      fc.property(program, (source) => {
+        const parsed = extractJsCapabilities(source, { filename: 'x.js', alwaysParse: true });
+        const quick = extractJsCapabilities(source, { filename: 'x.js' });
+        const facts = (result: typeof parsed) => result.facts.map((f) => `${f.capability}@${f.line}`).sort();
+        if (parsed.facts.length > 0) withFacts++;
+        expect(facts(quick), source).toEqual(facts(parsed));
+      }),
+      { numRuns: 3000 },
+    );
+    // The generated code is capability-bearing, so the check above compares something.
+    expect(withFacts).toBeGreaterThan(2500);
+  });
+
+  it('reads escaped strings in files that skip the parse as the parser would', () => {
+    const result = extractJsCapabilities(String.raw`module.exports = '~/\x2enpmrc';`, { filename: 'x.js' });
+    expect(result.file.parsed).toBe('strings-only');
+    expect(result.facts.map((fact) => fact.capability)).toEqual(['filesystem.sensitive-path']);
+  });
+});
+
 describe('when nesting is estimated', () => {
   it('passes ordinary code and stops hostile depth', () => {
     expect(

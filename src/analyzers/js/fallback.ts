@@ -1,4 +1,5 @@
 import type { WalkContext } from './context.js';
+import { decodeJsEscapes } from './escapes.js';
 import type { JsCapability } from './facts.js';
 import { inspectString } from './families/strings.js';
 
@@ -38,7 +39,6 @@ const TOKENS: ReadonlyArray<readonly [RegExp, TokenSignal]> = [
 ];
 const TOKEN_START =
   /\beval\s*\(|\bnew\s+Function|\bchild_process\b|\b(execSync|spawnSync|execFileSync)\s*\(|\batob\s*\(|\bBuffer\.from\s*\(|\bString\.fromCharCode|\bcreateDecipher|\b_0x[0-9a-f]{4,}|!!\[\]|\bJSON\.stringify\s*\(\s*process\.env|\bfetch\s*\(|\bXMLHttpRequest\b|\bWebSocket\s*\(|\brequire\s*\(\s*['"]|\bvm\.run|\._compile\s*\(/gi;
-const MAX_STRING = 4096;
 
 /**
  * For files the parser cannot read: a linear scan of quoted strings (through the same string
@@ -70,7 +70,11 @@ export function fallbackScan(ctx: WalkContext): void {
     if (decodeLines.has(line)) ctx.emit('code.decode-then-execute', span, 'decoder and eval on one line');
 }
 
-/** Quoted strings on one line, with escapes; a linear scan with no backtracking. */
+/**
+ * Quoted strings (on one line unless a template), with escapes, however long: as the parser sees
+ * them. Linear: a closed string is skipped whole, and a scan that does not close met no quote of
+ * its kind before the line's end, so two such scans of one kind never cover the same text.
+ */
 export function scanStrings(ctx: WalkContext): void {
   const source = ctx.source;
   const length = source.length;
@@ -78,10 +82,9 @@ export function scanStrings(ctx: WalkContext): void {
     const quote = source.charCodeAt(i);
     if (quote !== 34 && quote !== 39 && quote !== 96) continue;
     let j = i + 1;
-    let text = '';
-    let segment = j;
+    let escaped = false;
     let closed = false;
-    while (j < length && j - i <= MAX_STRING) {
+    while (j < length) {
       const code = source.charCodeAt(j);
       if (code === quote) {
         closed = true;
@@ -89,15 +92,17 @@ export function scanStrings(ctx: WalkContext): void {
       }
       if (code === 10 && quote !== 96) break;
       if (code === 92) {
-        text += source.slice(segment, j);
-        j += 2;
-        segment = j;
+        escaped = true;
+        // `\` CR LF continues the line as one escape.
+        j += source.charCodeAt(j + 1) === 13 && source.charCodeAt(j + 2) === 10 ? 3 : 2;
         continue;
       }
       j++;
     }
     if (!closed) continue;
-    text += source.slice(segment, j);
+    // The string as the parser reads it: `'~/\x2enpmrc'` is `~/.npmrc`.
+    const raw = source.slice(i + 1, j);
+    const text = escaped ? decodeJsEscapes(raw) : raw;
     if (text.length >= 3) inspectString(text, { start: i, end: j + 1 }, ctx);
     i = j;
   }

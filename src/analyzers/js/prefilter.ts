@@ -1,5 +1,20 @@
 import { hasBlankRun } from './blank-runs.js';
+import { decodeJsEscapes, hasSignificantEscape } from './escapes.js';
 import { HIDDEN_RUN } from './hidden-code.js';
+
+/**
+ * Tokens of code in a row, as a pattern. Between two tokens: blanks and closing parentheses
+ * (`(process).env` is `process.env` to the parser), or the start of a comment, which a regular
+ * expression cannot skip soundly (`/*` may sit in a string), so a comment there counts as a match
+ * and the parse decides.
+ */
+function tokens(...parts: readonly string[]): string {
+  return parts.reduceRight((rest, part) => String.raw`${part}\s*(?:\)\s*)*(?:\/[*/]|${rest})`);
+}
+/** `.` or `?.` between an object and its member. */
+const DOT = String.raw`\??\.`;
+/** `(` of a call, or `?.(`. */
+const CALL = String.raw`(?:\?\.)?\(`;
 
 /**
  * Whether a file can yield any fact that needs the syntax tree. Most files in node_modules are
@@ -17,20 +32,46 @@ const NEEDS_TREE = new RegExp(
   [
     // modules whose calls are capabilities, as quoted specifiers
     String.raw`(['"\x60])(node:)?(child_process|https?|http2|net|tls|dgram|dns|fs|fs-extra|graceful-fs|original-fs|os|vm|crypto|zlib|rimraf|del|trash|axios|node-fetch|cross-fetch|isomorphic-fetch|got|request|superagent|undici|needle|phin|ky|firebase|ws|socket\.io-client|bent|make-fetch-happen|minipass-fetch|ftp|ssh2|nodemailer|execa|cross-spawn|shelljs|zx|node-pty|child-process-promise|spawn-sync|[\w@/.-]*steg[\w.-]*|octokit|@octokit\/[\w.-]+)(\/promises)?\1`,
-    String.raw`\b(require|import)\s*\(\s*([^'"\x60\s)]|\x60[^\x60]*\$\{)`,
+    // computed require/import: the argument starts with no quote, is a template with a hole, or
+    // is a string with more after it (`require('./lib/' + name)`)
+    tokens(String.raw`\b(require|import)`, CALL, String.raw`([^'"\x60\s)]|\x60[^\x60]*\$\{)`),
+    tokens(String.raw`\b(require|import)`, CALL) +
+      String.raw`\s*('[^'\n]*'|"[^"\n]*"|\x60[^\x60]*\x60)\s*(\/[*/]|[^\s),])`,
     String.raw`\b(fetch|XMLHttpRequest|WebSocket|EventSource|ethereum|defineProperty|eval|atob|Buffer|fromCharCode|fromCodePoint|createDecipheriv?|_compile|Reflect|getOwnPropertyDescriptor|WriteProcessMemory|CreateRemoteThread|LoadLibraryA|VirtualAllocEx|NtCreateThreadEx|setTimeout|setInterval|spawn|spawnSync|execSync|execFile|execFileSync)\b`,
-    String.raw`\bprocess\s*(\.\s*(env|binding|_linkedBinding)\b|\[)`,
-    String.raw`\bFunction\s*\(|\bnew\s+Function\b`,
+    tokens(String.raw`\bprocess`, String.raw`\[`),
+    tokens(String.raw`\bprocess`, DOT, String.raw`(\[|(env|binding|_linkedBinding)\b)`),
+    tokens(String.raw`\bFunction`, CALL),
+    tokens(String.raw`\bnew`, String.raw`Function\b`),
     String.raw`\b_0x[0-9a-f]{3}`,
-    String.raw`[!+]\s*\[\s*\]|\+\s*!\s*!`,
-    String.raw`\b(window|self|global|globalThis)\s*(\[|\.\s*(fetch|eval|Function|ethereum|XMLHttpRequest|atob|process))`,
+    tokens('[!+]', String.raw`\[`, String.raw`\]`),
+    tokens(String.raw`\+`, '!', '!'),
+    tokens(String.raw`\b(window|self|global|globalThis)`, String.raw`\[`),
+    tokens(
+      String.raw`\b(window|self|global|globalThis)`,
+      DOT,
+      String.raw`(\[|(fetch|eval|Function|ethereum|XMLHttpRequest|atob|process)\b)`,
+    ),
     String.raw`\bDate\b`,
-    String.raw`=\s*function\s*\(\s*\)\s*\{\s*return\s+[\w$]+\s*;?\s*\}`,
+    // javascript-obfuscator's string-array accessor, `= function () { return _0xabc; }`
+    tokens(
+      '=',
+      'function',
+      String.raw`\(`,
+      String.raw`\)`,
+      String.raw`\{`,
+      String.raw`return\b`,
+      String.raw`[\w$]+`,
+      ';?',
+      String.raw`\}`,
+    ),
     String.raw`\.(dll|so|exe)\b`,
-    String.raw`\.push\s*\(\s*[\w$]+\s*\.\s*shift\b`,
+    // and its rotation loop, `arr.push(arr.shift())`
+    tokens(String.raw`\.push`, String.raw`\(`, String.raw`[\w$]+`, DOT, String.raw`shift\b`),
   ].join('|'),
 );
 
 export function needsSyntaxTree(source: string): boolean {
-  return NEEDS_TREE.test(source) || hasBlankRun(source, HIDDEN_RUN);
+  if (NEEDS_TREE.test(source) || hasBlankRun(source, HIDDEN_RUN)) return true;
+  // `require('child\x5fprocess')`, `ev\u0061l(x)`: the tokens as the parser will read them.
+  return hasSignificantEscape(source) && NEEDS_TREE.test(decodeJsEscapes(source));
 }
