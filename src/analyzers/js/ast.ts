@@ -58,17 +58,36 @@ export function identifierName(node: AstNode | undefined): string | undefined {
   return inner?.type === 'Identifier' ? (inner.name as string) : undefined;
 }
 
-/** The string value of a string literal, or of a template literal without substitutions. */
-export function stringValue(node: AstNode | undefined): string | undefined {
+/**
+ * How deep a chain of `+` is joined into one constant string: deep enough for a name cut into
+ * pieces (`'ev' + 'al'`, `'child_' + 'pro' + 'cess'`), shallow enough that no file's long chains
+ * of text cost more than a few reads.
+ */
+export const MAX_CONCATENATION_DEPTH = 32;
+
+/**
+ * The string value of a string literal, of a template literal without substitutions, or of such
+ * strings joined with `+`.
+ */
+export function stringValue(node: AstNode | undefined, depth = 0): string | undefined {
   const inner = unwrap(node);
   if (!inner) return undefined;
   if (inner.type === 'Literal' && typeof inner.value === 'string') return inner.value;
+  if (inner.type === 'BinaryExpression') return concatenation(inner, depth);
   if (inner.type === 'TemplateLiteral' && children(inner, 'expressions').length === 0) {
     const quasi = children(inner, 'quasis')[0];
     const value = quasi?.value as { cooked?: string | null; raw?: string } | undefined;
     return value?.cooked ?? value?.raw ?? undefined;
   }
   return undefined;
+}
+
+/** `'ev' + 'al'`: the strings joined, when both sides are constant strings. */
+function concatenation(node: AstNode, depth: number): string | undefined {
+  if (depth >= MAX_CONCATENATION_DEPTH || node.operator !== '+') return undefined;
+  const left = stringValue(asNode(node.left), depth + 1);
+  const right = left === undefined ? undefined : stringValue(asNode(node.right), depth + 1);
+  return right === undefined ? undefined : left + right;
 }
 
 /** `a.b` or `a['b']`: the property name when it is static. */

@@ -226,6 +226,37 @@ describe('when code hides its tokens from the prefilter', () => {
   });
 });
 
+describe('when a name is cut into pieces joined with +', () => {
+  const factsOf = (source: string, walk: 'position' | 'estree') =>
+    extractJsCapabilities(source, { filename: 'x.js', walk }).facts.map(
+      (fact) => `${fact.capability} ${fact.detail ?? ''}`,
+    );
+
+  it('joins constant pieces in both walks', () => {
+    const source = [
+      "require('child_' + 'pro' + 'cess').exec('id');",
+      "window['ev' + 'al'](c);",
+      "process[`e` + 'nv'].NPM_TOKEN;",
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const) {
+      expect(factsOf(source, walk), walk).toEqual([
+        'process.spawn child_process.exec: id',
+        'code.eval window.eval',
+        'environment.token NPM_TOKEN',
+      ]);
+    }
+  });
+
+  it('leaves pieces that are not all constant, and chains past the bound, unjoined', () => {
+    const partly = "require('child_' + name).exec('id');";
+    const long = `require(${Array.from('child_process'.repeat(3), (c) => `'${c}'`).join(' + ')});`;
+    for (const walk of ['position', 'estree'] as const) {
+      expect(factsOf(partly, walk), walk).toEqual(['code.dynamic-require require(non-constant)']);
+      expect(factsOf(long, walk), walk).toEqual(['code.dynamic-require require(non-constant)']);
+    }
+  });
+});
+
 describe('when nesting is estimated', () => {
   it('passes ordinary code and stops hostile depth', () => {
     expect(

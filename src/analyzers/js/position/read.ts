@@ -10,12 +10,16 @@
  * expression variants. (`ChainElement` numbers its call and `!` apart; `unwrap` translates them.)
  * One reader per thread, pointed at each file in turn: nothing is allocated per node.
  */
+
+import { MAX_CONCATENATION_DEPTH } from '../ast.js';
 import type { BufferTree } from '../oxc-raw.js';
-import { FIELDS, TAGS, VEC_STRIDES } from './layout.generated.js';
+import { FIELDS, TAGS, VALUES, VEC_STRIDES } from './layout.generated.js';
 
 const E = TAGS.Expression;
 const CHAIN = TAGS.ChainElement;
 const A = TAGS.AssignmentTarget;
+/** The `BinaryOperator` value of `+`. */
+const PLUS = VALUES.BinaryOperator.indexOf('+');
 /** `Option<Expression>` holds this tag when empty. */
 export const NO_EXPRESSION = 255;
 const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
@@ -213,9 +217,10 @@ export class PositionReader {
   }
 
   /** A string literal's value, or a template literal's without substitutions, unwrapped. */
-  stringValue(slot: number): string | undefined {
+  stringValue(slot: number, depth = 0): string | undefined {
     const pos = this.unwrap(slot);
     if (this.current === E.StringLiteral) return this.jsStr(pos + FIELDS.StringLiteral.value);
+    if (this.current === E.BinaryExpression) return this.concatenation(pos, depth);
     if (this.current !== E.TemplateLiteral) return undefined;
     if (this.vecLength(pos + FIELDS.TemplateLiteral.expressions) !== 0) return undefined;
     if (this.vecLength(pos + FIELDS.TemplateLiteral.quasis) === 0) return undefined;
@@ -225,6 +230,17 @@ export class PositionReader {
     if (this.int32[cooked >> 2] === 0 && this.int32[(cooked >> 2) + 1] === 0)
       return this.str(value + FIELDS.TemplateElementValue.raw);
     return this.jsStr(cooked);
+  }
+
+  /** `'ev' + 'al'`: the strings joined, when both sides are constant strings (`../ast.ts`'s `concatenation`). */
+  private concatenation(pos: number, depth: number): string | undefined {
+    if (depth >= MAX_CONCATENATION_DEPTH || this.buffer[pos + FIELDS.BinaryExpression.operator] !== PLUS)
+      return undefined;
+    const left = this.stringValue(pos + FIELDS.BinaryExpression.left, depth + 1);
+    const right =
+      left === undefined ? undefined : this.stringValue(pos + FIELDS.BinaryExpression.right, depth + 1);
+    this.current = E.BinaryExpression;
+    return right === undefined ? undefined : left + right;
   }
 
   /** `a.b`, or `a['b']` with a constant string: the property name (`../ast.ts`'s `memberName`). */
