@@ -64,6 +64,15 @@ const INSERTIONS: readonly Insertion[] = [
     why: "the class's `extends` expression",
   },
   {
+    into: 'Class',
+    anchor: 'walkVecTSClassImplements(pos + 104, ast, visitors);',
+    // Held with the `extends` expression (oxc's deserialiser reads them only when it is there):
+    // without one these bytes are not a pointer.
+    call: 'if (ast.buffer[pos + 80] !== 255) walkOptionBoxTSTypeParameterInstantiation(pos + 96, ast, visitors);',
+    before: true,
+    why: "the type arguments of the class's `extends`",
+  },
+  {
     into: 'ArrayPattern',
     anchor: 'walkVecOptionBindingPattern(pos + 16, ast, visitors);',
     call: 'walkOptionBoxBindingRestElement(pos + 40, ast, visitors);',
@@ -99,6 +108,27 @@ const INSERTIONS: readonly Insertion[] = [
     call: 'walkOptionBoxTSThisParameter(pos + 56, ast, visitors);',
     before: true,
     why: "TypeScript's `this` parameter",
+  },
+  {
+    into: 'TSFunctionType',
+    anchor: 'walkBoxFormalParameters(pos + 32, ast, visitors);',
+    call: 'walkOptionBoxTSThisParameter(pos + 24, ast, visitors);',
+    before: true,
+    why: "a function type's `this` parameter",
+  },
+  {
+    into: 'TSCallSignatureDeclaration',
+    anchor: 'walkBoxFormalParameters(pos + 32, ast, visitors);',
+    call: 'walkOptionBoxTSThisParameter(pos + 24, ast, visitors);',
+    before: true,
+    why: "a call signature's `this` parameter",
+  },
+  {
+    into: 'TSMethodSignature',
+    anchor: 'walkBoxFormalParameters(pos + 48, ast, visitors);',
+    call: 'walkOptionBoxTSThisParameter(pos + 40, ast, visitors);',
+    before: true,
+    why: "a method signature's `this` parameter",
   },
   {
     into: 'VariableDeclarator',

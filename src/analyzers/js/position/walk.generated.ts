@@ -1485,6 +1485,7 @@ function walkClass(pos, ast, visitors) {
   walkOptionBindingIdentifier(pos + 40, ast, visitors);
   walkOptionBoxTSTypeParameterDeclaration(pos + 72, ast, visitors);
   walkOptionExpression(pos + 80, ast, visitors); // the class's `extends` expression
+  if (ast.buffer[pos + 80] !== 255) walkOptionBoxTSTypeParameterInstantiation(pos + 96, ast, visitors); // the type arguments of the class's `extends`
   walkVecTSClassImplements(pos + 104, ast, visitors);
   walkClassBody(ast.buffer.int32[(pos + 128) >> 2], ast, visitors);
 
@@ -2816,6 +2817,7 @@ function walkTSCallSignatureDeclaration(pos, ast, visitors) {
   }
 
   walkOptionBoxTSTypeParameterDeclaration(pos + 16, ast, visitors);
+  walkOptionBoxTSThisParameter(pos + 24, ast, visitors); // a call signature's `this` parameter
   walkFormalParameters(ast.buffer.int32[(pos + 32) >> 2], ast, visitors);
   walkOptionBoxTSTypeAnnotation(pos + 40, ast, visitors);
 
@@ -2835,6 +2837,7 @@ function walkTSMethodSignature(pos, ast, visitors) {
 
   walkPropertyKey(pos + 16, ast, visitors);
   walkOptionBoxTSTypeParameterDeclaration(pos + 32, ast, visitors);
+  walkOptionBoxTSThisParameter(pos + 40, ast, visitors); // a method signature's `this` parameter
   walkFormalParameters(ast.buffer.int32[(pos + 48) >> 2], ast, visitors);
   walkOptionBoxTSTypeAnnotation(pos + 56, ast, visitors);
 
@@ -3129,6 +3132,7 @@ function walkTSFunctionType(pos, ast, visitors) {
   }
 
   walkOptionBoxTSTypeParameterDeclaration(pos + 16, ast, visitors);
+  walkOptionBoxTSThisParameter(pos + 24, ast, visitors); // a function type's `this` parameter
   walkFormalParameters(ast.buffer.int32[(pos + 32) >> 2], ast, visitors);
   walkTSTypeAnnotation(ast.buffer.int32[(pos + 40) >> 2], ast, visitors);
 

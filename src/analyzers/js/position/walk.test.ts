@@ -31,6 +31,7 @@ const SKIPPED_ANNOTATIONS = [
   'function g(this: Window & { hook: typeof thisParameter }, a: string) {}',
   'let k: typeof declarator;',
   'try {} catch (e: Record<string, typeof catchParameter>) {}',
+  'class C extends Base<typeof superTypeArgument> {}',
 ].join('\n');
 
 type WalkFunction = typeof walkPositions;
@@ -66,7 +67,9 @@ describe('the generated position walker', () => {
 
   it('follows the type annotations it adds back (the coverage check leaves types out)', () => {
     const names = referencedNames('a.ts', SKIPPED_ANNOTATIONS, walkPositions);
-    expect(names).toEqual(expect.arrayContaining(['thisParameter', 'declarator', 'catchParameter']));
+    expect(names).toEqual(
+      expect.arrayContaining(['thisParameter', 'declarator', 'catchParameter', 'superTypeArgument']),
+    );
   });
 
   describe("oxc's lazy walker as it comes (the check's negative control)", () => {
@@ -95,6 +98,7 @@ describe('the generated position walker', () => {
       expect(names).not.toContain('thisParameter');
       expect(names).not.toContain('declarator');
       expect(names).not.toContain('catchParameter');
+      expect(names).not.toContain('superTypeArgument');
     });
   });
 });

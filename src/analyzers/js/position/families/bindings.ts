@@ -208,6 +208,14 @@ export const bindingsFamily: PositionFamily = {
     NewTarget: (_pos, s) => {
       s.ctx.identifiers += 2;
     },
+    // TypeScript: the ESTree gives an index signature's parameter (`[key: string]: T`) and
+    // `declare global`'s name as identifiers.
+    TSIndexSignatureName: (_pos, s) => {
+      s.ctx.identifiers++;
+    },
+    TSGlobalDeclaration: (_pos, s) => {
+      s.ctx.identifiers++;
+    },
   },
   exit: {
     VariableDeclarator(pos, s) {
