@@ -32,6 +32,10 @@ export interface SymbolInfo {
   isTainted?: boolean;
   /** Where a string-array declaration is (`var a = ['..', '..']`), for the obfuscator's rotated-array function. */
   stringArray?: Span;
+  /** Bound to the `process` object (`const p = process`). */
+  isProcess?: boolean;
+  /** Bound to `process.env` (`const env = process.env`, `const { env } = process`). */
+  isProcessEnv?: boolean;
 }
 
 /**
@@ -49,6 +53,8 @@ export function newSymbolInfo(): SymbolInfo {
     isDecoder: false,
     isTainted: false,
     stringArray: undefined,
+    isProcess: false,
+    isProcessEnv: false,
   };
 }
 
@@ -125,6 +131,11 @@ export class WalkContext {
   memoPath: string | undefined;
   memoModule: ModuleRef | undefined;
   memoHasModule = false;
+  /**
+   * How many names were bound to `process` or `process.env`: while none is, a name is never looked
+   * up to learn whether it stands for them.
+   */
+  processAliases = 0;
   /** Bumped whenever a new symbol is declared: a lookup remembered before then may be stale. */
   symbolsVersion = 0;
   private readonly scopes: ScopeRecord[] = [];

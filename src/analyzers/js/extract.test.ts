@@ -257,6 +257,55 @@ describe('when a name is cut into pieces joined with +', () => {
   });
 });
 
+describe('when process.env is reached through another name', () => {
+  const environmentFacts = (source: string, walk: 'position' | 'estree') =>
+    extractJsCapabilities(source, { filename: 'x.js', walk })
+      .facts.filter((fact) => fact.capability.startsWith('environment.'))
+      .map((fact) => `${fact.line} ${fact.capability} ${fact.detail ?? ''}`);
+
+  it('reads credentials, serialisation and enumeration through aliases, destructuring and modules', () => {
+    const source = [
+      'const { NPM_TOKEN, GITHUB_TOKEN: gh } = process.env;',
+      'const env = process.env;',
+      'const a = env.AWS_SECRET_ACCESS_KEY;',
+      'const { env: e2 } = process;',
+      'Object.keys(e2);',
+      'const p = process;',
+      'const b = p.env.NODE_AUTH_TOKEN;',
+      'send(JSON.stringify(env));',
+      'const c = require("process").env.CI_JOB_TOKEN;',
+      'const holder = { vars: env };',
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const) {
+      expect(environmentFacts(source, walk), walk).toEqual([
+        '1 environment.token NPM_TOKEN',
+        '1 environment.token GITHUB_TOKEN',
+        '3 environment.token AWS_SECRET_ACCESS_KEY',
+        '5 environment.bulk-read Object.keys(process.env)',
+        '7 environment.token NODE_AUTH_TOKEN',
+        '8 environment.serialize JSON.stringify(process.env)',
+        '9 environment.token CI_JOB_TOKEN',
+        "10 environment.bulk-read process.env as 'vars'",
+      ]);
+    }
+  });
+
+  it('takes ordinary uses for what they are, and other objects named env for other objects', () => {
+    const source = [
+      "import process from 'node:process';",
+      'const env = process.env;',
+      'const home = env.HOME;',
+      'const { NODE_ENV, DEBUG } = process.env;',
+      "spawn('node', ['x.js'], { env });",
+      "spawn('node', ['x.js'], { env: { ...env, FOO: '1' } });",
+      'const { env: otherEnv } = config;',
+      'const x = otherEnv.NPM_TOKEN;',
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const)
+      expect(environmentFacts(source, walk), walk).toEqual([]);
+  });
+});
+
 describe('when nesting is estimated', () => {
   it('passes ordinary code and stops hostile depth', () => {
     expect(

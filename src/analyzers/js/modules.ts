@@ -9,7 +9,7 @@ import {
   stringValue,
   unwrap,
 } from './ast.js';
-import type { ModuleRef, WalkContext } from './context.js';
+import type { ModuleRef, SymbolInfo, WalkContext } from './context.js';
 
 /** `node:fs/promises` -> `fs`, `fs-extra` and `graceful-fs` -> `fs`: one name per capability. */
 export function normalizeModule(specifier: string): string {
@@ -92,4 +92,41 @@ export function calleeModule(node: AstNode, ctx: WalkContext): ModuleRef | undef
     ctx.memoHasModule = true;
   }
   return ctx.memoModule;
+}
+
+/** What a symbol stands for among `process` and `process.env`, by binding or by module. */
+export function processRoleOf(info: SymbolInfo | undefined): 'process' | 'env' | undefined {
+  if (info === undefined) return undefined;
+  if (info.isProcessEnv) return 'env';
+  if (info.isProcess) return 'process';
+  if (info.module?.module !== 'process') return undefined;
+  if (info.module.member === undefined || info.module.member === 'default') return 'process';
+  return info.module.member === 'env' ? 'env' : undefined;
+}
+
+/**
+ * Whether an expression is the `process` object or `process.env`: `process` (unless a local name
+ * hides it), `globalThis.process`, `require('process')`, `process['env']`, or a name bound to
+ * either (`const p = process`, `const { env } = process`, `import { env } from 'node:process'`).
+ */
+export function processRole(node: AstNode | undefined, ctx: WalkContext): 'process' | 'env' | undefined {
+  const inner = unwrap(node);
+  if (!inner) return undefined;
+  if (inner.type === 'Identifier') {
+    const name = inner.name as string;
+    if (name === 'process') {
+      const info = ctx.lookup(name);
+      return info?.module === undefined ? 'process' : processRoleOf(info);
+    }
+    return ctx.processAliases === 0 ? undefined : processRoleOf(ctx.lookup(name));
+  }
+  if (inner.type === 'CallExpression')
+    return requiredModule(inner, ctx) === 'process' ? 'process' : undefined;
+  if (inner.type !== 'MemberExpression') return undefined;
+  const name = memberName(inner);
+  const object = asNode(inner.object);
+  if (name === 'env') return processRole(object, ctx) === 'process' ? 'env' : undefined;
+  if (name !== 'process') return undefined;
+  const path = dottedPath(object);
+  return path === 'globalThis' || path === 'global' ? 'process' : undefined;
 }

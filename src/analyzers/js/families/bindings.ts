@@ -8,7 +8,7 @@ import {
   unwrap,
 } from '../ast.js';
 import type { SymbolInfo, WalkContext } from '../context.js';
-import { normalizeModule, resolveModule } from '../modules.js';
+import { normalizeModule, processRole, processRoleOf, resolveModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /**
@@ -29,10 +29,13 @@ export const bindingsFamily: Family = {
         if (specifier.type === 'ImportSpecifier') {
           const imported = asNode(specifier.imported);
           const name = identifierName(imported) ?? stringValue(imported);
-          ctx.declare(local).module =
-            name === undefined || name === 'default' ? { module } : { module, member: name };
+          const info = ctx.declare(local);
+          info.module = name === undefined || name === 'default' ? { module } : { module, member: name };
+          countProcessRole(info, ctx);
         } else {
-          ctx.declare(local).module = { module };
+          const info = ctx.declare(local);
+          info.module = { module };
+          countProcessRole(info, ctx);
         }
       }
     },
@@ -82,7 +85,10 @@ function bind(
   if (!init) return;
   if (target.type === 'ObjectPattern') {
     const base = resolveModule(init, ctx);
-    if (!base || base.member !== undefined) return;
+    const fromModule = base !== undefined && base.member === undefined;
+    // `const { env } = process`
+    const fromProcess = processRole(init, ctx) === 'process';
+    if (!fromModule && !fromProcess) return;
     for (const property of children(target, 'properties')) {
       if (property.type !== 'Property') continue;
       const key = asNode(property.key);
@@ -90,16 +96,24 @@ function bind(
       let local = asNode(property.value);
       if (local?.type === 'AssignmentPattern') local = asNode(local.left);
       const localName = identifierName(local);
-      if (name !== undefined && localName)
-        symbol(localName, ctx, isDeclaration).module = { module: base.module, member: name };
+      if (name === undefined || !localName) continue;
+      const info = symbol(localName, ctx, isDeclaration);
+      if (fromModule) info.module = { module: base.module, member: name };
+      if (fromProcess && name === 'env') info.isProcessEnv = true;
+      countProcessRole(info, ctx);
     }
     return;
   }
   const name = identifierName(target);
   if (!name) return;
+  // Read before the name is bound: `const process = ...` would hide what the value is.
+  const role = processRole(init, ctx);
   const info = symbol(name, ctx, isDeclaration);
   const module = resolveModule(init, ctx);
   if (module) info.module = module;
+  if (role === 'process') info.isProcess = true;
+  else if (role === 'env') info.isProcessEnv = true;
+  countProcessRole(info, ctx);
   const constant = stringValue(init);
   if (constant !== undefined) info.constant = constant;
   if (init.type === 'NewExpression' || init.type === 'CallExpression') {
@@ -131,6 +145,11 @@ function bind(
 /** The declarator or target that best points at a string array for evidence. */
 function node(init: AstNode, target: AstNode): AstNode {
   return { type: 'Span', start: target.start, end: init.end };
+}
+
+/** Counts a name that stands for `process` or `process.env`, so that lookups for them start. */
+function countProcessRole(info: SymbolInfo, ctx: WalkContext): void {
+  if (processRoleOf(info) !== undefined) ctx.processAliases++;
 }
 
 function symbol(name: string, ctx: WalkContext, isDeclaration: boolean): SymbolInfo {

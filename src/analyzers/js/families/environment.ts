@@ -3,13 +3,14 @@ import {
   asNode,
   callArguments,
   callee,
+  children,
   dottedPath,
   identifierName,
   memberName,
   stringValue,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { calleeModule } from '../modules.js';
+import { calleeModule, processRole } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Environment variables that hold registry, CI or cloud credentials. */
@@ -26,12 +27,16 @@ export const ENUMERATORS = new Set([
   'Reflect.ownKeys',
 ]);
 
-function isProcessEnv(node: AstNode, ctx: WalkContext): boolean {
-  if (memberName(node) !== 'env') return false;
-  const object = asNode(node.object);
-  const name = identifierName(object);
-  if (name === 'process') return ctx.lookup('process')?.module === undefined;
-  return dottedPath(object) === 'globalThis.process' || dottedPath(object) === 'global.process';
+/** `const { NPM_TOKEN } = process.env`: each credential variable read by destructuring. */
+function onDeclarator(node: AstNode, ctx: WalkContext): void {
+  const pattern = asNode(node.id);
+  if (pattern?.type !== 'ObjectPattern' || processRole(asNode(node.init), ctx) !== 'env') return;
+  for (const property of children(pattern, 'properties')) {
+    if (property.type !== 'Property') continue;
+    const key = asNode(property.key);
+    const name = property.computed ? stringValue(key) : (identifierName(key) ?? stringValue(key));
+    if (name !== undefined && TOKEN_VARIABLES.test(name)) ctx.emit('environment.token', property, name);
+  }
 }
 
 /** Classifies one use of the whole `process.env` object by what surrounds it. */
@@ -58,7 +63,9 @@ function onProcessEnv(node: AstNode, ctx: WalkContext): void {
       if (parent.right === node) ctx.emit('environment.bulk-read', parent, 'for-in over process.env');
       return;
     case 'Property': {
-      // `{ env: process.env }` hands the environment to a child process: ordinary.
+      // `{ env: process.env }` hands the environment to a child process: ordinary. (In a
+      // destructuring pattern the value is a target, not a use.)
+      if (ctx.parent(2)?.type !== 'ObjectExpression') return;
       const key = identifierName(asNode(parent.key)) ?? stringValue(asNode(parent.key));
       if (parent.value === node && key !== 'env')
         ctx.emit('environment.bulk-read', node, `process.env as '${key ?? '?'}'`);
@@ -87,8 +94,13 @@ export const environmentFamily: Family = {
   name: 'environment',
   enter: {
     MemberExpression(node, ctx) {
-      if (isProcessEnv(node, ctx)) onProcessEnv(node, ctx);
+      if (memberName(node) === 'env' && processRole(node, ctx) === 'env') onProcessEnv(node, ctx);
     },
+    // A name bound to `process.env` (`const env = process.env`), used as it would be.
+    Identifier(node, ctx) {
+      if (ctx.processAliases > 0 && processRole(node, ctx) === 'env') onProcessEnv(node, ctx);
+    },
+    VariableDeclarator: onDeclarator,
     CallExpression(node, ctx) {
       const ref = calleeModule(node, ctx);
       if (ref?.module === 'os' && ref.member !== undefined && SYSTEM_INFO.has(ref.member)) {

@@ -4,7 +4,7 @@
  * `calleeModule`), with the same answers. Arguments are slots of `Expression`-numbered fields.
  */
 import type { ModuleRef, Span, SymbolInfo, WalkContext } from '../context.js';
-import { normalizeModule } from '../modules.js';
+import { normalizeModule, processRoleOf } from '../modules.js';
 import { FIELDS, TAGS } from './layout.generated.js';
 import type { PositionReader } from './read.js';
 
@@ -167,4 +167,29 @@ export function calleeModule(s: PositionState, call: number): ModuleRef | undefi
     ctx.memoHasModule = true;
   }
   return ctx.memoModule;
+}
+
+/** `../modules.ts`'s `processRole` over the buffer: whether a slot holds `process` or `process.env`. */
+export function processRole(s: PositionState, slot: number): 'process' | 'env' | undefined {
+  const r = s.r;
+  const pos = r.unwrap(slot);
+  const tag = r.tag();
+  if (tag === E.IdentifierReference) {
+    const ctx = s.ctx;
+    const field = pos + FIELDS.IdentifierReference.name;
+    // `process` is 7 bytes: other names are read only once some name stands for it.
+    if (r.strBytes(field) === 7 && r.str(field) === 'process') {
+      const info = ctx.lookup('process');
+      return info?.module === undefined ? 'process' : processRoleOf(info);
+    }
+    return ctx.processAliases === 0 ? undefined : processRoleOf(ctx.lookup(r.str(field)));
+  }
+  if (tag === E.CallExpression) return requiredModuleOfCall(s, pos) === 'process' ? 'process' : undefined;
+  if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return undefined;
+  const name = r.memberNameAt(pos, tag);
+  const object = pos + FIELDS.StaticMemberExpression.object;
+  if (name === 'env') return processRole(s, object) === 'process' ? 'env' : undefined;
+  if (name !== 'process') return undefined;
+  const path = r.dottedPath(object);
+  return path === 'globalThis' || path === 'global' ? 'process' : undefined;
 }

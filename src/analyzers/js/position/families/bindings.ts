@@ -1,8 +1,8 @@
 import type { SymbolInfo } from '../../context.js';
-import { normalizeModule } from '../../modules.js';
+import { normalizeModule, processRoleOf } from '../../modules.js';
 import { isFunctionDeclaration, type PositionFamily } from '../dispatch.js';
 import { FIELDS, INLINE_TAGS, TAGS, VALUES, VEC_STRIDES } from '../layout.generated.js';
-import { type PositionState, resolveModule } from '../modules.js';
+import { type PositionState, processRole, resolveModule } from '../modules.js';
 import { NO_EXPRESSION } from '../read.js';
 
 const E = TAGS.Expression;
@@ -47,13 +47,17 @@ function onImport(pos: number, s: PositionState): void {
     if (r.buffer[slot] === TAGS.ImportDeclarationSpecifier.ImportSpecifier) {
       const local = r.str(specifier + FIELDS.ImportSpecifier.local + FIELDS.BindingIdentifier.name);
       const imported = importedName(s, specifier + FIELDS.ImportSpecifier.imported);
-      s.ctx.declare(local).module =
+      const info = s.ctx.declare(local);
+      info.module =
         imported === undefined || imported === 'default' ? { module } : { module, member: imported };
+      countProcessRole(info, s);
     } else {
       // Default and namespace specifiers keep their local name at the same offset.
-      s.ctx.declare(
+      const info = s.ctx.declare(
         r.str(specifier + FIELDS.ImportDefaultSpecifier.local + FIELDS.BindingIdentifier.name),
-      ).module = { module };
+      );
+      info.module = { module };
+      countProcessRole(info, s);
     }
   }
 }
@@ -91,9 +95,14 @@ function bind(
   }
   const name = isDeclaration ? r.bindingName(targetSlot) : r.assignmentTargetName(targetSlot);
   if (!name) return;
+  // Read before the name is bound: `const process = ...` would hide what the value is.
+  const role = processRole(s, valueSlot);
   const info = symbol(s, name, isDeclaration);
   const module = resolveModule(s, valueSlot);
   if (module) info.module = module;
+  if (role === 'process') info.isProcess = true;
+  else if (role === 'env') info.isProcessEnv = true;
+  countProcessRole(info, s);
   const constant = r.stringValue(valueSlot);
   if (constant !== undefined) info.constant = constant;
   if (initTag === E.NewExpression || initTag === E.CallExpression) {
@@ -140,7 +149,10 @@ function bindDestructured(
 ): void {
   const r = s.r;
   const base = resolveModule(s, valueSlot);
-  if (!base || base.member !== undefined) return;
+  const fromModule = base !== undefined && base.member === undefined;
+  // `const { env } = process`
+  const fromProcess = processRole(s, valueSlot) === 'process';
+  if (!fromModule && !fromProcess) return;
   const properties =
     pattern + (isDeclaration ? FIELDS.ObjectPattern.properties : FIELDS.ObjectAssignmentTarget.properties);
   const count = r.vecLength(properties);
@@ -175,9 +187,17 @@ function bindDestructured(
         local = r.assignmentTargetName(value);
       }
     }
-    if (key !== undefined && local)
-      symbol(s, local, isDeclaration).module = { module: base.module, member: key };
+    if (key === undefined || !local) continue;
+    const info = symbol(s, local, isDeclaration);
+    if (fromModule) info.module = { module: base.module, member: key };
+    if (fromProcess && key === 'env') info.isProcessEnv = true;
+    countProcessRole(info, s);
   }
+}
+
+/** Counts a name that stands for `process` or `process.env`, so that lookups for them start. */
+function countProcessRole(info: SymbolInfo, s: PositionState): void {
+  if (processRoleOf(info) !== undefined) s.ctx.processAliases++;
 }
 
 function symbol(s: PositionState, name: string, isDeclaration: boolean): SymbolInfo {

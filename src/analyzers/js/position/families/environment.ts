@@ -1,7 +1,9 @@
 import { ENUMERATORS, SYSTEM_INFO, TOKEN_VARIABLES } from '../../families/environment.js';
+import { processRoleOf } from '../../modules.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS, VEC_STRIDES } from '../layout.generated.js';
-import { calleeModule, type PositionState, perFile, span } from '../modules.js';
+import { calleeModule, type PositionState, perFile, processRole, span } from '../modules.js';
+import { NO_EXPRESSION } from '../read.js';
 
 const E = TAGS.Expression;
 const OBJECT = FIELDS.StaticMemberExpression.object;
@@ -14,17 +16,22 @@ interface FileState {
 }
 const fileState = perFile<FileState>(() => ({ holders: new Map(), harmlessSystemInfo: new Set() }));
 
-/** Whether a slot holds `process.env` (or `globalThis.process.env`) itself, not wrapped in anything. */
+/**
+ * Whether a slot holds `process.env` itself (`process.env`, `globalThis.process.env`, a name bound
+ * to it), not wrapped in anything.
+ */
 function isProcessEnvSlot(s: PositionState, slot: number): boolean {
   const r = s.r;
   const tag = r.buffer[slot]!;
+  if (tag === E.IdentifierReference) {
+    if (s.ctx.processAliases === 0) return false;
+    const name = r.str(r.int32[(slot + 8) >> 2]! + FIELDS.IdentifierReference.name);
+    return processRoleOf(s.ctx.lookup(name)) === 'env';
+  }
   if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return false;
   const member = r.int32[(slot + 8) >> 2]!;
   if (r.memberNameAt(member, tag) !== 'env') return false;
-  const name = r.identifierName(member + OBJECT);
-  if (name === 'process') return s.ctx.lookup('process')?.module === undefined;
-  const path = r.dottedPath(member + OBJECT);
-  return path === 'globalThis.process' || path === 'global.process';
+  return processRole(s, member + OBJECT) === 'process';
 }
 
 /** `process.env.NPM_TOKEN`; and `os.userInfo().uid`, which is no identity read. */
@@ -78,7 +85,8 @@ function onProperty(pos: number, s: PositionState): void {
   if (
     valueTag !== E.StaticMemberExpression &&
     valueTag !== E.ComputedMemberExpression &&
-    valueTag !== E.ObjectExpression
+    valueTag !== E.ObjectExpression &&
+    valueTag !== E.IdentifierReference
   )
     return;
   const keySlot = pos + FIELDS.ObjectProperty.key;
@@ -91,18 +99,41 @@ function onProperty(pos: number, s: PositionState): void {
     return;
   }
   if (isProcessEnvSlot(s, valueSlot) && key !== 'env') {
-    const member = r.int32[(valueSlot + 8) >> 2]!;
-    s.ctx.emit('environment.bulk-read', span(s, member), `process.env as '${key ?? '?'}'`);
+    const value = r.int32[(valueSlot + 8) >> 2]!;
+    s.ctx.emit('environment.bulk-read', span(s, value), `process.env as '${key ?? '?'}'`);
   }
 }
 
-/** Remembers the variable an object literal initialises, for the spread check below. */
+/**
+ * Remembers the variable an object literal initialises, for the spread check below; and reads
+ * `const { NPM_TOKEN } = process.env` as each credential variable read.
+ */
 function onDeclarator(pos: number, s: PositionState): void {
   const initSlot = pos + FIELDS.VariableDeclarator.init;
+  const idSlot = pos + FIELDS.VariableDeclarator.id;
+  if (s.r.buffer[idSlot] === TAGS.BindingPattern.ObjectPattern && s.r.buffer[initSlot] !== NO_EXPRESSION)
+    destructuredTokens(s, s.r.int32[(idSlot + 8) >> 2]!, initSlot);
   if (s.r.buffer[initSlot] !== E.ObjectExpression) return;
   fileState(s).holders.set(s.r.int32[(initSlot + 8) >> 2]!, {
     variable: s.r.bindingName(pos + FIELDS.VariableDeclarator.id),
   });
+}
+
+function destructuredTokens(s: PositionState, pattern: number, initSlot: number): void {
+  if (processRole(s, initSlot) !== 'env') return;
+  const r = s.r;
+  const properties = pattern + FIELDS.ObjectPattern.properties;
+  const count = r.vecLength(properties);
+  const first = r.vecStart(properties);
+  for (let i = 0; i < count; i++) {
+    const property = first + i * VEC_STRIDES.BindingProperty;
+    const name = r.propertyKeyName(
+      property + FIELDS.BindingProperty.key,
+      r.buffer[property + FIELDS.BindingProperty.computed] === 1,
+    );
+    if (name !== undefined && TOKEN_VARIABLES.test(name))
+      s.ctx.emit('environment.token', span(s, property), name);
+  }
 }
 
 /** `{ ...process.env }`, unless it builds a child's environment (`env: {...}`, `const env = {...}`). */
