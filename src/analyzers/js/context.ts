@@ -36,6 +36,8 @@ export interface SymbolInfo {
   isProcess?: boolean;
   /** Bound to `process.env` (`const env = process.env`, `const { env } = process`). */
   isProcessEnv?: boolean;
+  /** The global function it stands for (`const e = eval`, `const f = window.fetch`): see `ALIASED_GLOBALS`. */
+  global?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export function newSymbolInfo(): SymbolInfo {
     stringArray: undefined,
     isProcess: false,
     isProcessEnv: false,
+    global: undefined,
   };
 }
 
@@ -136,6 +139,8 @@ export class WalkContext {
    * up to learn whether it stands for them.
    */
   processAliases = 0;
+  /** How many names were bound to a global function (`const e = eval`): while none is, no call looks one up. */
+  globalAliases = 0;
   /** Bumped whenever a new symbol is declared: a lookup remembered before then may be stale. */
   symbolsVersion = 0;
   private readonly scopes: ScopeRecord[] = [];

@@ -171,6 +171,10 @@ describe('when code hides its tokens from the prefilter', () => {
     [n('globalThis'), p('.'), n('fetch'), p('('), n('u'), p(')')],
     [n('window'), p('['), q('eval'), p(']'), p('('), n('c'), p(')')],
     [q('~/.npmrc')],
+    [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
+    [k('const'), n('F'), p('='), n('Function'), p(';'), k('new'), n('F'), p('('), n('c'), p(')')],
+    [k('const'), n('r'), p('='), n('require'), p(';'), n('r'), p('('), n('c'), p(')')],
+    [k('const'), n('f'), p('='), n('window'), p('.'), n('fetch'), p(';'), n('f'), p('('), n('u'), p(')')],
   ];
   const gaps = ['', ' ', '/**/', '/* x */', '// x\n', '\n'];
   const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
@@ -200,7 +204,7 @@ describe('when code hides its tokens from the prefilter', () => {
         ][how]!;
         return `'${escaped}'`;
       });
-      return `module.exports = (c, u) => ${code.map((part, i) => (i === 0 ? '' : between[i]) + part).join('')};\n`;
+      return `module.exports = (c, u) => {\n  ${code.map((part, i) => (i === 0 ? '' : between[i]) + part).join('')};\n};\n`;
     });
 
   it('sends the code to the parser anyway: the same facts as parsing every file', () => {
@@ -303,6 +307,51 @@ describe('when process.env is reached through another name', () => {
     ].join('\n');
     for (const walk of ['position', 'estree'] as const)
       expect(environmentFacts(source, walk), walk).toEqual([]);
+  });
+});
+
+describe('when a global function is called through another name', () => {
+  const factsOf = (source: string, walk: 'position' | 'estree') =>
+    extractJsCapabilities(source, { filename: 'x.js', walk }).facts.map(
+      (fact) => `${fact.line} ${fact.capability} ${fact.detail ?? ''}`,
+    );
+
+  it('is that function: eval, Function, fetch and require, through names and global objects', () => {
+    const source = [
+      'const e = eval;',
+      'e(payload);',
+      'const F = Function;',
+      'new F(code)();',
+      'const f = window.fetch;',
+      "f('https://x.invalid/');",
+      'const r = require;',
+      "r('child_process').exec('id');",
+      'r(name);',
+      'const e2 = e;',
+      '(0, e2)(x);',
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const) {
+      expect(factsOf(source, walk), walk).toEqual([
+        '2 code.eval eval (as e)',
+        '4 code.function-constructor Function (as F)',
+        '6 network.outbound fetch',
+        '8 process.spawn child_process.exec: id',
+        '9 code.dynamic-require require(non-constant)',
+        '11 code.eval eval (as e2)',
+      ]);
+    }
+  });
+
+  it('is not when the name holds something else', () => {
+    const source = [
+      'const e = config.eval;',
+      'e(payload);',
+      "const f = require('./fetch-cache');",
+      "f('https://x.invalid/');",
+      'const r = loader.require;',
+      'r(name);',
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const) expect(factsOf(source, walk), walk).toEqual([]);
   });
 });
 

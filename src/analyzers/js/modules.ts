@@ -31,6 +31,7 @@ export function requiredModule(node: AstNode | undefined, ctx: WalkContext): str
   const fn = callee(inner);
   const isRequire =
     identifierName(fn) === 'require' ||
+    aliasedGlobal(fn, ctx) === 'require' ||
     (fn?.type === 'MemberExpression' &&
       identifierName(asNode(fn.object)) === 'module' &&
       memberName(fn) === 'require');
@@ -129,4 +130,47 @@ export function processRole(node: AstNode | undefined, ctx: WalkContext): 'proce
   if (name !== 'process') return undefined;
   const path = dottedPath(object);
   return path === 'globalThis' || path === 'global' ? 'process' : undefined;
+}
+
+/**
+ * The global functions a name can stand for (`const e = eval; e(code)`), so that calling it
+ * through the name is calling them: code, network and module loading.
+ */
+export const ALIASED_GLOBALS: ReadonlySet<string> = new Set([
+  'eval',
+  'Function',
+  'require',
+  'fetch',
+  'XMLHttpRequest',
+  'WebSocket',
+  'EventSource',
+]);
+const GLOBAL_HOLDERS: ReadonlySet<string> = new Set(['window', 'self', 'globalThis', 'global']);
+
+/**
+ * Which of `ALIASED_GLOBALS` an expression is, as a value to bind: `eval` (not hidden by a local
+ * name), `window.fetch`, or a name already bound to one.
+ */
+export function globalValue(node: AstNode | undefined, ctx: WalkContext): string | undefined {
+  const inner = unwrap(node);
+  if (!inner) return undefined;
+  if (inner.type === 'Identifier') {
+    const name = inner.name as string;
+    const info = ctx.lookup(name);
+    if (info === undefined) return ALIASED_GLOBALS.has(name) ? name : undefined;
+    return info.global;
+  }
+  if (inner.type !== 'MemberExpression') return undefined;
+  const name = memberName(inner);
+  const base = identifierName(asNode(inner.object));
+  return name !== undefined && base !== undefined && GLOBAL_HOLDERS.has(base) && ALIASED_GLOBALS.has(name)
+    ? name
+    : undefined;
+}
+
+/** The global function a callee named otherwise stands for (`e` after `const e = eval`). */
+export function aliasedGlobal(node: AstNode | undefined, ctx: WalkContext): string | undefined {
+  if (ctx.globalAliases === 0) return undefined;
+  const name = identifierName(node);
+  return name === undefined ? undefined : ctx.lookup(name)?.global;
 }

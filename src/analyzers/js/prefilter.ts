@@ -41,6 +41,8 @@ const NEEDS_TREE = new RegExp(
     tokens(String.raw`\bprocess`, String.raw`\[`),
     tokens(String.raw`\bprocess`, DOT, String.raw`(\[|(env|binding|_linkedBinding)\b)`),
     tokens(String.raw`\bFunction`, CALL),
+    // `const r = require`, `const F = Function`: a global function bound to another name
+    tokens('=', String.raw`(require|Function)\b(?!\s*[(.])`),
     tokens(String.raw`\bnew`, String.raw`Function\b`),
     String.raw`\b_0x[0-9a-f]{3}`,
     tokens('[!+]', String.raw`\[`, String.raw`\]`),

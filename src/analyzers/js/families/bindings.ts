@@ -8,7 +8,7 @@ import {
   unwrap,
 } from '../ast.js';
 import type { SymbolInfo, WalkContext } from '../context.js';
-import { normalizeModule, processRole, processRoleOf, resolveModule } from '../modules.js';
+import { globalValue, normalizeModule, processRole, processRoleOf, resolveModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /**
@@ -108,7 +108,12 @@ function bind(
   if (!name) return;
   // Read before the name is bound: `const process = ...` would hide what the value is.
   const role = processRole(init, ctx);
+  const global = globalValue(init, ctx);
   const info = symbol(name, ctx, isDeclaration);
+  if (global !== undefined) {
+    info.global = global;
+    ctx.globalAliases++;
+  }
   const module = resolveModule(init, ctx);
   if (module) info.module = module;
   if (role === 'process') info.isProcess = true;

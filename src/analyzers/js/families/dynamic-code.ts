@@ -10,7 +10,7 @@ import {
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { calleeModule, calleePath, constantString, requiredModule } from '../modules.js';
+import { aliasedGlobal, calleeModule, calleePath, constantString, requiredModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
 export const BINARY_ENCODINGS = new Set(['base64', 'base64url', 'hex']);
@@ -81,6 +81,10 @@ function sinkKind(
   if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
   if (name === 'Function' && ctx.lookup('Function') === undefined)
     return { capability: 'code.function-constructor', detail: 'Function' };
+  const alias = aliasedGlobal(fn, ctx);
+  if (alias === 'eval') return { capability: 'code.eval', detail: `eval (as ${name})` };
+  if (alias === 'Function')
+    return { capability: 'code.function-constructor', detail: `Function (as ${name})` };
   if (name !== undefined && ctx.lookup(name)?.isCodeFunction)
     return { capability: 'code.function-constructor', detail: `${name}() made by new Function` };
   if (name === 'setTimeout' || name === 'setInterval') {
@@ -118,7 +122,10 @@ function onEnterCall(node: AstNode, ctx: WalkContext): void {
     ctx.emit('code.decode', node, kind);
   }
   const fn = callee(node);
-  if (identifierName(fn) === 'require' && ctx.lookup('require') === undefined) {
+  if (
+    (identifierName(fn) === 'require' && ctx.lookup('require') === undefined) ||
+    aliasedGlobal(fn, ctx) === 'require'
+  ) {
     const spec = callArguments(node)[0];
     if (spec && requiredModule(node, ctx) === undefined && spec.type !== 'SpreadElement') {
       ctx.emit('code.dynamic-require', node, 'require(non-constant)');

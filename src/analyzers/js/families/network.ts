@@ -1,6 +1,6 @@
 import { type AstNode, asNode, callee, identifierName, memberName } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { calleeModule, calleePath } from '../modules.js';
+import { aliasedGlobal, calleeModule, calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Node's own network modules: any call of theirs may open a connection. */
@@ -84,9 +84,13 @@ export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']
 
 /** `fetch`, `window.fetch`, `new XMLHttpRequest`, `new WebSocket`: the platform's own network APIs. */
 function browserApi(call: AstNode, ctx: WalkContext): string | undefined {
-  const name = identifierName(callee(call));
-  if (name !== undefined)
-    return BROWSER_NETWORK.has(name) && ctx.lookup(name)?.module === undefined ? name : undefined;
+  const fn = callee(call);
+  const name = identifierName(fn);
+  if (name !== undefined) {
+    if (BROWSER_NETWORK.has(name) && ctx.lookup(name)?.module === undefined) return name;
+    const alias = aliasedGlobal(fn, ctx);
+    return alias !== undefined && BROWSER_NETWORK.has(alias) ? alias : undefined;
+  }
   // The callee's path, shared with the other families' handlers of this call.
   const path = calleePath(call, ctx);
   if (path === undefined) return undefined;

@@ -4,7 +4,7 @@
  * `calleeModule`), with the same answers. Arguments are slots of `Expression`-numbered fields.
  */
 import type { ModuleRef, Span, SymbolInfo, WalkContext } from '../context.js';
-import { normalizeModule, processRoleOf } from '../modules.js';
+import { ALIASED_GLOBALS, normalizeModule, processRoleOf } from '../modules.js';
 import { FIELDS, TAGS } from './layout.generated.js';
 import type { PositionReader } from './read.js';
 
@@ -64,6 +64,7 @@ export function requiredModuleOfCall(s: PositionState, call: number): string | u
   const tag = r.tag();
   const isRequire =
     (tag === E.IdentifierReference && r.str(fn + FIELDS.IdentifierReference.name) === 'require') ||
+    aliasedGlobal(s, call + CALLEE) === 'require' ||
     ((tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) &&
       r.identifierName(fn + FIELDS.StaticMemberExpression.object) === 'module' &&
       r.memberName(call + CALLEE) === 'require');
@@ -192,4 +193,32 @@ export function processRole(s: PositionState, slot: number): 'process' | 'env' |
   if (name !== 'process') return undefined;
   const path = r.dottedPath(object);
   return path === 'globalThis' || path === 'global' ? 'process' : undefined;
+}
+
+const GLOBAL_HOLDERS: ReadonlySet<string> = new Set(['window', 'self', 'globalThis', 'global']);
+
+/** `../modules.ts`'s `globalValue` over the buffer: which aliasable global a value slot holds. */
+export function globalValue(s: PositionState, slot: number): string | undefined {
+  const r = s.r;
+  const pos = r.unwrap(slot);
+  const tag = r.tag();
+  if (tag === E.IdentifierReference) {
+    const name = r.str(pos + FIELDS.IdentifierReference.name);
+    const info = s.ctx.lookup(name);
+    if (info === undefined) return ALIASED_GLOBALS.has(name) ? name : undefined;
+    return info.global;
+  }
+  if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return undefined;
+  const name = r.memberNameAt(pos, tag);
+  const base = r.identifierName(pos + FIELDS.StaticMemberExpression.object);
+  return name !== undefined && base !== undefined && GLOBAL_HOLDERS.has(base) && ALIASED_GLOBALS.has(name)
+    ? name
+    : undefined;
+}
+
+/** `../modules.ts`'s `aliasedGlobal`: the global function a slot's name stands for. */
+export function aliasedGlobal(s: PositionState, slot: number): string | undefined {
+  if (s.ctx.globalAliases === 0) return undefined;
+  const name = s.r.identifierName(slot);
+  return name === undefined ? undefined : s.ctx.lookup(name)?.global;
 }

@@ -2,7 +2,7 @@ import type { SymbolInfo } from '../../context.js';
 import { normalizeModule, processRoleOf } from '../../modules.js';
 import { isFunctionDeclaration, type PositionFamily } from '../dispatch.js';
 import { FIELDS, INLINE_TAGS, TAGS, VALUES, VEC_STRIDES } from '../layout.generated.js';
-import { type PositionState, processRole, resolveModule } from '../modules.js';
+import { globalValue, type PositionState, processRole, resolveModule } from '../modules.js';
 import { NO_EXPRESSION } from '../read.js';
 
 const E = TAGS.Expression;
@@ -97,7 +97,12 @@ function bind(
   if (!name) return;
   // Read before the name is bound: `const process = ...` would hide what the value is.
   const role = processRole(s, valueSlot);
+  const global = globalValue(s, valueSlot);
   const info = symbol(s, name, isDeclaration);
+  if (global !== undefined) {
+    info.global = global;
+    ctx.globalAliases++;
+  }
   const module = resolveModule(s, valueSlot);
   if (module) info.module = module;
   if (role === 'process') info.isProcess = true;

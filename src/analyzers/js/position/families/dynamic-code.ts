@@ -3,6 +3,7 @@ import { BINARY_ENCODINGS, GLOBAL_OBJECTS, INFLATES, VM_RUNS } from '../../famil
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS, VEC_STRIDES } from '../layout.generated.js';
 import {
+  aliasedGlobal,
   calleeModule,
   calleeName,
   calleePath,
@@ -80,6 +81,10 @@ function sinkKind(
   if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
   if (name === 'Function' && ctx.lookup('Function') === undefined)
     return { capability: 'code.function-constructor', detail: 'Function' };
+  const alias = aliasedGlobal(s, fnSlot);
+  if (alias === 'eval') return { capability: 'code.eval', detail: `eval (as ${name})` };
+  if (alias === 'Function')
+    return { capability: 'code.function-constructor', detail: `Function (as ${name})` };
   if (name !== undefined && (direct ? calleeSymbol(s, call) : ctx.lookup(name))?.isCodeFunction)
     return { capability: 'code.function-constructor', detail: `${name}() made by new Function` };
   if (name === 'setTimeout' || name === 'setInterval') {
@@ -119,7 +124,10 @@ function onDecoder(call: number, s: PositionState): void {
 function onEnterCall(call: number, s: PositionState): void {
   onDecoder(call, s);
   const r = s.r;
-  if (calleeName(s, call) === 'require' && s.ctx.lookup('require') === undefined) {
+  if (
+    (calleeName(s, call) === 'require' && s.ctx.lookup('require') === undefined) ||
+    aliasedGlobal(s, call + CALLEE) === 'require'
+  ) {
     const first = r.argument(call, 0);
     if (
       first !== -1 &&

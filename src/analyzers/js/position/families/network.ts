@@ -9,7 +9,7 @@ import {
 } from '../../families/network.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS } from '../layout.generated.js';
-import { calleeModule, calleeName, calleePath, type PositionState, span } from '../modules.js';
+import { aliasedGlobal, calleeModule, calleeName, calleePath, type PositionState, span } from '../modules.js';
 
 const E = TAGS.Expression;
 const CALLEE = FIELDS.CallExpression.callee;
@@ -17,8 +17,11 @@ const CALLEE = FIELDS.CallExpression.callee;
 /** `fetch`, `window.fetch`, `new XMLHttpRequest`, `new WebSocket`: the platform's own network APIs. */
 function browserApi(call: number, s: PositionState): string | undefined {
   const name = calleeName(s, call);
-  if (name !== undefined)
-    return BROWSER_NETWORK.has(name) && s.ctx.lookup(name)?.module === undefined ? name : undefined;
+  if (name !== undefined) {
+    if (BROWSER_NETWORK.has(name) && s.ctx.lookup(name)?.module === undefined) return name;
+    const alias = aliasedGlobal(s, call + CALLEE);
+    return alias !== undefined && BROWSER_NETWORK.has(alias) ? alias : undefined;
+  }
   const path = calleePath(s, call);
   if (path === undefined) return undefined;
   const dot = path.indexOf('.');
