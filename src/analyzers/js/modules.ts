@@ -145,7 +145,8 @@ export const ALIASED_GLOBALS: ReadonlySet<string> = new Set([
   'WebSocket',
   'EventSource',
 ]);
-const GLOBAL_HOLDERS: ReadonlySet<string> = new Set(['window', 'self', 'globalThis', 'global']);
+/** The objects that hold the globals (`window.fetch`, `globalThis.eval`). */
+export const GLOBAL_HOLDERS: ReadonlySet<string> = new Set(['window', 'self', 'globalThis', 'global']);
 
 /**
  * Which of `ALIASED_GLOBALS` an expression is, as a value to bind: `eval` (not hidden by a local

@@ -4,7 +4,7 @@
  * `calleeModule`), with the same answers. Arguments are slots of `Expression`-numbered fields.
  */
 import type { ModuleRef, Span, SymbolInfo, WalkContext } from '../context.js';
-import { ALIASED_GLOBALS, normalizeModule, processRoleOf } from '../modules.js';
+import { ALIASED_GLOBALS, GLOBAL_HOLDERS, normalizeModule, processRoleOf } from '../modules.js';
 import { FIELDS, TAGS } from './layout.generated.js';
 import type { PositionReader } from './read.js';
 
@@ -194,8 +194,6 @@ export function processRole(s: PositionState, slot: number): 'process' | 'env' |
   const path = r.dottedPath(object);
   return path === 'globalThis' || path === 'global' ? 'process' : undefined;
 }
-
-const GLOBAL_HOLDERS: ReadonlySet<string> = new Set(['window', 'self', 'globalThis', 'global']);
 
 /** `../modules.ts`'s `globalValue` over the buffer: which aliasable global a value slot holds. */
 export function globalValue(s: PositionState, slot: number): string | undefined {
