@@ -172,6 +172,22 @@ describe('when code hides its tokens from the prefilter', () => {
     [n('window'), p('['), q('eval'), p(']'), p('('), n('c'), p(')')],
     [q('~/.npmrc')],
     [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
+    [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
+    [
+      p('('),
+      k('function'),
+      p('('),
+      p(')'),
+      p('{'),
+      p('}'),
+      p(')'),
+      p('['),
+      q('constructor'),
+      p(']'),
+      p('('),
+      n('c'),
+      p(')'),
+    ],
     [k('const'), n('F'), p('='), n('Function'), p(';'), k('new'), n('F'), p('('), n('c'), p(')')],
     [k('const'), n('r'), p('='), n('require'), p(';'), n('r'), p('('), n('c'), p(')')],
     [k('const'), n('f'), p('='), n('window'), p('.'), n('fetch'), p(';'), n('f'), p('('), n('u'), p(')')],
@@ -182,8 +198,8 @@ describe('when code hides its tokens from the prefilter', () => {
   const program = fc
     .record({
       snippet: fc.constantFrom(...snippets),
-      gaps: fc.array(fc.constantFrom(...gaps), { minLength: 12, maxLength: 12 }),
-      escapes: fc.array(fc.tuple(fc.nat(), fc.nat(4)), { minLength: 12, maxLength: 12 }),
+      gaps: fc.array(fc.constantFrom(...gaps), { minLength: 16, maxLength: 16 }),
+      escapes: fc.array(fc.tuple(fc.nat(), fc.nat(4)), { minLength: 16, maxLength: 16 }),
     })
     .map(({ snippet, gaps: between, escapes }) => {
       const code = snippet.map(([kind, text], i) => {

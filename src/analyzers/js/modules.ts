@@ -162,6 +162,7 @@ export function globalValue(node: AstNode | undefined, ctx: WalkContext): string
     return info.global;
   }
   if (inner.type !== 'MemberExpression') return undefined;
+  if (reachesFunctionConstructor(inner)) return 'Function';
   const name = memberName(inner);
   const base = identifierName(asNode(inner.object));
   return name !== undefined && base !== undefined && GLOBAL_HOLDERS.has(base) && ALIASED_GLOBALS.has(name)
@@ -174,4 +175,18 @@ export function aliasedGlobal(node: AstNode | undefined, ctx: WalkContext): stri
   if (ctx.globalAliases === 0) return undefined;
   const name = identifierName(node);
   return name === undefined ? undefined : ctx.lookup(name)?.global;
+}
+
+/**
+ * Whether an expression is the Function constructor reached through `.constructor`: of a function
+ * (`(function(){}).constructor`, `(async () => {}).constructor`), of a constructor
+ * (`''.constructor.constructor`), or of an array literal's method (`[].filter.constructor`).
+ */
+export function reachesFunctionConstructor(node: AstNode | undefined): boolean {
+  const inner = unwrap(node);
+  if (inner?.type !== 'MemberExpression' || memberName(inner) !== 'constructor') return false;
+  const object = unwrap(asNode(inner.object));
+  if (object?.type === 'FunctionExpression' || object?.type === 'ArrowFunctionExpression') return true;
+  if (object?.type !== 'MemberExpression') return false;
+  return memberName(object) === 'constructor' || unwrap(asNode(object.object))?.type === 'ArrayExpression';
 }

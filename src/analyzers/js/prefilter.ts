@@ -41,6 +41,15 @@ const NEEDS_TREE = new RegExp(
     tokens(String.raw`\bprocess`, String.raw`\[`),
     tokens(String.raw`\bprocess`, DOT, String.raw`(\[|(env|binding|_linkedBinding)\b)`),
     tokens(String.raw`\bFunction`, CALL),
+    // `.constructor` read further or called: the Function constructor reached through an object
+    // (`[].constructor.constructor(code)`, `(function(){}).constructor(code)`)
+    tokens(String.raw`\bconstructor\b['"\x60]?\s*\]?`, String.raw`(\??\.|\[)`),
+    // (a class's own `constructor(` is no call: a member's is, after `.`, `]` or a quote, with
+    // blanks or comments between)
+    tokens(
+      String.raw`(?<=[.\]'"\x60](?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n]*\n)*)constructor\b['"\x60]?\s*\]?`,
+      CALL,
+    ),
     // `const r = require`, `const F = Function`: a global function bound to another name
     tokens('=', String.raw`(require|Function)\b(?!\s*[(.])`),
     tokens(String.raw`\bnew`, String.raw`Function\b`),

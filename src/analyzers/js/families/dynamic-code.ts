@@ -10,7 +10,14 @@ import {
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { aliasedGlobal, calleeModule, calleePath, constantString, requiredModule } from '../modules.js';
+import {
+  aliasedGlobal,
+  calleeModule,
+  calleePath,
+  constantString,
+  reachesFunctionConstructor,
+  requiredModule,
+} from '../modules.js';
 import type { Family } from '../walker.js';
 
 export const BINARY_ENCODINGS = new Set(['base64', 'base64url', 'hex']);
@@ -81,6 +88,8 @@ function sinkKind(
   if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
   if (name === 'Function' && ctx.lookup('Function') === undefined)
     return { capability: 'code.function-constructor', detail: 'Function' };
+  if (reachesFunctionConstructor(fn))
+    return { capability: 'code.function-constructor', detail: 'Function (through .constructor)' };
   const alias = aliasedGlobal(fn, ctx);
   if (alias === 'eval') return { capability: 'code.eval', detail: `eval (as ${name})` };
   if (alias === 'Function')

@@ -207,6 +207,7 @@ export function globalValue(s: PositionState, slot: number): string | undefined 
     return info.global;
   }
   if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return undefined;
+  if (reachesFunctionConstructor(s, slot)) return 'Function';
   const name = r.memberNameAt(pos, tag);
   const base = r.identifierName(pos + FIELDS.StaticMemberExpression.object);
   return name !== undefined && base !== undefined && GLOBAL_HOLDERS.has(base) && ALIASED_GLOBALS.has(name)
@@ -219,4 +220,20 @@ export function aliasedGlobal(s: PositionState, slot: number): string | undefine
   if (s.ctx.globalAliases === 0) return undefined;
   const name = s.r.identifierName(slot);
   return name === undefined ? undefined : s.ctx.lookup(name)?.global;
+}
+
+/** `../modules.ts`'s `reachesFunctionConstructor` over the buffer. */
+export function reachesFunctionConstructor(s: PositionState, slot: number): boolean {
+  const r = s.r;
+  const pos = r.unwrap(slot);
+  const tag = r.tag();
+  if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return false;
+  if (r.memberNameAt(pos, tag) !== 'constructor') return false;
+  const object = r.unwrap(pos + FIELDS.StaticMemberExpression.object);
+  const objectTag = r.tag();
+  if (objectTag === E.Function || objectTag === E.ArrowFunctionExpression) return true;
+  if (objectTag !== E.StaticMemberExpression && objectTag !== E.ComputedMemberExpression) return false;
+  if (r.memberNameAt(object, objectTag) === 'constructor') return true;
+  r.unwrap(object + FIELDS.StaticMemberExpression.object);
+  return r.tag() === E.ArrayExpression;
 }

@@ -10,6 +10,7 @@ import {
   calleeSymbol,
   constantString,
   type PositionState,
+  reachesFunctionConstructor,
   requiredModuleOfCall,
   span,
 } from '../modules.js';
@@ -81,6 +82,8 @@ function sinkKind(
   if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
   if (name === 'Function' && ctx.lookup('Function') === undefined)
     return { capability: 'code.function-constructor', detail: 'Function' };
+  if (isMemberTag(fnTag) && reachesFunctionConstructor(s, fnSlot))
+    return { capability: 'code.function-constructor', detail: 'Function (through .constructor)' };
   const alias = aliasedGlobal(s, fnSlot);
   if (alias === 'eval') return { capability: 'code.eval', detail: `eval (as ${name})` };
   if (alias === 'Function')
