@@ -358,6 +358,27 @@ describe('when a global function is called through another name', () => {
     }
   });
 
+  it('reaches the Function constructor through .constructor, and leaves ordinary constructors alone', () => {
+    const source = [
+      '[].constructor.constructor(code)();',
+      '(function () {}).constructor(code)();',
+      "[]['filter']['constructor'](code)();",
+      'const AsyncFunction = (async () => {}).constructor;',
+      'new AsyncFunction(code);',
+      'const copy = new this.constructor(value);',
+      'const kind = obj.constructor.name;',
+      'class A { constructor(x) { this.x = x; } }',
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const) {
+      expect(factsOf(source, walk), walk).toEqual([
+        '1 code.function-constructor Function (through .constructor)',
+        '2 code.function-constructor Function (through .constructor)',
+        '3 code.function-constructor Function (through .constructor)',
+        '5 code.function-constructor Function (as AsyncFunction)',
+      ]);
+    }
+  });
+
   it('is not when the name holds something else', () => {
     const source = [
       'const e = config.eval;',
