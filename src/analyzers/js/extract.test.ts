@@ -173,6 +173,37 @@ describe('when code hides its tokens from the prefilter', () => {
     [q('~/.npmrc')],
     [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
     [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
+    [n('eval'), p('.'), n('call'), p('('), k('null'), p(','), n('c'), p(')')],
+    [n('Function'), p('.'), n('apply'), p('('), k('null'), p(','), p('['), n('c'), p(']'), p(')')],
+    [
+      n('Reflect'),
+      p('.'),
+      n('apply'),
+      p('('),
+      n('eval'),
+      p(','),
+      k('null'),
+      p(','),
+      p('['),
+      n('c'),
+      p(']'),
+      p(')'),
+    ],
+    [
+      n('process'),
+      p('.'),
+      n('mainModule'),
+      p('.'),
+      n('require'),
+      p('('),
+      q('child_process'),
+      p(')'),
+      p('.'),
+      n('exec'),
+      p('('),
+      n('c'),
+      p(')'),
+    ],
     [
       p('('),
       k('function'),
@@ -375,6 +406,28 @@ describe('when a global function is called through another name', () => {
         '2 code.function-constructor Function (through .constructor)',
         '3 code.function-constructor Function (through .constructor)',
         '5 code.function-constructor Function (as AsyncFunction)',
+      ]);
+    }
+  });
+
+  it('runs code through call, apply and Reflect, and loads modules through other loaders', () => {
+    const source = [
+      'eval.call(null, code);',
+      'Function.apply(null, [code]);',
+      'Reflect.apply(eval, null, [code]);',
+      'Reflect.construct(Function, [code]);',
+      "process.mainModule.require('child_process').exec('id');",
+      "module.constructor._load('child_process').exec('id');",
+      'fn.call(null, code);',
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const) {
+      expect(factsOf(source, walk), walk).toEqual([
+        '1 code.eval eval.call',
+        '2 code.function-constructor Function.apply',
+        '3 code.eval Reflect.apply(eval)',
+        '4 code.function-constructor Reflect.construct(Function)',
+        '5 process.spawn child_process.exec: id',
+        '6 process.spawn child_process.exec: id',
       ]);
     }
   });

@@ -32,9 +32,7 @@ export function requiredModule(node: AstNode | undefined, ctx: WalkContext): str
   const isRequire =
     identifierName(fn) === 'require' ||
     aliasedGlobal(fn, ctx) === 'require' ||
-    (fn?.type === 'MemberExpression' &&
-      identifierName(asNode(fn.object)) === 'module' &&
-      memberName(fn) === 'require');
+    (fn?.type === 'MemberExpression' && isLoaderMember(fn, ctx));
   if (!isRequire) return undefined;
   const spec = constantString(callArguments(inner)[0], ctx);
   return spec === undefined ? undefined : normalizeModule(spec);
@@ -46,6 +44,19 @@ export function constantString(node: AstNode | undefined, ctx: WalkContext): str
   if (literal !== undefined) return literal;
   const name = identifierName(node);
   return name === undefined ? undefined : ctx.lookup(name)?.constant;
+}
+
+/**
+ * A member that loads a module like `require`: `module.require`, `process.mainModule.require`,
+ * `require.main.require`, and Node's internal `Module._load` (`module.constructor._load`,
+ * `require('module')._load`).
+ */
+function isLoaderMember(fn: AstNode, ctx: WalkContext): boolean {
+  const member = memberName(fn);
+  if (member === 'require') return true;
+  if (member !== '_load') return false;
+  const object = asNode(fn.object);
+  return dottedPath(object) === 'module.constructor' || resolveModule(object, ctx)?.module === 'module';
 }
 
 /**

@@ -41,6 +41,7 @@ const NEEDS_TREE = new RegExp(
     tokens(String.raw`\bprocess`, String.raw`\[`),
     tokens(String.raw`\bprocess`, DOT, String.raw`(\[|(env|binding|_linkedBinding)\b)`),
     tokens(String.raw`\bFunction`, CALL),
+    tokens(String.raw`\bFunction`, DOT, String.raw`(call|apply)\b`),
     // `.constructor` read further or called: the Function constructor reached through an object
     // (`[].constructor.constructor(code)`, `(function(){}).constructor(code)`)
     tokens(String.raw`\bconstructor\b['"\x60]?\s*\]?`, String.raw`(\??\.|\[)`),

@@ -15,6 +15,7 @@ import {
   calleeModule,
   calleePath,
   constantString,
+  globalValue,
   reachesFunctionConstructor,
   requiredModule,
 } from '../modules.js';
@@ -117,6 +118,21 @@ function sinkKind(
       return { capability: 'code.function-constructor', detail: `${base}.Function` };
     if (member === '_compile')
       return { capability: 'code.module-compile', detail: `${dottedPath(fn) ?? '?'}` };
+    // `eval.call(null, code)`, `Function.apply(null, [code])`
+    if (member === 'call' || member === 'apply') {
+      const target = globalValue(asNode(fn.object), ctx);
+      if (target === 'eval') return { capability: 'code.eval', detail: `eval.${member}` };
+      if (target === 'Function')
+        return { capability: 'code.function-constructor', detail: `Function.${member}` };
+    }
+  }
+  // `Reflect.apply(eval, null, [code])`, `Reflect.construct(Function, [code])`
+  const path = calleePath(node, ctx);
+  if (path === 'Reflect.apply' || path === 'Reflect.construct') {
+    const target = globalValue(callArguments(node)[0], ctx);
+    if (target === 'eval') return { capability: 'code.eval', detail: `${path}(eval)` };
+    if (target === 'Function')
+      return { capability: 'code.function-constructor', detail: `${path}(Function)` };
   }
   const ref = calleeModule(node, ctx);
   if (ref?.module === 'vm' && ref.member !== undefined && VM_RUNS.has(ref.member))

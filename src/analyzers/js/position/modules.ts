@@ -65,13 +65,20 @@ export function requiredModuleOfCall(s: PositionState, call: number): string | u
   const isRequire =
     (tag === E.IdentifierReference && r.str(fn + FIELDS.IdentifierReference.name) === 'require') ||
     aliasedGlobal(s, call + CALLEE) === 'require' ||
-    ((tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) &&
-      r.identifierName(fn + FIELDS.StaticMemberExpression.object) === 'module' &&
-      r.memberName(call + CALLEE) === 'require');
+    ((tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) && isLoaderMember(s, fn, tag));
   if (!isRequire) return undefined;
   const first = r.argument(call, 0);
   const spec = first === -1 ? undefined : constantString(s, first);
   return spec === undefined ? undefined : normalizeModule(spec);
+}
+
+/** `../modules.ts`'s `isLoaderMember`: a member node that loads a module like `require`. */
+function isLoaderMember(s: PositionState, fn: number, tag: number): boolean {
+  const member = s.r.memberNameAt(fn, tag);
+  if (member === 'require') return true;
+  if (member !== '_load') return false;
+  const object = fn + FIELDS.StaticMemberExpression.object;
+  return s.r.dottedPath(object) === 'module.constructor' || resolveModule(s, object)?.module === 'module';
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   calleePath,
   calleeSymbol,
   constantString,
+  globalValue,
   type PositionState,
   reachesFunctionConstructor,
   requiredModuleOfCall,
@@ -109,6 +110,22 @@ function sinkKind(
       return { capability: 'code.function-constructor', detail: `${base}.Function` };
     if (member === '_compile')
       return { capability: 'code.module-compile', detail: `${r.dottedPath(fnSlot) ?? '?'}` };
+    // `eval.call(null, code)`, `Function.apply(null, [code])`
+    if (member === 'call' || member === 'apply') {
+      const target = globalValue(s, fn + FIELDS.StaticMemberExpression.object);
+      if (target === 'eval') return { capability: 'code.eval', detail: `eval.${member}` };
+      if (target === 'Function')
+        return { capability: 'code.function-constructor', detail: `Function.${member}` };
+    }
+  }
+  // `Reflect.apply(eval, null, [code])`, `Reflect.construct(Function, [code])`
+  const path = calleePath(s, call);
+  if (path === 'Reflect.apply' || path === 'Reflect.construct') {
+    const first = r.argument(call, 0);
+    const target = first === -1 ? undefined : globalValue(s, first);
+    if (target === 'eval') return { capability: 'code.eval', detail: `${path}(eval)` };
+    if (target === 'Function')
+      return { capability: 'code.function-constructor', detail: `${path}(Function)` };
   }
   const ref = calleeModule(s, call);
   if (ref?.module === 'vm' && ref.member !== undefined && VM_RUNS.has(ref.member))
