@@ -47,8 +47,9 @@ const NEEDS_TREE = new RegExp(
     tokens(String.raw`\bconstructor\b['"\x60]?\s*\]?`, String.raw`(\??\.|\[)`),
     // (a class's own `constructor(` is no call: a member's is, after `.`, `]` or a quote, with
     // blanks or comments between)
+    // (the lookbehind comes after the word, so that it is tried only where the word is)
     tokens(
-      String.raw`(?<=[.\]'"\x60](?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n]*\n)*)constructor\b['"\x60]?\s*\]?`,
+      String.raw`constructor(?<=[.\]'"\x60](?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n]*\n)*constructor)\b['"\x60]?\s*\]?`,
       CALL,
     ),
     // `const r = require`, `const F = Function`: a global function bound to another name

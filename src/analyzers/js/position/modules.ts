@@ -194,6 +194,11 @@ export function processRole(s: PositionState, slot: number): 'process' | 'env' |
   }
   if (tag === E.CallExpression) return requiredModuleOfCall(s, pos) === 'process' ? 'process' : undefined;
   if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return undefined;
+  // `a.b` names neither `env` nor `process` unless the name has 3 or 7 bytes: most are not read.
+  if (tag === E.StaticMemberExpression) {
+    const bytes = r.strBytes(pos + FIELDS.StaticMemberExpression.property + FIELDS.IdentifierName.name);
+    if (bytes !== 3 && bytes !== 7) return undefined;
+  }
   const name = r.memberNameAt(pos, tag);
   const object = pos + FIELDS.StaticMemberExpression.object;
   if (name === 'env') return processRole(s, object) === 'process' ? 'env' : undefined;
@@ -209,17 +214,18 @@ export function globalValue(s: PositionState, slot: number): string | undefined 
   const tag = r.tag();
   if (tag === E.IdentifierReference) {
     const name = r.str(pos + FIELDS.IdentifierReference.name);
+    // Only an aliasable global's own name, or a name some binding made an alias, can answer.
+    if (!ALIASED_GLOBALS.has(name) && s.ctx.globalAliases === 0) return undefined;
     const info = s.ctx.lookup(name);
     if (info === undefined) return ALIASED_GLOBALS.has(name) ? name : undefined;
     return info.global;
   }
   if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return undefined;
-  if (reachesFunctionConstructor(s, slot)) return 'Function';
   const name = r.memberNameAt(pos, tag);
+  if (name === 'constructor') return reachesFunctionConstructor(s, slot) ? 'Function' : undefined;
+  if (name === undefined || !ALIASED_GLOBALS.has(name)) return undefined;
   const base = r.identifierName(pos + FIELDS.StaticMemberExpression.object);
-  return name !== undefined && base !== undefined && GLOBAL_HOLDERS.has(base) && ALIASED_GLOBALS.has(name)
-    ? name
-    : undefined;
+  return base !== undefined && GLOBAL_HOLDERS.has(base) ? name : undefined;
 }
 
 /** `../modules.ts`'s `aliasedGlobal`: the global function a slot's name stands for. */

@@ -83,8 +83,6 @@ function sinkKind(
   if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
   if (name === 'Function' && ctx.lookup('Function') === undefined)
     return { capability: 'code.function-constructor', detail: 'Function' };
-  if (isMemberTag(fnTag) && reachesFunctionConstructor(s, fnSlot))
-    return { capability: 'code.function-constructor', detail: 'Function (through .constructor)' };
   const alias = aliasedGlobal(s, fnSlot);
   if (alias === 'eval') return { capability: 'code.eval', detail: `eval (as ${name})` };
   if (alias === 'Function')
@@ -103,6 +101,9 @@ function sinkKind(
   }
   if (isMemberTag(fnTag)) {
     const member = r.memberNameAt(fn, fnTag);
+    // (a member callee has no name: none of the checks above answered for it)
+    if (member === 'constructor' && reachesFunctionConstructor(s, fnSlot))
+      return { capability: 'code.function-constructor', detail: 'Function (through .constructor)' };
     const base = r.identifierName(fn + FIELDS.StaticMemberExpression.object);
     if (base && GLOBAL_OBJECTS.has(base) && member === 'eval')
       return { capability: 'code.eval', detail: `${base}.eval` };
