@@ -25,8 +25,10 @@ const CALL = String.raw`(?:\?\.)?\(`;
  * The pattern lists every token an AST-level fact depends on: modules by name (quoted), computed
  * require/import, browser and runtime globals, decoders, obfuscator shapes, dates and library file
  * names. Long blank runs (hidden code) are looked for apart, by probing, which costs far less than
- * one more alternative tried at every offset. `eval/js-prefilter-check.ts` is the equivalence
- * check over real packages.
+ * one more alternative tried at every offset. Escapes can spell any token (`ev\u0061l`,
+ * `'child\x5fprocess'`), so a file holding one is also tested as the parser will read it.
+ * `eval/js-prefilter-check.ts` is the equivalence check over real packages, and the property test
+ * in `extract.test.ts` the one over hostile spellings.
  */
 const NEEDS_TREE = new RegExp(
   [
@@ -46,8 +48,7 @@ const NEEDS_TREE = new RegExp(
     // (`[].constructor.constructor(code)`, `(function(){}).constructor(code)`)
     tokens(String.raw`\bconstructor\b['"\x60]?\s*\]?`, String.raw`(\??\.|\[)`),
     // (a class's own `constructor(` is no call: a member's is, after `.`, `]` or a quote, with
-    // blanks or comments between)
-    // (the lookbehind comes after the word, so that it is tried only where the word is)
+    // blanks or comments between; the lookbehind follows the word so that V8 tries it only there)
     tokens(
       String.raw`constructor(?<=[.\]'"\x60](?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n]*\n)*constructor)\b['"\x60]?\s*\]?`,
       CALL,
