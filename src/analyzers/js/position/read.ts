@@ -232,6 +232,11 @@ export class PositionReader {
     return this.jsStr(cooked);
   }
 
+  /** `'ev' + 'al'` at a `BinaryExpression`'s position: the joined string, or undefined. */
+  joinedStrings(pos: number): string | undefined {
+    return this.concatenation(pos, 0);
+  }
+
   /** `'ev' + 'al'`: the strings joined, when both sides are constant strings (`../ast.ts`'s `concatenation`). */
   private concatenation(pos: number, depth: number): string | undefined {
     if (depth >= MAX_CONCATENATION_DEPTH || this.buffer[pos + FIELDS.BinaryExpression.operator] !== PLUS)

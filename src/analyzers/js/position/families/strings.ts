@@ -62,6 +62,16 @@ function onIdentifier(pos: number, s: PositionState): void {
     s.ctx.emit('process.dll-load', span(s, pos), `${name} (process injection API)`);
 }
 
+/** `'cu' + 'rl http://x | sh'`: a chain of constant strings is read whole too, once, at its top. */
+function onBinary(pos: number, s: PositionState): void {
+  const ctx = s.ctx;
+  if (s.r.start(pos) < ctx.joinedUntil) return;
+  const text = s.r.joinedStrings(pos);
+  if (text === undefined) return;
+  ctx.joinedUntil = s.r.end(pos);
+  inspectString(text, span(s, pos), ctx);
+}
+
 /** A call with an executable as its first argument and a library later: `inject('app.exe ...', 'x.dll')`. */
 function onCall(call: number, s: PositionState): void {
   const r = s.r;
@@ -97,5 +107,6 @@ export const stringsFamily: PositionFamily = {
     IdentifierName: onIdentifier,
     LabelIdentifier: onIdentifier,
     CallExpression: onCall,
+    BinaryExpression: onBinary,
   },
 };
