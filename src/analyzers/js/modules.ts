@@ -156,8 +156,8 @@ export const ALIASED_GLOBALS: ReadonlySet<string> = new Set([
   'WebSocket',
   'EventSource',
 ]);
-/** The objects that hold the globals (`window.fetch`, `globalThis.eval`). */
-export const GLOBAL_HOLDERS: ReadonlySet<string> = new Set(['window', 'self', 'globalThis', 'global']);
+/** The objects that hold the globals (`window.fetch`, `globalThis.eval`): one set for every family. */
+export const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['window', 'self', 'globalThis', 'global']);
 
 /**
  * Which of `ALIASED_GLOBALS` an expression is, as a value to bind: `eval` (not hidden by a local
@@ -176,7 +176,7 @@ export function globalValue(node: AstNode | undefined, ctx: WalkContext): string
   if (reachesFunctionConstructor(inner)) return 'Function';
   const name = memberName(inner);
   const base = identifierName(asNode(inner.object));
-  return name !== undefined && base !== undefined && GLOBAL_HOLDERS.has(base) && ALIASED_GLOBALS.has(name)
+  return name !== undefined && base !== undefined && GLOBAL_OBJECTS.has(base) && ALIASED_GLOBALS.has(name)
     ? name
     : undefined;
 }

@@ -1,9 +1,8 @@
 import { type AstNode, asNode, callArguments, dottedPath, identifierName, stringValue } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { calleePath } from '../modules.js';
+import { calleePath, GLOBAL_OBJECTS } from '../modules.js';
 import type { Family } from '../walker.js';
 
-export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 export const XHR_METHODS = new Set(['open', 'send', 'setRequestHeader']);
 
 /** `window.fetch` -> `fetch`; a bare global name stays as is; anything deeper is returned whole. */

@@ -15,6 +15,7 @@ import {
   calleeModule,
   calleePath,
   constantString,
+  GLOBAL_OBJECTS,
   globalValue,
   reachesFunctionConstructor,
   requiredModule,
@@ -42,7 +43,6 @@ export const VM_RUNS = new Set([
   'Script',
   'SourceTextModule',
 ]);
-export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 
 /** What kind of decoder a call is, if it is one: base64/hex buffers, atob, char codes, decipher, inflate. */
 function decoderKind(node: AstNode, ctx: WalkContext): string | undefined {

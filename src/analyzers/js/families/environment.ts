@@ -94,7 +94,7 @@ export const environmentFamily: Family = {
   name: 'environment',
   enter: {
     MemberExpression(node, ctx) {
-      if (memberName(node) === 'env' && processRole(node, ctx) === 'env') onProcessEnv(node, ctx);
+      if (processRole(node, ctx) === 'env') onProcessEnv(node, ctx);
     },
     // A name bound to `process.env` (`const env = process.env`), used as it would be.
     Identifier(node, ctx) {

@@ -1,6 +1,6 @@
 import { type AstNode, asNode, callee, identifierName, memberName } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { aliasedGlobal, calleeModule, calleePath } from '../modules.js';
+import { aliasedGlobal, calleeModule, calleePath, GLOBAL_OBJECTS } from '../modules.js';
 import type { Family } from '../walker.js';
 
 /** Node's own network modules: any call of theirs may open a connection. */
@@ -80,7 +80,6 @@ export const CLIENT_SENDS = new Set([
   'emit',
 ]);
 export const BROWSER_NETWORK = new Set(['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource']);
-export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 
 /** `fetch`, `window.fetch`, `new XMLHttpRequest`, `new WebSocket`: the platform's own network APIs. */
 function browserApi(call: AstNode, ctx: WalkContext): string | undefined {

@@ -10,11 +10,10 @@ import {
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
-import { constantString } from '../modules.js';
+import { constantString, GLOBAL_OBJECTS } from '../modules.js';
 import type { Family } from '../walker.js';
 
 export const MANGLED = /^_0x[0-9a-f]{3,}$/i;
-export const GLOBAL_OBJECTS = new Set(['window', 'self', 'globalThis', 'global']);
 
 function isEmptyArray(node: AstNode | undefined): boolean {
   return node?.type === 'ArrayExpression' && children(node, 'elements').length === 0;

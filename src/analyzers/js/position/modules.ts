@@ -4,7 +4,7 @@
  * `calleeModule`), with the same answers. Arguments are slots of `Expression`-numbered fields.
  */
 import type { ModuleRef, Span, SymbolInfo, WalkContext } from '../context.js';
-import { ALIASED_GLOBALS, GLOBAL_HOLDERS, normalizeModule, processRoleOf } from '../modules.js';
+import { ALIASED_GLOBALS, GLOBAL_OBJECTS, normalizeModule, processRoleOf } from '../modules.js';
 import { FIELDS, TAGS } from './layout.generated.js';
 import type { PositionReader } from './read.js';
 
@@ -225,7 +225,7 @@ export function globalValue(s: PositionState, slot: number): string | undefined 
   if (name === 'constructor') return reachesFunctionConstructor(s, slot) ? 'Function' : undefined;
   if (name === undefined || !ALIASED_GLOBALS.has(name)) return undefined;
   const base = r.identifierName(pos + FIELDS.StaticMemberExpression.object);
-  return base !== undefined && GLOBAL_HOLDERS.has(base) ? name : undefined;
+  return base !== undefined && GLOBAL_OBJECTS.has(base) ? name : undefined;
 }
 
 /** `../modules.ts`'s `aliasedGlobal`: the global function a slot's name stands for. */

@@ -1,4 +1,5 @@
-import { GLOBAL_OBJECTS, globalName, XHR_METHODS } from '../../families/browser.js';
+import { globalName, XHR_METHODS } from '../../families/browser.js';
+import { GLOBAL_OBJECTS } from '../../modules.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS } from '../layout.generated.js';
 import { calleePath, type PositionState, span } from '../modules.js';

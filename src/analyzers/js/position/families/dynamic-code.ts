@@ -1,5 +1,6 @@
 import type { JsCapability } from '../../facts.js';
-import { BINARY_ENCODINGS, GLOBAL_OBJECTS, INFLATES, VM_RUNS } from '../../families/dynamic-code.js';
+import { BINARY_ENCODINGS, INFLATES, VM_RUNS } from '../../families/dynamic-code.js';
+import { GLOBAL_OBJECTS } from '../../modules.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS, VEC_STRIDES } from '../layout.generated.js';
 import {

@@ -4,9 +4,9 @@ import {
   CLIENT_SENDS,
   CORE_NETWORK,
   DNS,
-  GLOBAL_OBJECTS,
   NON_CONNECTING,
 } from '../../families/network.js';
+import { GLOBAL_OBJECTS } from '../../modules.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS } from '../layout.generated.js';
 import { aliasedGlobal, calleeModule, calleeName, calleePath, type PositionState, span } from '../modules.js';

@@ -1,4 +1,5 @@
-import { DECODER_PATHS, GLOBAL_OBJECTS, MANGLED } from '../../families/obfuscation.js';
+import { DECODER_PATHS, MANGLED } from '../../families/obfuscation.js';
+import { GLOBAL_OBJECTS } from '../../modules.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS, VALUES, VEC_STRIDES } from '../layout.generated.js';
 import { calleeName, calleeSymbol, constantString, type PositionState, span } from '../modules.js';
