@@ -97,7 +97,7 @@ async function benchJs(ctx) {
   const listPath = join(scratch, 'js-files.list');
   const reportPath = (i) => join(scratch, `scan-${i + 1}.json`);
   // --no-intel: imported IOCs and YARA rules would change the work from one machine to the next.
-  const scanArgs = (i) => [
+  const scanCommand = (output, ...more) => [
     cli,
     'scan',
     dir,
@@ -105,10 +105,12 @@ async function benchJs(ctx) {
     '--json',
     '--quiet',
     '--no-intel',
+    ...more,
     '-o',
-    reportPath(i),
+    output,
     ...options.scanArgs,
   ];
+  const scanArgs = (i) => scanCommand(reportPath(i));
   log(`scan: node ${scanArgs(0).join(' ')}`);
   const catOpenssl = () =>
     toFile(join(scratch, 'openssl.txt'), (fd) =>
@@ -135,6 +137,24 @@ async function benchJs(ctx) {
       ),
     );
 
+  // Context only, the floor under the target: the same scan with no analysis at all (listing,
+  // typing and hashing every file), and oxc's parse alone of the files the analysis parses, on the
+  // analysis pool's threads. No walk or family, however fast, makes a scan cheaper than both.
+  const inventoryOnly = () =>
+    measure(process.execPath, scanCommand(join(scratch, 'inventory-only.json'), '--inventory-only'), {
+      cwd: repoRoot,
+    });
+  // A bare Node start, counted once in each floor process: taken off once so the bound stays a bound.
+  const nodeStart = () => measure(process.execPath, ['-e', '0'], { cwd: repoRoot });
+  const parseOnly = () =>
+    toFile(join(scratch, 'parse-only.json'), (fd) =>
+      measure(
+        process.execPath,
+        [join(repoRoot, 'bench', 'js-parse-only.mjs'), dirname(dirname(cli)), listPath],
+        { cwd: repoRoot, stdoutFd: fd },
+      ),
+    );
+
   const loadBefore = loadAverage();
   if (loadBefore > cpus().length * 0.5) {
     log(
@@ -157,6 +177,9 @@ async function benchJs(ctx) {
   const references = [];
   const allFilesReferences = [];
   const analysisOnlyRuns = [];
+  const inventoryOnlyRuns = [];
+  const parseOnlyRuns = [];
+  const nodeStartRuns = [];
   const reports = [];
   let failed;
   for (let i = 0; i < options.runs; i++) {
@@ -193,6 +216,17 @@ async function benchJs(ctx) {
     if (analysis.exitCode !== 0) throw new Error(`analysis alone failed: ${analysis.stderrTail}`);
     logRun(log, `capability analysis alone, run ${i + 1}/${options.runs} (context)`, analysis);
     analysisOnlyRuns.push(analysis);
+    await settle();
+    const inventory = await inventoryOnly();
+    if (inventory.exitCode !== 0) throw new Error(`scan --inventory-only failed: ${inventory.stderrTail}`);
+    logRun(log, `scan with no analysis, run ${i + 1}/${options.runs} (floor)`, inventory);
+    inventoryOnlyRuns.push(inventory);
+    await settle();
+    const parse = await parseOnly();
+    if (parse.exitCode !== 0) throw new Error(`parse alone failed: ${parse.stderrTail}`);
+    logRun(log, `oxc parse alone, run ${i + 1}/${options.runs} (floor)`, parse);
+    parseOnlyRuns.push(parse);
+    nodeStartRuns.push(await nodeStart());
   }
   await rm(listPath, { force: true });
   const last = reports[reports.length - 1];
@@ -222,6 +256,12 @@ async function benchJs(ctx) {
       medianMs: median(analysisOnlyRuns.map((r) => r.wallMs)),
       cpuMs: median(analysisOnlyRuns.map((r) => r.cpuMs)),
     },
+    floor: floorOf(
+      inventoryOnlyRuns,
+      parseOnlyRuns,
+      median(nodeStartRuns.map((r) => r.cpuMs)),
+      await readParseOnly(join(scratch, 'parse-only.json')),
+    ),
     allFilesReference: {
       command: 'find <folder> -type f | xargs -0 cat | openssl dgst -sha256',
       runsMs: allFilesReferences.map((r) => r.wallMs),
@@ -249,6 +289,34 @@ async function benchJs(ctx) {
       ),
     },
   };
+}
+
+async function readParseOnly(path) {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The two floor measurements and what they bound: on a machine with `cores` cores, a scan --deep
+ * needs at least the CPU time of both spread over every core (less the one Node start counted
+ * twice), and at least the inventory's own wall time, whatever the walk and the families cost.
+ */
+function floorOf(inventoryRuns, parseRuns, nodeStartCpuMs, parseFigures) {
+  const inventory = {
+    medianMs: median(inventoryRuns.map((r) => r.wallMs)),
+    cpuMs: median(inventoryRuns.map((r) => r.cpuMs)),
+  };
+  const parse = {
+    medianMs: median(parseRuns.map((r) => r.wallMs)),
+    cpuMs: median(parseRuns.map((r) => r.cpuMs)),
+    ...parseFigures,
+  };
+  const cores = cpus().length;
+  const boundMs = Math.max(inventory.medianMs, (inventory.cpuMs + parse.cpuMs - nodeStartCpuMs) / cores);
+  return { cores, inventory, parse, nodeStartCpuMs, boundMs };
 }
 
 export function summarise(result) {
@@ -285,6 +353,7 @@ export function summarise(result) {
         'capability analysis alone (context)',
         `${formatSeconds(result.analysisOnly.medianMs)} (CPU ${formatSeconds(result.analysisOnly.cpuMs)}); / cat+openssl: ${(result.analysisOnly.medianMs / reference.medianMs).toFixed(1)} (no target: the analyzer and its threads over the same JS files, no listing, hashing, rules or report)`,
       ],
+      ...floorRows(result.floor, reference.medianMs),
       [
         'cat + openssl over every file read (context)',
         `${formatSeconds(result.allFilesReference.medianMs)}; scan / that: ${(scan.medianMs / result.allFilesReference.medianMs).toFixed(1)} (no target)`,
@@ -302,6 +371,11 @@ export function summarise(result) {
   }
   const checks = scan
     ? [
+        {
+          label: `the target can be met on this machine (its floor, with no walk and no family: ratio ${(result.floor.boundMs / reference.medianMs).toFixed(1)})`,
+          value: String(result.floor.boundMs / reference.medianMs <= TARGETS.maxRatio),
+          status: 'INFO',
+        },
         {
           label: 'exit codes of the runs',
           value: scan.exitCodes.join(', '),
@@ -334,6 +408,28 @@ export function summarise(result) {
     },
   ];
   return { rows, targets, checks, failure: result.failed };
+}
+
+function floorRows(floor, referenceMs) {
+  const ratio = (ms) => (ms / referenceMs).toFixed(1);
+  const parsed =
+    floor.parse.parsedFiles === undefined
+      ? ''
+      : `, ${floor.parse.parsedFiles} files / ${formatMB(floor.parse.parsedBytes)} parsed on ${floor.parse.threads} threads`;
+  return [
+    [
+      'scan with no analysis (floor, context)',
+      `${formatSeconds(floor.inventory.medianMs)} (CPU ${formatSeconds(floor.inventory.cpuMs)}); / cat+openssl: ${ratio(floor.inventory.medianMs)} (the same scan with --inventory-only: every file listed, typed and hashed)`,
+    ],
+    [
+      'oxc parse alone (floor, context)',
+      `${formatSeconds(floor.parse.medianMs)} (CPU ${formatSeconds(floor.parse.cpuMs)})${parsed} (bench/js-parse-only.mjs: read, prefilter, nesting bound and oxc's raw-transfer parse, nothing else)`,
+    ],
+    [
+      'floor of scan --deep on this machine',
+      `${formatSeconds(floor.boundMs)}, ratio ${ratio(floor.boundMs)}: both floors' CPU, less one Node start (${formatSeconds(floor.nodeStartCpuMs)}), over ${floor.cores} cores (or the inventory's wall time if longer); no walk or family can go below it`,
+    ],
+  ];
 }
 
 export async function run(ctx) {
