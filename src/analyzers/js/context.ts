@@ -146,6 +146,12 @@ export class WalkContext {
   processAliases = 0;
   /** How many names were bound to a global function (`const e = eval`): while none is, no call looks one up. */
   globalAliases = 0;
+  /**
+   * Parameters a function gets bound to a module, by the function (its node, or its position in
+   * the buffer: what the walk passes to `pushScope`): `import('child_process').then((cp) => ...)`.
+   * Declared in the function's own scope as it opens.
+   */
+  readonly moduleParameters = new Map<unknown, ReadonlyArray<{ name: string; module: ModuleRef }>>();
   /** Bumped whenever a new symbol is declared: a lookup remembered before then may be stale. */
   symbolsVersion = 0;
   private readonly scopes: ScopeRecord[] = [];
@@ -178,6 +184,12 @@ export class WalkContext {
     const id = this.nextScopeId++;
     this.scopes.push({ id, node, name });
     this.openScopes[id] = true;
+    if (this.moduleParameters.size === 0) return;
+    for (const parameter of this.moduleParameters.get(node) ?? []) {
+      this.declare(parameter.name).module = parameter.module;
+      // `import('process').then((p) => p.env)`: as `processRoleOf` reads such a binding.
+      if (parameter.module.module === 'process') this.processAliases++;
+    }
   }
 
   popScope(): ScopeRecord {

@@ -75,6 +75,50 @@ describe('when modules are reached through ESM imports and aliases', () => {
     );
   });
 
+  it("binds the callback's parameter of import('x').then(...) to the module, in both walks", () => {
+    const source = [
+      "import('child_process').then((cp) => cp.exec('id'));",
+      "import('node:child_process').then(function ({ spawn: run, execSync = null }) { run('sh'); execSync('id'); });",
+      "import('https').then((https) => https.get('https://x.invalid/a'));",
+      // the parameter belongs to the callback: outside it, `cp` is not the module
+      "const cp = { exec() {} }; cp.exec('id');",
+      // not a dynamic import, not a module that spawns, no parameter of the callback
+      "fetchLater().then((cp) => cp.exec('id'));",
+      "import('lodash').then((cp) => cp.exec('id'));",
+      "import('child_process').then(() => exec('id'));",
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      [
+        '1 process.spawn child_process.exec: id',
+        '2 process.spawn child_process.spawn: sh',
+        '2 process.spawn child_process.execSync: id',
+        '3 network.outbound https.get',
+      ],
+      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+    );
+  });
+
+  it('takes what createRequire(import.meta.url) makes for require, in both walks', () => {
+    const source = [
+      "import { createRequire } from 'node:module';",
+      "import nodeModule from 'module';",
+      'const load = createRequire(import.meta.url);',
+      "load('child_process').exec('id');",
+      'const load2 = nodeModule.createRequire(import.meta.url);',
+      "load2('child_process').spawn('sh');",
+      // a function of the same name from elsewhere makes no require
+      "import { createRequire as make } from './local.js';",
+      'const other = make(import.meta.url);',
+      "other('child_process').exec('id');",
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      ['4 process.spawn child_process.exec: id', '6 process.spawn child_process.spawn: sh'],
+      (capability) => capability.startsWith('process.'),
+    );
+  });
+
   it('does not take a local function named like a global for the global', () => {
     const source =
       'function fetch(x) { return x; }\nconst process = require("child_process");\nprocess.env;\n';
@@ -241,6 +285,25 @@ describe('when code hides its tokens from the prefilter', () => {
     [k('const'), n('F'), p('='), n('Function'), p(';'), k('new'), n('F'), p('('), n('c'), p(')')],
     [k('const'), n('r'), p('='), n('require'), p(';'), n('r'), p('('), n('c'), p(')')],
     [k('const'), n('f'), p('='), n('window'), p('.'), n('fetch'), p(';'), n('f'), p('('), n('u'), p(')')],
+    [
+      k('const'),
+      n('r'),
+      p('='),
+      n('require'),
+      p('('),
+      q('module'),
+      p(')'),
+      p('.'),
+      n('createRequire'),
+      p('('),
+      n('u'),
+      p(')'),
+      p(';'),
+      n('r'),
+      p('('),
+      n('c'),
+      p(')'),
+    ],
   ];
   const gaps = ['', ' ', '/**/', '/* x */', '// x\n', '\n'];
   const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
@@ -248,8 +311,8 @@ describe('when code hides its tokens from the prefilter', () => {
   const program = fc
     .record({
       snippet: fc.constantFrom(...snippets),
-      gaps: fc.array(fc.constantFrom(...gaps), { minLength: 16, maxLength: 16 }),
-      escapes: fc.array(fc.tuple(fc.nat(), fc.nat(4)), { minLength: 16, maxLength: 16 }),
+      gaps: fc.array(fc.constantFrom(...gaps), { minLength: 20, maxLength: 20 }),
+      escapes: fc.array(fc.tuple(fc.nat(), fc.nat(4)), { minLength: 20, maxLength: 20 }),
     })
     .map(({ snippet, gaps: between, escapes }) => {
       const code = snippet.map(([kind, text], i) => {

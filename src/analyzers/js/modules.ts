@@ -72,7 +72,7 @@ export function resolveModule(node: AstNode | undefined, ctx: WalkContext): Modu
     if (!base) return undefined;
     const name =
       memberName(inner) ?? (inner.computed ? constantString(asNode(inner.property), ctx) : undefined);
-    if (name === undefined) return undefined;
+    if (name === undefined || isPromiseMember(name, asNode(inner.object))) return undefined;
     if (base.member === undefined) return { module: base.module, member: name };
     // fs.promises.writeFile, fs.default.writeFile
     if (base.member === 'promises' || base.member === 'default') return { module: base.module, member: name };
@@ -80,6 +80,16 @@ export function resolveModule(node: AstNode | undefined, ctx: WalkContext): Modu
   }
   const required = requiredModule(inner, ctx);
   return required === undefined ? undefined : { module: required };
+}
+
+/**
+ * `import('https').then(...)`: a dynamic import is a promise, and its `then`, `catch` and
+ * `finally` are the promise's, not the module's (`https.then` is no network call).
+ */
+export const PROMISE_MEMBERS: ReadonlySet<string> = new Set(['then', 'catch', 'finally']);
+
+function isPromiseMember(name: string, object: AstNode | undefined): boolean {
+  return PROMISE_MEMBERS.has(name) && unwrap(object)?.type === 'ImportExpression';
 }
 
 function memo(node: AstNode, ctx: WalkContext): void {
@@ -172,6 +182,7 @@ export function globalValue(node: AstNode | undefined, ctx: WalkContext): string
     if (info === undefined) return ALIASED_GLOBALS.has(name) ? name : undefined;
     return info.global;
   }
+  if (inner.type === 'CallExpression') return isCreateRequire(resolveModule(asNode(inner.callee), ctx));
   if (inner.type !== 'MemberExpression') return undefined;
   if (reachesFunctionConstructor(inner)) return 'Function';
   const name = memberName(inner);
@@ -179,6 +190,14 @@ export function globalValue(node: AstNode | undefined, ctx: WalkContext): string
   return name !== undefined && base !== undefined && GLOBAL_OBJECTS.has(base) && ALIASED_GLOBALS.has(name)
     ? name
     : undefined;
+}
+
+/**
+ * `createRequire(import.meta.url)` (from `module`) makes a `require`: ES modules load CommonJS,
+ * and `child_process`, through it. 'require' when the callee is that function.
+ */
+export function isCreateRequire(callee: ModuleRef | undefined): 'require' | undefined {
+  return callee?.module === 'module' && callee.member === 'createRequire' ? 'require' : undefined;
 }
 
 /** The global function a callee named otherwise stands for (`e` after `const e = eval`). */

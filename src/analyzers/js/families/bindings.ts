@@ -4,10 +4,11 @@ import {
   children,
   FUNCTION_TYPES,
   identifierName,
+  memberName,
   stringValue,
   unwrap,
 } from '../ast.js';
-import type { SymbolInfo, WalkContext } from '../context.js';
+import type { ModuleRef, SymbolInfo, WalkContext } from '../context.js';
 import { globalValue, normalizeModule, processRole, processRoleOf, resolveModule } from '../modules.js';
 import type { Family } from '../walker.js';
 
@@ -58,6 +59,7 @@ export const bindingsFamily: Family = {
       if (parent?.type === 'Property' && !parent.computed && parent.key === node && !parent.shorthand) return;
       ctx.taintEvents++;
     },
+    CallExpression: learnModuleParameters,
   },
   exit: {
     VariableDeclarator(node, ctx) {
@@ -74,6 +76,47 @@ export const bindingsFamily: Family = {
   },
 };
 
+/**
+ * `import('child_process').then((cp) => cp.exec(c))`, `.then(({ exec }) => exec(c))`: the
+ * callback's first parameter is the module (or its members), declared when its scope opens.
+ */
+function learnModuleParameters(call: AstNode, ctx: WalkContext): void {
+  const callee = unwrap(asNode(call.callee));
+  if (callee?.type !== 'MemberExpression' || memberName(callee) !== 'then') return;
+  const promise = unwrap(asNode(callee.object));
+  if (promise?.type !== 'ImportExpression') return;
+  const base = resolveModule(promise, ctx);
+  const callback = unwrap(children(call, 'arguments')[0]);
+  if (base === undefined || callback === undefined || !FUNCTION_TYPES.has(callback.type)) return;
+  let parameter = children(callback, 'params')[0];
+  if (parameter?.type === 'AssignmentPattern') parameter = asNode(parameter.left);
+  const name = identifierName(parameter);
+  if (name !== undefined) {
+    ctx.moduleParameters.set(callback, [{ name, module: base }]);
+    return;
+  }
+  if (parameter?.type !== 'ObjectPattern') return;
+  const members: Array<{ name: string; module: ModuleRef }> = [];
+  for (const [key, local] of patternProperties(parameter))
+    members.push({ name: local, module: { module: base.module, member: key } });
+  ctx.moduleParameters.set(callback, members);
+}
+
+/** `{ exec, spawn: run, x = 1 }`: each property's key and the local name it binds. */
+function patternProperties(pattern: AstNode): Array<[key: string, local: string]> {
+  const entries: Array<[string, string]> = [];
+  for (const property of children(pattern, 'properties')) {
+    if (property.type !== 'Property') continue;
+    const key = asNode(property.key);
+    const name = property.computed ? stringValue(key) : (identifierName(key) ?? stringValue(key));
+    let local = asNode(property.value);
+    if (local?.type === 'AssignmentPattern') local = asNode(local.left);
+    const localName = identifierName(local);
+    if (name !== undefined && localName) entries.push([name, localName]);
+  }
+  return entries;
+}
+
 function bind(
   target: AstNode | undefined,
   value: AstNode | undefined,
@@ -89,14 +132,7 @@ function bind(
     // `const { env } = process`
     const fromProcess = processRole(init, ctx) === 'process';
     if (!fromModule && !fromProcess) return;
-    for (const property of children(target, 'properties')) {
-      if (property.type !== 'Property') continue;
-      const key = asNode(property.key);
-      const name = property.computed ? stringValue(key) : (identifierName(key) ?? stringValue(key));
-      let local = asNode(property.value);
-      if (local?.type === 'AssignmentPattern') local = asNode(local.left);
-      const localName = identifierName(local);
-      if (name === undefined || !localName) continue;
+    for (const [name, localName] of patternProperties(target)) {
       const info = symbol(localName, ctx, isDeclaration);
       if (fromModule) info.module = { module: base.module, member: name };
       if (fromProcess && name === 'env') info.isProcessEnv = true;

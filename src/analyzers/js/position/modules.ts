@@ -4,7 +4,14 @@
  * `calleeModule`), with the same answers. Arguments are slots of `Expression`-numbered fields.
  */
 import type { ModuleRef, Span, SymbolInfo, WalkContext } from '../context.js';
-import { ALIASED_GLOBALS, GLOBAL_OBJECTS, normalizeModule, processRoleOf } from '../modules.js';
+import {
+  ALIASED_GLOBALS,
+  GLOBAL_OBJECTS,
+  isCreateRequire,
+  normalizeModule,
+  PROMISE_MEMBERS,
+  processRoleOf,
+} from '../modules.js';
 import { FIELDS, TAGS } from './layout.generated.js';
 import type { PositionReader } from './read.js';
 
@@ -100,6 +107,11 @@ export function resolveModule(s: PositionState, slot: number): ModuleRef | undef
         ? constantString(s, pos + FIELDS.ComputedMemberExpression.property)
         : undefined);
     if (name === undefined) return undefined;
+    if (PROMISE_MEMBERS.has(name)) {
+      // `import('https').then(...)`: the promise's member, not the module's (see `../modules.ts`).
+      r.unwrap(pos + FIELDS.StaticMemberExpression.object);
+      if (r.tag() === E.ImportExpression) return undefined;
+    }
     if (base.member === undefined) return { module: base.module, member: name };
     // fs.promises.writeFile, fs.default.writeFile
     if (base.member === 'promises' || base.member === 'default') return { module: base.module, member: name };
@@ -220,6 +232,7 @@ export function globalValue(s: PositionState, slot: number): string | undefined 
     if (info === undefined) return ALIASED_GLOBALS.has(name) ? name : undefined;
     return info.global;
   }
+  if (tag === E.CallExpression) return isCreateRequire(resolveModule(s, pos + CALLEE));
   if (tag !== E.StaticMemberExpression && tag !== E.ComputedMemberExpression) return undefined;
   const name = r.memberNameAt(pos, tag);
   if (name === 'constructor') return reachesFunctionConstructor(s, slot) ? 'Function' : undefined;

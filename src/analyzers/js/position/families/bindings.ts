@@ -1,4 +1,4 @@
-import type { SymbolInfo } from '../../context.js';
+import type { ModuleRef, SymbolInfo } from '../../context.js';
 import { normalizeModule, processRoleOf } from '../../modules.js';
 import { isFunctionDeclaration, type PositionFamily } from '../dispatch.js';
 import { FIELDS, INLINE_TAGS, TAGS, VALUES, VEC_STRIDES } from '../layout.generated.js';
@@ -166,15 +166,7 @@ function bindDestructured(
     let key: string | undefined;
     let local: string | undefined;
     if (isDeclaration) {
-      const property = first + i * VEC_STRIDES.BindingProperty;
-      key = r.propertyKeyName(
-        property + FIELDS.BindingProperty.key,
-        r.buffer[property + FIELDS.BindingProperty.computed] === 1,
-      );
-      let value = property + FIELDS.BindingProperty.value;
-      if (r.buffer[value] === TAGS.BindingPattern.AssignmentPattern)
-        value = r.int32[(value + 8) >> 2]! + FIELDS.AssignmentPattern.left;
-      local = r.bindingName(value);
+      [key, local] = bindingProperty(s, first + i * VEC_STRIDES.BindingProperty);
     } else {
       const slot = first + i * VEC_STRIDES.AssignmentTargetProperty;
       const property = r.int32[(slot + 8) >> 2]!;
@@ -198,6 +190,74 @@ function bindDestructured(
     if (fromProcess && key === 'env') info.isProcessEnv = true;
     countProcessRole(info, s);
   }
+}
+
+/** A property of an object pattern (`exec`, `spawn: run`, `x = 1`): its key and the local name it binds. */
+function bindingProperty(
+  s: PositionState,
+  property: number,
+): [key: string | undefined, local: string | undefined] {
+  const r = s.r;
+  const key = r.propertyKeyName(
+    property + FIELDS.BindingProperty.key,
+    r.buffer[property + FIELDS.BindingProperty.computed] === 1,
+  );
+  let value = property + FIELDS.BindingProperty.value;
+  if (r.buffer[value] === TAGS.BindingPattern.AssignmentPattern)
+    value = r.int32[(value + 8) >> 2]! + FIELDS.AssignmentPattern.left;
+  return [key, r.bindingName(value)];
+}
+
+/**
+ * `import('child_process').then((cp) => cp.exec(c))`, `.then(({ exec }) => exec(c))`: the
+ * callback's first parameter is the module (or its members), declared when its scope opens.
+ * `../../families/bindings.ts`'s `learnModuleParameters` over the buffer.
+ */
+function learnModuleParameters(call: number, s: PositionState): void {
+  const r = s.r;
+  const fn = r.unwrap(call + FIELDS.CallExpression.callee);
+  const fnTag = r.tag();
+  if (fnTag !== E.StaticMemberExpression && fnTag !== E.ComputedMemberExpression) return;
+  // `then` is 4 bytes: a static member of any other length is not read.
+  if (
+    fnTag === E.StaticMemberExpression &&
+    r.strBytes(fn + FIELDS.StaticMemberExpression.property + FIELDS.IdentifierName.name) !== 4
+  )
+    return;
+  if (r.memberNameAt(fn, fnTag) !== 'then') return;
+  const promise = fn + FIELDS.StaticMemberExpression.object;
+  r.unwrap(promise);
+  if (r.tag() !== E.ImportExpression) return;
+  const base = resolveModule(s, promise);
+  const first = r.argument(call, 0);
+  if (base === undefined || first === -1) return;
+  const callback = r.unwrap(first);
+  const callbackTag = r.tag();
+  if (callbackTag !== E.Function && callbackTag !== E.ArrowFunctionExpression) return;
+  const params =
+    r.int32[
+      (callback +
+        (callbackTag === E.Function ? FIELDS.Function.params : FIELDS.ArrowFunctionExpression.params)) >>
+        2
+    ]!;
+  const items = params + FIELDS.FormalParameters.items;
+  if (r.vecLength(items) === 0) return;
+  const pattern = r.vecStart(items) + FIELDS.FormalParameter.pattern;
+  const name = r.bindingName(pattern);
+  if (name !== undefined) {
+    s.ctx.moduleParameters.set(callback, [{ name, module: base }]);
+    return;
+  }
+  if (r.buffer[pattern] !== TAGS.BindingPattern.ObjectPattern) return;
+  const object = r.int32[(pattern + 8) >> 2]!;
+  const properties = object + FIELDS.ObjectPattern.properties;
+  const members: Array<{ name: string; module: ModuleRef }> = [];
+  for (let i = 0; i < r.vecLength(properties); i++) {
+    const [key, local] = bindingProperty(s, r.vecStart(properties) + i * VEC_STRIDES.BindingProperty);
+    if (key !== undefined && local)
+      members.push({ name: local, module: { module: base.module, member: key } });
+  }
+  s.ctx.moduleParameters.set(callback, members);
 }
 
 /** Counts a name that stands for `process` or `process.env`, so that lookups for them start. */
@@ -241,6 +301,7 @@ export const bindingsFamily: PositionFamily = {
     TSGlobalDeclaration: (_pos, s) => {
       s.ctx.identifiers++;
     },
+    CallExpression: learnModuleParameters,
   },
   exit: {
     VariableDeclarator(pos, s) {
