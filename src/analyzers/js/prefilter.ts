@@ -66,8 +66,10 @@ const NEEDS_TREE = new RegExp(
       String.raw`(\[|(fetch|eval|Function|ethereum|XMLHttpRequest|atob|process)\b)`,
     ),
     String.raw`\bDate\b`,
-    // strings joined with `+`, which the analysis reads whole (`'cu' + 'rl x | sh'`)
+    // strings joined with `+`, which the analysis reads whole (`'cu' + 'rl x | sh'`), and arrays
+    // of strings joined (`['ev', 'al'].join('')`)
     tokens(`['"\x60]`, String.raw`\+`, `['"\x60]`),
+    tokens(`['"\x60]`, String.raw`\]`, DOT, String.raw`join\b`),
     // javascript-obfuscator's string-array accessor, `= function () { return _0xabc; }`
     tokens(
       '=',

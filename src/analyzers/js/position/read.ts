@@ -11,7 +11,7 @@
  * One reader per thread, pointed at each file in turn: nothing is allocated per node.
  */
 
-import { MAX_CONCATENATION_DEPTH } from '../ast.js';
+import { MAX_CONCATENATION_DEPTH, MAX_JOINED_ELEMENTS } from '../ast.js';
 import type { BufferTree } from '../oxc-raw.js';
 import { FIELDS, TAGS, VALUES, VEC_STRIDES } from './layout.generated.js';
 
@@ -221,6 +221,7 @@ export class PositionReader {
     const pos = this.unwrap(slot);
     if (this.current === E.StringLiteral) return this.jsStr(pos + FIELDS.StringLiteral.value);
     if (this.current === E.BinaryExpression) return this.concatenation(pos, depth);
+    if (this.current === E.CallExpression) return this.joinedArray(pos, depth);
     if (this.current !== E.TemplateLiteral) return undefined;
     if (this.vecLength(pos + FIELDS.TemplateLiteral.expressions) !== 0) return undefined;
     if (this.vecLength(pos + FIELDS.TemplateLiteral.quasis) === 0) return undefined;
@@ -235,6 +236,51 @@ export class PositionReader {
   /** `'ev' + 'al'` at a `BinaryExpression`'s position: the joined string, or undefined. */
   joinedStrings(pos: number): string | undefined {
     return this.concatenation(pos, 0);
+  }
+
+  /** `['ev', 'al'].join('')` at a `CallExpression`'s position: the joined string, or undefined. */
+  joinedArrayAt(call: number): string | undefined {
+    return this.joinedArray(call, 0);
+  }
+
+  /** `['ev', 'al'].join('')` (`../ast.ts`'s `joinedArray`). */
+  private joinedArray(call: number, depth: number): string | undefined {
+    if (depth >= MAX_CONCATENATION_DEPTH) return undefined;
+    const fn = this.unwrap(call + FIELDS.CallExpression.callee);
+    const fnTag = this.current;
+    // `join` is 4 bytes: a static member of any other length is not read.
+    if (
+      fnTag === E.StaticMemberExpression &&
+      this.strBytes(fn + FIELDS.StaticMemberExpression.property + FIELDS.IdentifierName.name) !== 4
+    )
+      return this.notJoined();
+    if (this.memberNameAt(fn, fnTag) !== 'join') return this.notJoined();
+    const array = this.unwrap(fn + FIELDS.StaticMemberExpression.object);
+    if (this.current !== E.ArrayExpression) return this.notJoined();
+    const count = this.vecLength(call + FIELDS.CallExpression.arguments);
+    if (count > 1) return this.notJoined();
+    const separator = count === 0 ? ',' : this.stringValue(this.argument(call, 0), depth + 1);
+    const elements = array + FIELDS.ArrayExpression.elements;
+    const length = this.vecLength(elements);
+    if (separator === undefined || length > MAX_JOINED_ELEMENTS) return this.notJoined();
+    const parts: string[] = [];
+    for (let i = 0; i < length; i++) {
+      const element = this.vecStart(elements) + i * VEC_STRIDES.ArrayExpressionElement;
+      const part =
+        this.buffer[element] === TAGS.ArrayExpressionElement.Elision
+          ? undefined
+          : this.stringValue(element, depth + 1);
+      if (part === undefined) return this.notJoined();
+      parts.push(part);
+    }
+    this.current = E.CallExpression;
+    return parts.join(separator);
+  }
+
+  /** `joinedArray`'s no: the tag read last is the call's again, as `stringValue`'s callers expect. */
+  private notJoined(): undefined {
+    this.current = E.CallExpression;
+    return undefined;
   }
 
   /** `'ev' + 'al'`: the strings joined, when both sides are constant strings (`../ast.ts`'s `concatenation`). */

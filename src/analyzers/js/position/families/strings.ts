@@ -73,7 +73,18 @@ function onBinary(pos: number, s: PositionState): void {
 }
 
 /** A call with an executable as its first argument and a library later: `inject('app.exe ...', 'x.dll')`. */
+/** `['cu', 'rl https://x | sh'].join('')`: an array of constant strings joined is read whole, as a `+` chain is. */
+function onJoin(call: number, s: PositionState): void {
+  const ctx = s.ctx;
+  if (s.r.start(call) < ctx.joinedUntil) return;
+  const text = s.r.joinedArrayAt(call);
+  if (text === undefined) return;
+  ctx.joinedUntil = s.r.end(call);
+  inspectString(text, span(s, call), ctx);
+}
+
 function onCall(call: number, s: PositionState): void {
+  onJoin(call, s);
   const r = s.r;
   const count = r.vecLength(call + FIELDS.CallExpression.arguments);
   if (count < 2) return;
