@@ -51,8 +51,11 @@ function isHighEntropy(text: string): boolean {
 }
 
 /** A call with an executable as its first argument and a library later: `inject('app.exe ...', 'x.dll')`. */
-/** `['cu', 'rl https://x | sh'].join('')`: an array of constant strings joined is read whole, as a `+` chain is. */
-function onJoin(node: AstNode, ctx: WalkContext): void {
+/**
+ * `'cu' + 'rl https://x | sh'`, `['cu', 'rl https://x | sh'].join('')`: constant strings joined
+ * are read whole, once, at the top of the expression (the joins inside it are not read again).
+ */
+function inspectJoined(node: AstNode, ctx: WalkContext): void {
   if ((node.start as number) < ctx.joinedUntil) return;
   const text = stringValue(node);
   if (text === undefined) return;
@@ -61,7 +64,7 @@ function onJoin(node: AstNode, ctx: WalkContext): void {
 }
 
 function onCall(node: AstNode, ctx: WalkContext): void {
-  onJoin(node, ctx);
+  inspectJoined(node, ctx);
   const args = callArguments(node);
   if (args.length < 2) return;
   const first = constantString(args[0], ctx);
@@ -89,13 +92,7 @@ export const stringsFamily: Family = {
         ctx.emit('crypto.wallet-address', node, 'wallet address regex');
     },
     // `'cu' + 'rl http://x | sh'`: a chain of constant strings is read whole too, once, at its top.
-    BinaryExpression(node, ctx) {
-      if ((node.start as number) < ctx.joinedUntil) return;
-      const text = stringValue(node);
-      if (text === undefined) return;
-      ctx.joinedUntil = node.end as number;
-      inspectString(text, node, ctx);
-    },
+    BinaryExpression: inspectJoined,
     TemplateLiteral(node, ctx) {
       const whole = stringValue(node);
       if (whole !== undefined) {

@@ -62,29 +62,24 @@ function onIdentifier(pos: number, s: PositionState): void {
     s.ctx.emit('process.dll-load', span(s, pos), `${name} (process injection API)`);
 }
 
-/** `'cu' + 'rl http://x | sh'`: a chain of constant strings is read whole too, once, at its top. */
-function onBinary(pos: number, s: PositionState): void {
+/**
+ * `'cu' + 'rl https://x | sh'`, `['cu', 'rl https://x | sh'].join('')`: constant strings joined
+ * are read whole, once, at the top of the expression (the joins inside it are not read again).
+ */
+function inspectJoined(pos: number, s: PositionState, text: string | undefined): void {
   const ctx = s.ctx;
-  if (s.r.start(pos) < ctx.joinedUntil) return;
-  const text = s.r.joinedStrings(pos);
   if (text === undefined) return;
   ctx.joinedUntil = s.r.end(pos);
   inspectString(text, span(s, pos), ctx);
 }
 
-/** A call with an executable as its first argument and a library later: `inject('app.exe ...', 'x.dll')`. */
-/** `['cu', 'rl https://x | sh'].join('')`: an array of constant strings joined is read whole, as a `+` chain is. */
-function onJoin(call: number, s: PositionState): void {
-  const ctx = s.ctx;
-  if (s.r.start(call) < ctx.joinedUntil) return;
-  const text = s.r.joinedArrayAt(call);
-  if (text === undefined) return;
-  ctx.joinedUntil = s.r.end(call);
-  inspectString(text, span(s, call), ctx);
+function onBinary(pos: number, s: PositionState): void {
+  if (s.r.start(pos) >= s.ctx.joinedUntil) inspectJoined(pos, s, s.r.joinedStrings(pos));
 }
 
+/** A call with an executable as its first argument and a library later: `inject('app.exe ...', 'x.dll')`. */
 function onCall(call: number, s: PositionState): void {
-  onJoin(call, s);
+  if (s.r.start(call) >= s.ctx.joinedUntil) inspectJoined(call, s, s.r.joinedArrayAt(call));
   const r = s.r;
   const count = r.vecLength(call + FIELDS.CallExpression.arguments);
   if (count < 2) return;
