@@ -151,6 +151,15 @@ export function callee(node: AstNode): AstNode | undefined {
   return unwrap(asNode(node.callee));
 }
 
+/**
+ * The function a call calls: its callee, or the last expression of a sequence there (`(0, eval)(c)`,
+ * `(0, require)('x')`: an indirect call, the way bundlers call imported functions).
+ */
+export function calledFunction(node: AstNode): AstNode | undefined {
+  const fn = callee(node);
+  return fn?.type === 'SequenceExpression' ? unwrap(children(fn, 'expressions').at(-1)) : fn;
+}
+
 export function callArguments(node: AstNode): AstNode[] {
   const value = node.arguments;
   return Array.isArray(value) ? value.filter(isNode) : [];

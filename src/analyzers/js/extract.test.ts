@@ -271,6 +271,8 @@ describe('when code hides its tokens from the prefilter', () => {
     ],
     [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
     [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
+    [n('Function'), p('`return ${c}`')],
+    [p('('), k('function'), p('('), p(')'), p('{'), p('}'), p(')'), p('.'), n('constructor'), p('`x`')],
     [n('eval'), p('.'), n('call'), p('('), k('null'), p(','), n('c'), p(')')],
     [n('Function'), p('.'), n('apply'), p('('), k('null'), p(','), p('['), n('c'), p(']'), p(')')],
     [
@@ -550,6 +552,27 @@ describe('when a global function is called through another name', () => {
       '2 code.function-constructor Function (through .constructor)',
       '3 code.function-constructor Function (through .constructor)',
       '5 code.function-constructor Function (as AsyncFunction)',
+    ]);
+  });
+
+  it('reaches it through Function.prototype and as a template tag, and require through a sequence', () => {
+    const source = [
+      'Function.prototype.constructor(code)();',
+      'Function`return ${code}`();',
+      'Function`return this`();',
+      "(0, require)('child_process').exec('id');",
+      '(0, require)(name);',
+      // ordinary prototypes, tags and indirect calls
+      'Base.prototype.constructor.call(this, options);',
+      'html`<p>${text}</p>`;',
+      "(0, load)('child_process');",
+    ].join('\n');
+    expectFromBothWalks(source, [
+      '1 code.function-constructor Function (through .constructor)',
+      '2 code.function-constructor Function (tagged template)',
+      '3 code.function-constructor Function (tagged template) (constant)',
+      '4 process.spawn child_process.exec: id',
+      '5 code.dynamic-require require(non-constant)',
     ]);
   });
 

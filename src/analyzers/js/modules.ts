@@ -2,6 +2,7 @@ import {
   type AstNode,
   asNode,
   callArguments,
+  calledFunction,
   callee,
   dottedPath,
   identifierName,
@@ -28,7 +29,7 @@ export function requiredModule(node: AstNode | undefined, ctx: WalkContext): str
     return spec === undefined ? undefined : normalizeModule(spec);
   }
   if (inner.type !== 'CallExpression') return undefined;
-  const fn = callee(inner);
+  const fn = calledFunction(inner);
   const isRequire =
     identifierName(fn) === 'require' ||
     aliasedGlobal(fn, ctx) === 'require' ||
@@ -210,7 +211,8 @@ export function aliasedGlobal(node: AstNode | undefined, ctx: WalkContext): stri
 /**
  * Whether an expression is the Function constructor reached through `.constructor`: of a function
  * (`(function(){}).constructor`, `(async () => {}).constructor`), of a constructor
- * (`''.constructor.constructor`), or of an array literal's method (`[].filter.constructor`).
+ * (`''.constructor.constructor`), of an array literal's method (`[].filter.constructor`), or of
+ * `Function.prototype`.
  */
 export function reachesFunctionConstructor(node: AstNode | undefined): boolean {
   const inner = unwrap(node);
@@ -218,5 +220,8 @@ export function reachesFunctionConstructor(node: AstNode | undefined): boolean {
   const object = unwrap(asNode(inner.object));
   if (object?.type === 'FunctionExpression' || object?.type === 'ArrowFunctionExpression') return true;
   if (object?.type !== 'MemberExpression') return false;
-  return memberName(object) === 'constructor' || unwrap(asNode(object.object))?.type === 'ArrayExpression';
+  const objectName = memberName(object);
+  // `Function.prototype.constructor` is `Function` itself.
+  if (objectName === 'prototype') return identifierName(asNode(object.object)) === 'Function';
+  return objectName === 'constructor' || unwrap(asNode(object.object))?.type === 'ArrayExpression';
 }

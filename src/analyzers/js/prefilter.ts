@@ -15,6 +15,8 @@ function tokens(...parts: readonly string[]): string {
 const DOT = String.raw`\??\.`;
 /** `(` of a call, or `?.(`. */
 const CALL = String.raw`(?:\?\.)?\(`;
+/** A call, or a template's tag: Function`code` calls the Function constructor too. */
+const CALL_OR_TAG = String.raw`(?:(?:\?\.)?\(|\x60)`;
 
 /**
  * Whether a file can yield any fact that needs the syntax tree. Most files in node_modules are
@@ -42,7 +44,7 @@ const NEEDS_TREE = new RegExp(
     String.raw`\b(fetch|XMLHttpRequest|WebSocket|EventSource|ethereum|defineProperty|eval|atob|Buffer|fromCharCode|fromCodePoint|createDecipheriv?|_compile|createRequire|Reflect|getOwnPropertyDescriptor|WriteProcessMemory|CreateRemoteThread|LoadLibraryA|VirtualAllocEx|NtCreateThreadEx|setTimeout|setInterval|spawn|spawnSync|execSync|execFile|execFileSync)\b`,
     tokens(String.raw`\bprocess`, String.raw`\[`),
     tokens(String.raw`\bprocess`, DOT, String.raw`(\[|(env|binding|_linkedBinding)\b)`),
-    tokens(String.raw`\bFunction`, CALL),
+    tokens(String.raw`\bFunction`, CALL_OR_TAG),
     tokens(String.raw`\bFunction`, DOT, String.raw`(call|apply)\b`),
     // `.constructor` read further or called: the Function constructor reached through an object
     // (`[].constructor.constructor(code)`, `(function(){}).constructor(code)`)
@@ -51,7 +53,7 @@ const NEEDS_TREE = new RegExp(
     // blanks or comments between; the lookbehind follows the word so that V8 tries it only there)
     tokens(
       String.raw`constructor(?<=[.\]'"\x60](?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/[^\n]*\n)*constructor)\b['"\x60]?\s*\]?`,
-      CALL,
+      CALL_OR_TAG,
     ),
     // `const r = require`, `const F = Function`: a global function bound to another name
     tokens('=', String.raw`(require|Function)\b(?!\s*[(.])`),

@@ -2,6 +2,7 @@ import {
   type AstNode,
   asNode,
   callArguments,
+  calledFunction,
   callee,
   children,
   dottedPath,
@@ -82,9 +83,7 @@ function sinkKind(
       detail: string;
     }
   | undefined {
-  let fn = callee(node);
-  // (0, eval)(code): an indirect eval.
-  if (fn?.type === 'SequenceExpression') fn = unwrap(children(fn, 'expressions').at(-1));
+  const fn = calledFunction(node);
   const name = identifierName(fn);
   if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
   if (name === 'Function' && ctx.lookup('Function') === undefined)
@@ -146,7 +145,7 @@ function onEnterCall(node: AstNode, ctx: WalkContext): void {
     ctx.taintEvents++;
     ctx.emit('code.decode', node, kind);
   }
-  const fn = callee(node);
+  const fn = calledFunction(node);
   if (
     (identifierName(fn) === 'require' && ctx.lookup('require') === undefined) ||
     aliasedGlobal(fn, ctx) === 'require'
@@ -188,6 +187,18 @@ export const dynamicCodeFamily: Family = {
         identifierName(asNode(node.object)) === 'String'
       )
         ctx.charCodeEvents++;
+    },
+    // Function`code`: the Function constructor called as a template's tag (with the template's strings).
+    TaggedTemplateExpression(node, ctx) {
+      if (globalValue(asNode(node.tag), ctx) !== 'Function') return;
+      const quasi = asNode(node.quasi);
+      const isConstant = quasi !== undefined && children(quasi, 'expressions').length === 0;
+      ctx.codeEvents++;
+      ctx.emit(
+        'code.function-constructor',
+        node,
+        `Function (tagged template)${isConstant ? ' (constant)' : ''}`,
+      );
     },
     ImportExpression(node, ctx) {
       if (requiredModule(node, ctx) === undefined)

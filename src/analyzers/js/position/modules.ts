@@ -67,11 +67,12 @@ export function requiredModule(s: PositionState, slot: number): string | undefin
 /** The module a call requires, when it is `require('x')` or `module.require('x')`. */
 export function requiredModuleOfCall(s: PositionState, call: number): string | undefined {
   const r = s.r;
-  const fn = r.unwrap(call + CALLEE);
+  const fnSlot = r.calledFunctionSlot(call);
+  const fn = r.unwrap(fnSlot);
   const tag = r.tag();
   const isRequire =
     (tag === E.IdentifierReference && r.str(fn + FIELDS.IdentifierReference.name) === 'require') ||
-    aliasedGlobal(s, call + CALLEE) === 'require' ||
+    aliasedGlobal(s, fnSlot) === 'require' ||
     ((tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) && isLoaderMember(s, fn, tag));
   if (!isRequire) return undefined;
   const first = r.argument(call, 0);
@@ -259,7 +260,11 @@ export function reachesFunctionConstructor(s: PositionState, slot: number): bool
   const objectTag = r.tag();
   if (objectTag === E.Function || objectTag === E.ArrowFunctionExpression) return true;
   if (objectTag !== E.StaticMemberExpression && objectTag !== E.ComputedMemberExpression) return false;
-  if (r.memberNameAt(object, objectTag) === 'constructor') return true;
+  const objectName = r.memberNameAt(object, objectTag);
+  // `Function.prototype.constructor` is `Function` itself.
+  if (objectName === 'prototype')
+    return r.identifierName(object + FIELDS.StaticMemberExpression.object) === 'Function';
+  if (objectName === 'constructor') return true;
   r.unwrap(object + FIELDS.StaticMemberExpression.object);
   return r.tag() === E.ArrayExpression;
 }

@@ -238,6 +238,19 @@ export class PositionReader {
     return this.concatenation(pos, 0);
   }
 
+  /**
+   * The slot of the function a call (or `new`) calls, `../ast.ts`'s `calledFunction`: its callee,
+   * or the last expression of a sequence there (`(0, eval)(c)`, `(0, require)('x')`).
+   */
+  calledFunctionSlot(call: number): number {
+    const slot = call + FIELDS.CallExpression.callee;
+    const fn = this.unwrap(slot);
+    if (this.current !== E.SequenceExpression) return slot;
+    const expressions = fn + FIELDS.SequenceExpression.expressions;
+    const count = this.vecLength(expressions);
+    return count === 0 ? slot : this.vecStart(expressions) + (count - 1) * VEC_STRIDES.Expression;
+  }
+
   /** `['ev', 'al'].join('')` at a `CallExpression`'s position: the joined string, or undefined. */
   joinedArrayAt(call: number): string | undefined {
     return this.joinedArray(call, 0);

@@ -2,7 +2,7 @@ import type { JsCapability } from '../../facts.js';
 import { BINARY_ENCODINGS, INFLATES, VM_RUNS } from '../../families/dynamic-code.js';
 import { GLOBAL_OBJECTS } from '../../modules.js';
 import type { PositionFamily } from '../dispatch.js';
-import { FIELDS, TAGS, VEC_STRIDES } from '../layout.generated.js';
+import { FIELDS, TAGS } from '../layout.generated.js';
 import {
   aliasedGlobal,
   calleeModule,
@@ -66,19 +66,10 @@ function sinkKind(
 ): { capability: SinkCapability; detail: string } | undefined {
   const r = s.r;
   const ctx = s.ctx;
-  let fnSlot = call + CALLEE;
-  let fn = r.unwrap(fnSlot);
-  let direct = true;
   // (0, eval)(code): an indirect eval.
-  if (r.tag() === E.SequenceExpression) {
-    direct = false;
-    const expressions = fn + FIELDS.SequenceExpression.expressions;
-    const count = r.vecLength(expressions);
-    if (count > 0) {
-      fnSlot = r.vecStart(expressions) + (count - 1) * VEC_STRIDES.Expression;
-      fn = r.unwrap(fnSlot);
-    }
-  }
+  const fnSlot = r.calledFunctionSlot(call);
+  const direct = fnSlot === call + CALLEE;
+  const fn = r.unwrap(fnSlot);
   const fnTag = r.tag();
   const name = direct ? calleeName(s, call) : r.identifierName(fnSlot);
   if (name === 'eval' && ctx.lookup('eval') === undefined) return { capability: 'code.eval', detail: 'eval' };
@@ -146,9 +137,11 @@ function onDecoder(call: number, s: PositionState): void {
 function onEnterCall(call: number, s: PositionState): void {
   onDecoder(call, s);
   const r = s.r;
+  const fnSlot = r.calledFunctionSlot(call);
+  const name = fnSlot === call + CALLEE ? calleeName(s, call) : r.identifierName(fnSlot);
   if (
-    (calleeName(s, call) === 'require' && s.ctx.lookup('require') === undefined) ||
-    aliasedGlobal(s, call + CALLEE) === 'require'
+    (name === 'require' && s.ctx.lookup('require') === undefined) ||
+    aliasedGlobal(s, fnSlot) === 'require'
   ) {
     const first = r.argument(call, 0);
     if (
@@ -193,6 +186,18 @@ export const dynamicCodeFamily: PositionFamily = {
     NewExpression: onDecoder,
     StaticMemberExpression: (pos, s) => onMember(pos, s, E.StaticMemberExpression),
     ComputedMemberExpression: (pos, s) => onMember(pos, s, E.ComputedMemberExpression),
+    // Function`code`: the Function constructor called as a template's tag (with the template's strings).
+    TaggedTemplateExpression(pos, s) {
+      if (globalValue(s, pos + FIELDS.TaggedTemplateExpression.tag) !== 'Function') return;
+      const expressions = pos + FIELDS.TaggedTemplateExpression.quasi + FIELDS.TemplateLiteral.expressions;
+      const isConstant = s.r.vecLength(expressions) === 0;
+      s.ctx.codeEvents++;
+      s.ctx.emit(
+        'code.function-constructor',
+        span(s, pos),
+        `Function (tagged template)${isConstant ? ' (constant)' : ''}`,
+      );
+    },
     ImportExpression(pos, s) {
       if (constantString(s, pos + FIELDS.ImportExpression.source) === undefined)
         s.ctx.emit('code.dynamic-import', span(s, pos), 'import(non-constant)');
