@@ -272,6 +272,7 @@ describe('when code hides its tokens from the prefilter', () => {
     [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
     [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
     [n('Function'), p('`return ${c}`')],
+    [k('const'), n('wallet'), p('='), p('/\\b0x[a-fA-F0-9]{40}\\b/g')],
     [p('('), k('function'), p('('), p(')'), p('{'), p('}'), p(')'), p('.'), n('constructor'), p('`x`')],
     [n('eval'), p('.'), n('call'), p('('), k('null'), p(','), n('c'), p(')')],
     [n('Function'), p('.'), n('apply'), p('('), k('null'), p(','), p('['), n('c'), p(']'), p(')')],

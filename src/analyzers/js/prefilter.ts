@@ -1,6 +1,7 @@
 import { hasBlankRun } from './blank-runs.js';
 import { decodeJsEscapes, hasSignificantEscape } from './escapes.js';
 import { HIDDEN_RUN } from './hidden-code.js';
+import { WALLET_REGEX_SOURCE } from './string-signals.js';
 
 /**
  * Tokens of code in a row, as a pattern. Between two tokens: blanks and closing parentheses
@@ -85,6 +86,8 @@ const NEEDS_TREE = new RegExp(
       String.raw`\}`,
     ),
     String.raw`\.(dll|so|exe)\b`,
+    // a wallet address pattern written as a regex literal, which the string scan does not read
+    WALLET_REGEX_SOURCE.source,
     // and its rotation loop, `arr.push(arr.shift())`
     tokens(String.raw`\.push`, String.raw`\(`, String.raw`[\w$]+`, DOT, String.raw`shift\b`),
   ].join('|'),
