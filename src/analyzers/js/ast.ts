@@ -99,15 +99,26 @@ function joinedArray(call: AstNode, depth: number): string | undefined {
   const args = children(call, 'arguments');
   if (args.length > 1) return undefined;
   const separator = args.length === 0 ? ',' : stringValue(args[0], depth + 1);
-  const elements = array.elements as Array<AstNode | null>;
-  if (separator === undefined || elements.length > MAX_JOINED_ELEMENTS) return undefined;
+  if (separator === undefined) return undefined;
+  return stringElements(array, depth + 1)?.join(separator);
+}
+
+/**
+ * `['npm', 'publish']`: the strings of an array literal whose elements are all constant strings
+ * (no hole, no spread), at most `MAX_JOINED_ELEMENTS` of them; undefined otherwise.
+ */
+export function stringElements(array: AstNode | undefined, depth = 0): string[] | undefined {
+  const inner = unwrap(array);
+  if (inner?.type !== 'ArrayExpression') return undefined;
+  const elements = inner.elements as Array<AstNode | null>;
+  if (elements.length > MAX_JOINED_ELEMENTS) return undefined;
   const parts: string[] = [];
   for (const element of elements) {
-    const part = element === null ? undefined : stringValue(element, depth + 1);
+    const part = element === null ? undefined : stringValue(element, depth);
     if (part === undefined) return undefined;
     parts.push(part);
   }
-  return parts.join(separator);
+  return parts;
 }
 
 /** `'ev' + 'al'`: the strings joined, when both sides are constant strings. */

@@ -271,7 +271,7 @@ describe('when code hides its tokens from the prefilter', () => {
     ],
     [k('const'), n('e'), p('='), n('eval'), p(';'), n('e'), p('('), n('c'), p(')')],
     [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
-    [n('Function'), p('`return ${c}`')],
+    [n('Function'), p(`\`return \${c}\``)],
     [k('const'), n('wallet'), p('='), p('/\\b0x[a-fA-F0-9]{40}\\b/g')],
     [p('('), k('function'), p('('), p(')'), p('{'), p('}'), p(')'), p('.'), n('constructor'), p('`x`')],
     [n('eval'), p('.'), n('call'), p('('), k('null'), p(','), n('c'), p(')')],
@@ -465,6 +465,47 @@ describe('when a name is an array of pieces joined', () => {
   });
 });
 
+describe('when a program and its arguments are given apart', () => {
+  it('reads the command line they make, in both walks', () => {
+    const source = [
+      "const { spawn, execFileSync } = require('child_process');",
+      "spawn('npm', ['publish', '--access', 'public']);",
+      "execFileSync('git', ['push', '--force']);",
+      "execFileSync('powershell', ['-enc', 'SQBFAFgA']);",
+      // not a process run, or arguments that are not all constant
+      "log('npm', ['publish']);",
+      "spawn('npm', ['publish', flag]);",
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      ['2 npm.publish npm publish', '4 process.shell-command PowerShell encoded command'],
+      (capability) => !capability.startsWith('process.spawn'),
+    );
+  });
+
+  it('reads the path path.join and path.resolve put together, once per signal', () => {
+    const source = [
+      "import path from 'node:path';",
+      "const hosts = path.join(os.homedir(), '.config', 'gh', 'hosts.yml');",
+      "const id = path.resolve(home, '.config/solana', 'id.json');",
+      // a piece that carries the signal alone is reported at its literal only
+      "const key = path.join(home, '.ssh', 'config');",
+      // not path's join, one constant piece, or a piece that is not constant between
+      "const other = [home, '.config', 'gh'].join('/');",
+      "const near = path.join(home, '.config', dir, 'gh');",
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      [
+        '2 filesystem.sensitive-path .config/gh',
+        '3 filesystem.sensitive-path wallet',
+        '4 filesystem.sensitive-path .ssh',
+      ],
+      (capability) => capability.startsWith('filesystem.'),
+    );
+  });
+});
+
 describe('when process.env is reached through another name', () => {
   const environment = (capability: string) => capability.startsWith('environment.');
 
@@ -559,13 +600,13 @@ describe('when a global function is called through another name', () => {
   it('reaches it through Function.prototype and as a template tag, and require through a sequence', () => {
     const source = [
       'Function.prototype.constructor(code)();',
-      'Function`return ${code}`();',
+      `Function\`return \${code}\`();`,
       'Function`return this`();',
       "(0, require)('child_process').exec('id');",
       '(0, require)(name);',
       // ordinary prototypes, tags and indirect calls
       'Base.prototype.constructor.call(this, options);',
-      'html`<p>${text}</p>`;',
+      `html\`<p>\${text}</p>\`;`,
       "(0, load)('child_process');",
     ].join('\n');
     expectFromBothWalks(source, [

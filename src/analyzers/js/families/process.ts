@@ -5,12 +5,14 @@ import {
   callee,
   children,
   identifierName,
+  stringElements,
   stringValue,
   unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
 import { calleeModule, calleePath } from '../modules.js';
 import type { Family } from '../walker.js';
+import { inspectPieces } from './strings.js';
 
 export const CHILD_PROCESS_RUNS = new Set([
   'exec',
@@ -82,6 +84,8 @@ function onCall(node: AstNode, ctx: WalkContext): void {
   const args = callArguments(node);
   const command = stringValue(args[0]);
   ctx.emit('process.spawn', node, command === undefined ? runs : `${runs}: ${command.slice(0, 60)}`);
+  const commandArguments = command === undefined ? undefined : stringElements(args[1]);
+  if (commandArguments !== undefined) inspectPieces([command!, ...commandArguments], ' ', node, ctx);
   if (args.some((arg) => isSilentOptions(arg))) {
     // The `.unref()` that usually follows makes the parent exit without waiting: note it too.
     ctx.emit('process.silent', node, runs);

@@ -1,6 +1,6 @@
 import { type AstNode, callArguments, stringValue } from '../ast.js';
 import type { Span, WalkContext } from '../context.js';
-import { constantString } from '../modules.js';
+import { calleeModule, constantString } from '../modules.js';
 import { SIGNAL_PREFILTER, STRING_SIGNALS, shannonEntropy, WALLET_REGEX_SOURCE } from '../string-signals.js';
 import type { Family } from '../walker.js';
 
@@ -25,10 +25,7 @@ export function inspectString(value: string, node: Span, ctx: WalkContext): void
   if (value.length < 3) return;
   if (value.length >= LONG_LITERAL) ctx.longLiteralSpans.push([node.start, node.end]);
   const window = value.length > SIGNAL_WINDOW ? value.slice(0, SIGNAL_WINDOW) : value;
-  if (SIGNAL_PREFILTER.test(window)) {
-    for (const signal of STRING_SIGNALS)
-      if (signal.pattern.test(window)) ctx.emit(signal.capability, node, signal.detail);
-  }
+  emitSignals(window, node, ctx);
   if (window.includes('{40}') || window.includes('bc1[') || window.includes('{32,44}')) {
     if (WALLET_REGEX_SOURCE.test(window)) ctx.emit('crypto.wallet-address', node, 'wallet address pattern');
   }
@@ -40,6 +37,47 @@ export function inspectString(value: string, node: Span, ctx: WalkContext): void
       ctx.emit('obfuscation.high-entropy-string', node, `${value.length} chars, ${kind}`);
     }
   }
+}
+
+/** The string signals (shell commands, sensitive paths, hosts, publish...) a text carries. */
+function emitSignals(window: string, node: Span, ctx: WalkContext): void {
+  if (!SIGNAL_PREFILTER.test(window)) return;
+  for (const signal of STRING_SIGNALS)
+    if (signal.pattern.test(window)) ctx.emit(signal.capability, node, signal.detail);
+}
+
+/**
+ * Pieces read as the text a program makes of them, for the same signals as a string:
+ * `spawn('npm', ['publish'])` is the command line `npm publish`, `path.join(home, '.config', 'gh')`
+ * a path ending in `.config/gh`. Not counted as a string literal.
+ */
+export function inspectPieces(
+  pieces: readonly string[],
+  separator: string,
+  node: Span,
+  ctx: WalkContext,
+): void {
+  const joined = pieces.join(separator);
+  const text = joined.length > SIGNAL_WINDOW ? joined.slice(0, SIGNAL_WINDOW) : joined;
+  if (!SIGNAL_PREFILTER.test(text)) return;
+  for (const signal of STRING_SIGNALS) {
+    // A signal one piece carries alone is the piece's own (its literal reports it).
+    if (signal.pattern.test(text) && !pieces.some((piece) => signal.pattern.test(piece)))
+      ctx.emit(signal.capability, node, signal.detail);
+  }
+}
+
+/** `path.join`/`path.resolve`: the functions that put a path together from pieces. */
+export const PATH_JOINS: ReadonlySet<string> = new Set(['join', 'resolve']);
+
+/**
+ * The pieces of a path put together by `path.join(...)`, a piece that is not constant as `*`;
+ * undefined unless two pieces at least are constant (one alone is read as a literal already).
+ */
+export function pathPieces(constants: ReadonlyArray<string | undefined>): string[] | undefined {
+  let known = 0;
+  for (const piece of constants) if (piece !== undefined) known++;
+  return known < 2 ? undefined : constants.map((piece) => piece ?? '*');
 }
 
 /** Near-random text without spaces: base64/hex blobs, encrypted payloads (data: URIs are excluded above). */
@@ -66,6 +104,11 @@ function inspectJoined(node: AstNode, ctx: WalkContext): void {
 function onCall(node: AstNode, ctx: WalkContext): void {
   inspectJoined(node, ctx);
   const args = callArguments(node);
+  const ref = args.length >= 2 ? calleeModule(node, ctx) : undefined;
+  if (ref?.module === 'path' && ref.member !== undefined && PATH_JOINS.has(ref.member)) {
+    const pieces = pathPieces(args.map((arg) => constantString(arg, ctx)));
+    if (pieces !== undefined) inspectPieces(pieces, '/', node, ctx);
+  }
   if (args.length < 2) return;
   const first = constantString(args[0], ctx);
   if (first === undefined || !/\.exe\b|\/bin\//i.test(first)) return;

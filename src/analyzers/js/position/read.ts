@@ -273,21 +273,32 @@ export class PositionReader {
     const count = this.vecLength(call + FIELDS.CallExpression.arguments);
     if (count > 1) return this.notJoined();
     const separator = count === 0 ? ',' : this.stringValue(this.argument(call, 0), depth + 1);
+    const parts = separator === undefined ? undefined : this.stringElementsAt(array, depth + 1);
+    this.current = E.CallExpression;
+    return parts?.join(separator);
+  }
+
+  /** `../ast.ts`'s `stringElements` of the array literal in an expression slot. */
+  stringElements(slot: number): string[] | undefined {
+    const array = this.unwrap(slot);
+    return this.current === E.ArrayExpression ? this.stringElementsAt(array, 0) : undefined;
+  }
+
+  private stringElementsAt(array: number, depth: number): string[] | undefined {
     const elements = array + FIELDS.ArrayExpression.elements;
     const length = this.vecLength(elements);
-    if (separator === undefined || length > MAX_JOINED_ELEMENTS) return this.notJoined();
+    if (length > MAX_JOINED_ELEMENTS) return undefined;
     const parts: string[] = [];
     for (let i = 0; i < length; i++) {
       const element = this.vecStart(elements) + i * VEC_STRIDES.ArrayExpressionElement;
       const part =
         this.buffer[element] === TAGS.ArrayExpressionElement.Elision
           ? undefined
-          : this.stringValue(element, depth + 1);
-      if (part === undefined) return this.notJoined();
+          : this.stringValue(element, depth);
+      if (part === undefined) return undefined;
       parts.push(part);
     }
-    this.current = E.CallExpression;
-    return parts.join(separator);
+    return parts;
   }
 
   /** `joinedArray`'s no: the tag read last is the call's again, as `stringValue`'s callers expect. */

@@ -1,4 +1,5 @@
 import { CHILD_PROCESS_RUNS, SPAWN_LIBRARIES, UNRESOLVED_RUNNERS } from '../../families/process.js';
+import { inspectPieces } from '../../families/strings.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS, VEC_STRIDES } from '../layout.generated.js';
 import { calleeModule, calleeName, calleePath, type PositionState, span } from '../modules.js';
@@ -78,6 +79,9 @@ function onCall(call: number, s: PositionState): void {
   const command = first === -1 ? undefined : r.stringValue(first);
   const where = span(s, call);
   ctx.emit('process.spawn', where, command === undefined ? runs : `${runs}: ${command.slice(0, 60)}`);
+  const second = r.argument(call, 1);
+  const commandArguments = command === undefined || second === -1 ? undefined : r.stringElements(second);
+  if (commandArguments !== undefined) inspectPieces([command!, ...commandArguments], ' ', where, ctx);
   const count = r.vecLength(call + FIELDS.CallExpression.arguments);
   for (let i = 0; i < count; i++) {
     if (isSilentOptions(s, r.argument(call, i))) {

@@ -1,9 +1,16 @@
 import type { Span } from '../../context.js';
-import { INJECTION_APIS, inspectString, LONG_LITERAL } from '../../families/strings.js';
+import {
+  INJECTION_APIS,
+  inspectPieces,
+  inspectString,
+  LONG_LITERAL,
+  PATH_JOINS,
+  pathPieces,
+} from '../../families/strings.js';
 import { WALLET_REGEX_SOURCE } from '../../string-signals.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS } from '../layout.generated.js';
-import { constantString, type PositionState, perFile, span } from '../modules.js';
+import { calleeModule, constantString, type PositionState, perFile, span } from '../modules.js';
 
 /** The one element of each constant template literal, read whole with its literal. */
 const readWhole = perFile(() => new Set<number>());
@@ -82,6 +89,13 @@ function onCall(call: number, s: PositionState): void {
   if (s.r.start(call) >= s.ctx.joinedUntil) inspectJoined(call, s, s.r.joinedArrayAt(call));
   const r = s.r;
   const count = r.vecLength(call + FIELDS.CallExpression.arguments);
+  const ref = count >= 2 ? calleeModule(s, call) : undefined;
+  if (ref?.module === 'path' && ref.member !== undefined && PATH_JOINS.has(ref.member)) {
+    const constants: Array<string | undefined> = [];
+    for (let i = 0; i < count; i++) constants.push(constantString(s, r.argument(call, i)));
+    const pieces = pathPieces(constants);
+    if (pieces !== undefined) inspectPieces(pieces, '/', span(s, call), s.ctx);
+  }
   if (count < 2) return;
   const first = constantString(s, r.argument(call, 0));
   if (first === undefined || !/\.exe\b|\/bin\//i.test(first)) return;
