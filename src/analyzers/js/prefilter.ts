@@ -42,7 +42,9 @@ const NEEDS_TREE = new RegExp(
     tokens(String.raw`\b(require|import)`, CALL, String.raw`([^'"\x60\s)]|\x60[^\x60]*\$\{)`),
     tokens(String.raw`\b(require|import)`, CALL) +
       String.raw`\s*('[^'\n]*'|"[^"\n]*"|\x60[^\x60]*\x60)\s*(\/[*/]|[^\s),])`,
-    String.raw`\b(fetch|XMLHttpRequest|WebSocket|EventSource|ethereum|defineProperty|eval|atob|Buffer|fromCharCode|fromCodePoint|createDecipheriv?|_compile|createRequire|Reflect|getOwnPropertyDescriptor|WriteProcessMemory|CreateRemoteThread|LoadLibraryA|VirtualAllocEx|NtCreateThreadEx|setTimeout|setInterval|spawn|spawnSync|execSync|execFile|execFileSync)\b`,
+    String.raw`\b(fetch|XMLHttpRequest|WebSocket|EventSource|importScripts|sendBeacon|ethereum|defineProperty|eval|atob|Buffer|fromCharCode|fromCodePoint|createDecipheriv?|_compile|createRequire|Reflect|getOwnPropertyDescriptor|WriteProcessMemory|CreateRemoteThread|LoadLibraryA|VirtualAllocEx|NtCreateThreadEx|setTimeout|setInterval|spawn|spawnSync|execSync|execFile|execFileSync)\b`,
+    // a script element, the browser's way to load code (`document.createElement('script')`)
+    tokens(String.raw`\bcreateElement`, CALL, String.raw`['"\x60][sS][cC][rR][iI][pP][tT]\b`),
     tokens(String.raw`\bprocess`, String.raw`\[`),
     tokens(String.raw`\bprocess`, DOT, String.raw`(\[|(env|binding|_linkedBinding)\b)`),
     tokens(String.raw`\bFunction`, CALL_OR_TAG),

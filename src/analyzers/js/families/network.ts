@@ -1,4 +1,12 @@
-import { type AstNode, asNode, callee, identifierName, memberName } from '../ast.js';
+import {
+  type AstNode,
+  asNode,
+  callArguments,
+  callee,
+  identifierName,
+  memberName,
+  stringValue,
+} from '../ast.js';
 import type { WalkContext } from '../context.js';
 import { aliasedGlobal, calleeModule, calleePath, GLOBAL_OBJECTS } from '../modules.js';
 import type { Family } from '../walker.js';
@@ -79,7 +87,27 @@ export const CLIENT_SENDS = new Set([
   'connect',
   'emit',
 ]);
-export const BROWSER_NETWORK = new Set(['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource']);
+export const BROWSER_NETWORK = new Set([
+  'fetch',
+  'XMLHttpRequest',
+  'WebSocket',
+  'EventSource',
+  'importScripts',
+]);
+/** The browser's other ways out: a beacon (sent even as the page unloads), a script element. */
+export const BROWSER_SENDS: ReadonlyMap<string, string> = new Map([
+  ['navigator.sendBeacon', 'navigator.sendBeacon'],
+  ['window.navigator.sendBeacon', 'navigator.sendBeacon'],
+  ['document.createElement', 'script element'],
+  ['window.document.createElement', 'script element'],
+]);
+
+/** Whether a browser send's path and first argument are one: `createElement` sends only for a script. */
+export function browserSend(path: string, first: string | undefined): string | undefined {
+  const send = BROWSER_SENDS.get(path);
+  if (send !== 'script element') return send;
+  return first?.toLowerCase() === 'script' ? send : undefined;
+}
 
 /** `fetch`, `window.fetch`, `new XMLHttpRequest`, `new WebSocket`: the platform's own network APIs. */
 function browserApi(call: AstNode, ctx: WalkContext): string | undefined {
@@ -93,6 +121,8 @@ function browserApi(call: AstNode, ctx: WalkContext): string | undefined {
   // The callee's path, shared with the other families' handlers of this call.
   const path = calleePath(call, ctx);
   if (path === undefined) return undefined;
+  const send = browserSend(path, stringValue(callArguments(call)[0]));
+  if (send !== undefined) return send;
   const dot = path.indexOf('.');
   if (dot === -1 || path.indexOf('.', dot + 1) !== -1) return undefined;
   const base = path.slice(0, dot);

@@ -1,5 +1,6 @@
 import {
   BROWSER_NETWORK,
+  browserSend,
   CLIENT_LIBRARIES,
   CLIENT_SENDS,
   CORE_NETWORK,
@@ -24,6 +25,9 @@ function browserApi(call: number, s: PositionState): string | undefined {
   }
   const path = calleePath(s, call);
   if (path === undefined) return undefined;
+  const first = s.r.argument(call, 0);
+  const send = browserSend(path, first === -1 ? undefined : s.r.stringValue(first));
+  if (send !== undefined) return send;
   const dot = path.indexOf('.');
   if (dot === -1 || path.indexOf('.', dot + 1) !== -1) return undefined;
   const member = path.slice(dot + 1);
