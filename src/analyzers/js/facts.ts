@@ -23,6 +23,7 @@ export const JS_CAPABILITIES = [
   'filesystem.chmod',
   'filesystem.sensitive-path', // .npmrc, .ssh, .aws, .config/gh, wallets, browser profiles, /etc/passwd
   'filesystem.workflow-path', // .github/workflows
+  'filesystem.persistence-path', // what runs at login, boot or on a schedule: shell startup files, cron, systemd, LaunchAgents, Run keys
   // environment and host
   'environment.bulk-read', // process.env enumerated or passed as a whole
   'environment.serialize', // JSON.stringify(process.env)

@@ -39,6 +39,34 @@ export const STRING_SIGNALS: readonly StringSignal[] = [
     pattern:
       /(Google[\\/]Chrome|BraveSoftware[\\/]Brave-Browser|Microsoft[\\/]Edge|Opera Software[\\/]Opera Stable|Chromium|Yandex[\\/]YandexBrowser)[\\/]User Data|\.mozilla[\\/]firefox|Application Support[\\/](Google[\\/]Chrome|BraveSoftware|Firefox)|\.config[\\/](google-chrome|chromium|BraveSoftware)|\bLogin Data\b|\bcookies\.sqlite\b|\blogins\.json\b|\bkey4\.db\b/,
   },
+  // persistence: what runs again at login, at boot or on a schedule (s1ngularity, Aug 2025, put
+  // `sudo shutdown -h 0` in ~/.bashrc and ~/.zshrc)
+  {
+    capability: 'filesystem.persistence-path',
+    detail: 'shell startup file',
+    pattern: /(^|[\\/~])\.(bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|profile)\b|\bfish[\\/]config\.fish\b/,
+  },
+  {
+    capability: 'filesystem.persistence-path',
+    detail: 'cron',
+    pattern: /\/etc\/cron(tab\b|\.(d|hourly|daily|weekly|monthly)\b)|\/var\/spool\/cron\b|\|\s*crontab\s+-(\s|$)/,
+  },
+  {
+    capability: 'filesystem.persistence-path',
+    detail: 'systemd unit',
+    pattern: /\/etc\/systemd\/system\b|\.config[\\/]systemd[\\/]user\b|\bsystemctl\s+(--user\s+)?enable\b/,
+  },
+  {
+    capability: 'filesystem.persistence-path',
+    detail: 'launch agent',
+    pattern: /\bLibrary[\\/]Launch(Agents|Daemons)\b/,
+  },
+  {
+    capability: 'filesystem.persistence-path',
+    detail: 'Windows autostart',
+    pattern:
+      /Start Menu[\\/]Programs[\\/]Startup\b|\bCurrentVersion[\\/]Run(Once)?\b|\bschtasks(\.exe)?\s+\/create\b/i,
+  },
   // self-propagation
   {
     capability: 'filesystem.workflow-path',
@@ -141,7 +169,7 @@ export const STRING_SIGNALS: readonly StringSignal[] = [
 
 /** Keywords that any of the signals above needs; strings without one skip the table. */
 export const SIGNAL_PREFILTER =
-  /npmrc|\.ssh|id_(rsa|ed|ec|dsa)|\.aws|\.config[\\/]|\.docker|\.kube|\/etc\/|wallet|exodus|electrum|keystore|solana|nkbihf|bfnael|hnfank|ibnejd|fhbohi|aholpf|user data|mozilla|application support|login data|cookies\.sqlite|logins\.json|key4\.db|\.github|(npm|yarn)\s|_authtoken|npm_token|node_auth_token|npm_config__auth|github_token|gh_token|actions_|ip-?api|ipinfo|ipwho|ipgeo|ipstack|ip2loc|iploc|freegeo|geolocation-db|geojs|extreme-ip|country\.is|db-ip|curl|wget|powershell|iex|invoke-|download|certutil|bitsadmin|dev\/tcp|nc(at)? -|bash -i|sh -i|mshta|\.exe|\/bin\/|_preload|insert_lib|rundll|regsv|regasm|installutil|cmstp|odbcconf|mavinject|verclsid|control(\.exe)?\s|--(dangerously|trust-all|approval|yolo)|gemini|^0x|^bc1|^[13]/i;
+  /npmrc|\.ssh|id_(rsa|ed|ec|dsa)|\.aws|\.config[\\/]|\.docker|\.kube|\/etc\/|wallet|exodus|electrum|keystore|solana|nkbihf|bfnael|hnfank|ibnejd|fhbohi|aholpf|user data|mozilla|application support|login data|cookies\.sqlite|logins\.json|key4\.db|\.github|(npm|yarn)\s|bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|\.profile|config\.fish|cron|systemd|systemctl|launchagents|launchdaemons|start menu|currentversion|schtasks|_authtoken|npm_token|node_auth_token|npm_config__auth|github_token|gh_token|actions_|ip-?api|ipinfo|ipwho|ipgeo|ipstack|ip2loc|iploc|freegeo|geolocation-db|geojs|extreme-ip|country\.is|db-ip|curl|wget|powershell|iex|invoke-|download|certutil|bitsadmin|dev\/tcp|nc(at)? -|bash -i|sh -i|mshta|\.exe|\/bin\/|_preload|insert_lib|rundll|regsv|regasm|installutil|cmstp|odbcconf|mavinject|verclsid|control(\.exe)?\s|--(dangerously|trust-all|approval|yolo)|gemini|^0x|^bc1|^[13]/i;
 
 /** Wallet-address regexes inside regex sources or strings (the chalk/debug 2025 payload carried these). */
 export const WALLET_REGEX_SOURCE =

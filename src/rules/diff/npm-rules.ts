@@ -113,6 +113,7 @@ const RISKY_JS: ReadonlySet<JsCapability> = new Set<JsCapability>([
   'filesystem.delete',
   'filesystem.sensitive-path',
   'filesystem.workflow-path',
+  'filesystem.persistence-path',
   'environment.bulk-read',
   'environment.serialize',
   'environment.token',

@@ -108,6 +108,16 @@ const SPECS: readonly CapabilitySpec[] = [
     rationale: '.npmrc, .ssh, .aws, .config/gh, wallets, browser profiles, /etc/passwd named in strings.',
   },
   {
+    id: 'js.capability.persistence-path',
+    title: 'Names a place whose contents run at login, at boot or on a schedule',
+    identifies: 'capability.filesystem.persistence',
+    severity: 'low',
+    capabilities: ['filesystem.persistence-path'],
+    rationale:
+      'Shell startup files (.bashrc, .zshrc, .profile), cron, systemd units, LaunchAgents, the Windows Startup folder and Run keys: ' +
+      'shell-completion and service installers name them, and so does malware that wants to run again.',
+  },
+  {
     id: 'js.capability.packed-data',
     title: 'Carries long near-random strings',
     identifies: 'capability.runtime.packed-data',

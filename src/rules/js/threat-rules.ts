@@ -368,6 +368,32 @@ export const workflowInjectionRule = threatRule({
   },
 });
 
+export const persistenceRule = threatRule({
+  id: 'js.threat.persistence',
+  title: 'Writes where code runs again at login, at boot or on a schedule',
+  identifies: 'threat.runtime.persistence',
+  severity: 'medium',
+  confidence: 'medium',
+  rationale:
+    'Code that writes files or runs programs and names a shell startup file, a cron table, a systemd unit, a LaunchAgent or a ' +
+    'Windows autostart location can make itself (or a command) run at every login or boot: s1ngularity (Aug 2025) appended ' +
+    '`sudo shutdown -h 0` to ~/.bashrc and ~/.zshrc. Shell-completion installers do it openly, hence medium.',
+  references: [
+    'https://attack.mitre.org/techniques/T1546/004/',
+    'https://attack.mitre.org/techniques/T1053/',
+  ],
+  judge(facts) {
+    const places = having(facts, set('filesystem.persistence-path'));
+    const writers = having(facts, set('filesystem.write', 'process.spawn'));
+    if (places.length === 0 || writers.length === 0) return undefined;
+    return {
+      primary: places,
+      supporting: writers,
+      message: `${summarise(places)} named at line(s) ${lineList(places)} with ${summarise(writers)}`,
+    };
+  },
+});
+
 export const selfPublishRule = threatRule({
   id: 'js.threat.self-publish',
   title: 'Publishes packages with a registry token',
@@ -496,6 +522,7 @@ export const jsThreatRules: readonly NodeRule[] = [
   shellDownloadRule,
   browserWalletHookRule,
   workflowInjectionRule,
+  persistenceRule,
   selfPublishRule,
   aiCliBypassRule,
   timeBombRule,

@@ -135,6 +135,7 @@ const RISKY_AT_INSTALL: ReadonlySet<JsCapability> = new Set<JsCapability>([
   'process.ai-cli-bypass',
   'filesystem.sensitive-path',
   'filesystem.workflow-path',
+  'filesystem.persistence-path',
   'environment.bulk-read',
   'environment.serialize',
   'environment.token',
