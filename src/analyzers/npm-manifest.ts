@@ -9,9 +9,26 @@ import {
   readManifest,
 } from '../formats/npm/manifest.js';
 import { higherVersionsPublishedBefore, type Packument } from '../formats/npm/packument.js';
+import type { JsCapability } from './js/facts.js';
+import { signalsOf } from './js/string-signals.js';
 
 export type { ManifestDifference } from '../formats/npm/compare-manifests.js';
 export type { ManifestDependency, ManifestInstallScript } from '../formats/npm/manifest.js';
+
+/** What an install script's command line names, read as a string in code would be. */
+export interface ScriptSignal {
+  readonly capability: JsCapability;
+  readonly detail: string;
+}
+
+/** A lifecycle script with what its command line runs and names. */
+export interface AnalysedInstallScript extends ManifestInstallScript {
+  /**
+   * Credential files, persistence places, workflow files, tokens, publishing... named on the line
+   * (`echo x >> ~/.bashrc`, `cat ~/.npmrc`); absent when none.
+   */
+  readonly signals?: readonly ScriptSignal[];
+}
 
 /** The identity and install-time behaviour of an npm package, read from its root `package.json`. */
 export interface NpmManifestFact {
@@ -25,7 +42,7 @@ export interface NpmManifestFact {
    * scanned before they existed): rules treat a missing field as "not known", never as "none".
    */
   /** Each lifecycle script with what its command line runs (downloads, node files, known tools). */
-  readonly installScripts?: readonly ManifestInstallScript[];
+  readonly installScripts?: readonly AnalysedInstallScript[];
   readonly bin?: Readonly<Record<string, string>>;
   /** Every kind (dependencies, optional, peer, dev, bundled) with where the specifier points. */
   readonly dependencies?: readonly ManifestDependency[];
@@ -77,6 +94,11 @@ export interface NpmManifestOptions {
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
+function withSignals(script: ManifestInstallScript): AnalysedInstallScript {
+  const signals = signalsOf(script.command);
+  return signals.length === 0 ? script : { ...script, signals };
+}
+
 function manifestFact(manifest: NpmManifest): Fact {
   const lifecycleScripts: Record<string, string> = {};
   for (const script of manifest.installScripts) lifecycleScripts[script.hook] = script.command;
@@ -86,7 +108,7 @@ function manifestFact(manifest: NpmManifest): Fact {
     version: manifest.version,
     ...(manifest.license !== undefined ? { license: manifest.license } : {}),
     lifecycleScripts,
-    installScripts: manifest.installScripts,
+    installScripts: manifest.installScripts.map(withSignals),
     bin: manifest.bin,
     dependencies: manifest.dependencies,
     ...(manifest.gypfile !== undefined ? { gypfile: manifest.gypfile } : {}),

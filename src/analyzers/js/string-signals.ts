@@ -44,12 +44,15 @@ export const STRING_SIGNALS: readonly StringSignal[] = [
   {
     capability: 'filesystem.persistence-path',
     detail: 'shell startup file',
-    pattern: /(^|[\\/~])\.(bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|profile)\b|\bfish[\\/]config\.fish\b/,
+    // the file's own name, not a longer one (`.profile-done`, `.bashrc.example`)
+    pattern:
+      /(^|[\\/~])\.(bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|profile)(?![\w.-])|\bfish[\\/]config\.fish\b/,
   },
   {
     capability: 'filesystem.persistence-path',
     detail: 'cron',
-    pattern: /\/etc\/cron(tab\b|\.(d|hourly|daily|weekly|monthly)\b)|\/var\/spool\/cron\b|\|\s*crontab\s+-(\s|$)/,
+    pattern:
+      /\/etc\/cron(tab\b|\.(d|hourly|daily|weekly|monthly)\b)|\/var\/spool\/cron\b|\|\s*crontab\s+-(\s|$)/,
   },
   {
     capability: 'filesystem.persistence-path',
@@ -188,4 +191,16 @@ export function shannonEntropy(text: string): number {
     entropy -= p * Math.log2(p);
   }
   return entropy;
+}
+
+/**
+ * The signals a text carries, as a list (the strings family emits them as facts instead): for
+ * text that is not code, such as an install script's command line.
+ */
+export function signalsOf(text: string): Array<{ capability: JsCapability; detail: string }> {
+  if (!SIGNAL_PREFILTER.test(text)) return [];
+  return STRING_SIGNALS.filter((signal) => signal.pattern.test(text)).map(({ capability, detail }) => ({
+    capability,
+    detail,
+  }));
 }

@@ -42,6 +42,10 @@ const SAMPLES: Record<string, { positive: string[]; negative: string[] }> = {
     positive: ['install-powershell-enc'],
     negative: ['install-powershell-file', 'install-curl-sh', 'install-node-gyp'],
   },
+  'npm.install-script.risky-target': {
+    positive: ['install-shell-rc'],
+    negative: ['install-build-config', 'install-curl-sh', 'install-node-gyp', 'plain'],
+  },
   'npm.install-script.risky-code': {
     positive: ['install-node-setup'],
     negative: ['install-node-setup-benign', 'install-esbuild', 'install-node-gyp'],

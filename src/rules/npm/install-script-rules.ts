@@ -1,5 +1,5 @@
 import type { JsCapability } from '../../analyzers/js/facts.js';
-import type { ManifestInstallScript, NpmManifestFact } from '../../analyzers/npm-manifest.js';
+import type { AnalysedInstallScript, NpmManifestFact } from '../../analyzers/npm-manifest.js';
 import type { Evidence } from '../../core/findings.js';
 import type { ScanNode } from '../../core/scan-result.js';
 import type { NodeRule, ReleaseRule } from '../evaluate.js';
@@ -16,13 +16,13 @@ function manifestOf(node: ScanNode): NpmManifestFact | undefined {
 }
 
 /** The scripts that run when a consumer installs (or uninstalls) the package. */
-function consumerScripts(manifest: NpmManifestFact): ManifestInstallScript[] {
+function consumerScripts(manifest: NpmManifestFact): AnalysedInstallScript[] {
   return (manifest.installScripts ?? []).filter(
     (script) => INSTALL_HOOKS.has(script.hook) || script.hook.endsWith('uninstall'),
   );
 }
 
-function scriptEvidence(node: ScanNode, script: ManifestInstallScript): Evidence {
+function scriptEvidence(node: ScanNode, script: AnalysedInstallScript): Evidence {
   return {
     role: 'primary',
     node: node.path,
@@ -144,6 +144,41 @@ const RISKY_AT_INSTALL: ReadonlySet<JsCapability> = new Set<JsCapability>([
   'npm.publish',
 ]);
 
+/** What an install script's line may name without being a download (the downloads rule has those). */
+const RISKY_ON_THE_LINE: ReadonlySet<JsCapability> = new Set(
+  [...RISKY_AT_INSTALL].filter((capability) => capability !== 'process.shell-command'),
+);
+
+export const npmInstallScriptRiskyTarget: NodeRule = {
+  id: 'npm.install-script.risky-target',
+  version: 1,
+  title: 'An install script names credentials, a persistence place, workflows or publishing',
+  identifies: 'threat.npm.install-script.risky-target',
+  severity: 'medium',
+  confidence: 'medium',
+  scope: 'node',
+  factKinds: ['npm.manifest'],
+  rationale:
+    "A lifecycle script's own command line can do the harm with no file behind it: `echo … >> ~/.bashrc` (persistence), " +
+    '`cat ~/.npmrc | …`, `npm publish`, writing .github/workflows. Build steps compile and copy; they do not name these.',
+  remediation: 'Install with --ignore-scripts and ask the maintainers why the script touches it.',
+  references: [SHAI_HULUD, NPM_SCRIPTS],
+  *evaluate({ node }) {
+    const manifest = manifestOf(node);
+    if (!manifest) return;
+    for (const script of consumerScripts(manifest)) {
+      const risky = (script.signals ?? []).filter((signal) => RISKY_ON_THE_LINE.has(signal.capability));
+      if (risky.length === 0) continue;
+      const named = [...new Set(risky.map((signal) => `${signal.detail} (${signal.capability})`))];
+      yield {
+        path: node.path,
+        message: `the ${script.hook} script of ${manifest.name}@${manifest.version} names ${named.join(', ')}`,
+        evidence: [scriptEvidence(node, script)],
+      };
+    }
+  },
+};
+
 export const npmInstallScriptRiskyCode: ReleaseRule = {
   id: 'npm.install-script.risky-code',
   version: 1,
@@ -192,5 +227,6 @@ export const NPM_INSTALL_SCRIPT_RULES = [
   npmInstallScriptPresent,
   npmInstallScriptDownloads,
   npmInstallScriptRunsEncodedShell,
+  npmInstallScriptRiskyTarget,
   npmInstallScriptRiskyCode,
 ] as const;
