@@ -181,3 +181,24 @@ export const FUNCTION_TYPES: ReadonlySet<string> = new Set([
   'FunctionExpression',
   'ArrowFunctionExpression',
 ]);
+
+/**
+ * The value of an object literal's property named `key` (`{ eval: true }`, `{ 'eval': true }`), the
+ * last one when the name repeats, as the object ends up holding it; undefined when there is none.
+ */
+export function propertyValue(object: AstNode | undefined, key: string): AstNode | undefined {
+  const inner = unwrap(object);
+  if (inner?.type !== 'ObjectExpression') return undefined;
+  let value: AstNode | undefined;
+  for (const property of children(inner, 'properties')) {
+    const name = identifierName(asNode(property.key)) ?? stringValue(asNode(property.key));
+    if (name === key) value = unwrap(asNode(property.value));
+  }
+  return value;
+}
+
+/** `true` written as such. */
+export function isTrueLiteral(node: AstNode | undefined): boolean {
+  const inner = unwrap(node);
+  return inner?.type === 'Literal' && inner.value === true;
+}

@@ -646,6 +646,27 @@ describe('when a global function is called through another name', () => {
     ]);
   });
 
+  it('runs code in a worker thread given { eval: true }, in both walks', () => {
+    const source = [
+      "const { Worker } = require('worker_threads');",
+      'new Worker(code, { eval: true, workerData: 1 });',
+      "new (require('node:worker_threads').Worker)('postMessage(1)', { 'eval': true });",
+      // a worker from a file, eval switched off, or options that are not written out
+      "new Worker('./task.js');",
+      'new Worker(code, { eval: false });',
+      'new Worker(code, options);',
+      'new Worker(code, { eval: true, eval: false });',
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      [
+        '2 code.eval worker_threads.Worker with eval: true',
+        '3 code.eval worker_threads.Worker with eval: true',
+      ],
+      (capability) => capability.startsWith('code.'),
+    );
+  });
+
   it('runs code through call, apply and Reflect, and loads modules through other loaders', () => {
     const source = [
       'eval.call(null, code);',

@@ -36,7 +36,7 @@ const CALL_OR_TAG = String.raw`(?:(?:\?\.)?\(|\x60)`;
 const NEEDS_TREE = new RegExp(
   [
     // modules whose calls are capabilities, as quoted specifiers
-    String.raw`(['"\x60])(node:)?(child_process|https?|http2|net|tls|dgram|dns|fs|fs-extra|graceful-fs|original-fs|os|vm|crypto|zlib|rimraf|del|trash|axios|node-fetch|cross-fetch|isomorphic-fetch|got|request|superagent|undici|needle|phin|ky|firebase|ws|socket\.io-client|bent|make-fetch-happen|minipass-fetch|ftp|ssh2|nodemailer|execa|cross-spawn|shelljs|zx|node-pty|child-process-promise|spawn-sync|[\w@/.-]*steg[\w.-]*|octokit|@octokit\/[\w.-]+)(\/promises)?\1`,
+    String.raw`(['"\x60])(node:)?(child_process|https?|http2|net|tls|dgram|dns|fs|fs-extra|graceful-fs|original-fs|os|vm|worker_threads|crypto|zlib|rimraf|del|trash|axios|node-fetch|cross-fetch|isomorphic-fetch|got|request|superagent|undici|needle|phin|ky|firebase|ws|socket\.io-client|bent|make-fetch-happen|minipass-fetch|ftp|ssh2|nodemailer|execa|cross-spawn|shelljs|zx|node-pty|child-process-promise|spawn-sync|[\w@/.-]*steg[\w.-]*|octokit|@octokit\/[\w.-]+)(\/promises)?\1`,
     // computed require/import: the argument starts with no quote, is a template with a hole, or
     // is a string with more after it (`require('./lib/' + name)`)
     tokens(String.raw`\b(require|import)`, CALL, String.raw`([^'"\x60\s)]|\x60[^\x60]*\$\{)`),

@@ -7,10 +7,12 @@ import {
   children,
   dottedPath,
   identifierName,
+  isTrueLiteral,
   memberName,
+  propertyValue,
   unwrap,
 } from '../ast.js';
-import type { WalkContext } from '../context.js';
+import type { ModuleRef, WalkContext } from '../context.js';
 import {
   aliasedGlobal,
   calleeModule,
@@ -136,7 +138,15 @@ function sinkKind(
   const ref = calleeModule(node, ctx);
   if (ref?.module === 'vm' && ref.member !== undefined && VM_RUNS.has(ref.member))
     return { capability: 'code.vm', detail: `vm.${ref.member}` };
+  // `new Worker(code, { eval: true })`: the thread runs its first argument as code.
+  if (isWorker(ref) && isTrueLiteral(propertyValue(callArguments(node)[1], 'eval')))
+    return { capability: 'code.eval', detail: 'worker_threads.Worker with eval: true' };
   return undefined;
+}
+
+/** `worker_threads.Worker`, which takes code instead of a file name with `{ eval: true }`. */
+export function isWorker(ref: ModuleRef | undefined): boolean {
+  return ref?.module === 'worker_threads' && ref.member === 'Worker';
 }
 
 function onEnterCall(node: AstNode, ctx: WalkContext): void {

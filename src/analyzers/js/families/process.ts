@@ -1,13 +1,11 @@
 import {
   type AstNode,
-  asNode,
   callArguments,
   callee,
-  children,
-  identifierName,
+  isTrueLiteral,
+  propertyValue,
   stringElements,
   stringValue,
-  unwrap,
 } from '../ast.js';
 import type { WalkContext } from '../context.js';
 import { calleeModule, calleePath } from '../modules.js';
@@ -38,23 +36,11 @@ export const SPAWN_LIBRARIES = new Set([
 
 /** Whether an options object asks for a detached process with every output discarded. */
 function isSilentOptions(options: AstNode | undefined): boolean {
-  const object = unwrap(options);
-  if (object?.type !== 'ObjectExpression') return false;
-  let detached = false;
-  let ignored = false;
-  for (const property of children(object, 'properties')) {
-    const key = identifierName(asNode(property.key)) ?? stringValue(asNode(property.key));
-    const value = unwrap(asNode(property.value));
-    if (key === 'detached' && value?.type === 'Literal' && value.value === true) detached = true;
-    if (key === 'stdio') {
-      if (stringValue(value) === 'ignore') ignored = true;
-      if (value?.type === 'ArrayExpression') {
-        const items = children(value, 'elements');
-        ignored = items.length >= 3 && items.every((item) => stringValue(item) === 'ignore');
-      }
-    }
-  }
-  return detached && ignored;
+  if (!isTrueLiteral(propertyValue(options, 'detached'))) return false;
+  const stdio = propertyValue(options, 'stdio');
+  if (stringValue(stdio) === 'ignore') return true;
+  const items = stringElements(stdio);
+  return items !== undefined && items.length >= 3 && items.every((item) => item === 'ignore');
 }
 
 function onCall(node: AstNode, ctx: WalkContext): void {

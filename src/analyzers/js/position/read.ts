@@ -251,6 +251,39 @@ export class PositionReader {
     return count === 0 ? slot : this.vecStart(expressions) + (count - 1) * VEC_STRIDES.Expression;
   }
 
+  /**
+   * The slot of the value of an object literal's property named `key`, the last one when the name
+   * repeats (`../ast.ts`'s `propertyValue`); -1 when the slot holds no object literal or it has none.
+   */
+  propertyValueSlot(slot: number, key: string): number {
+    const object = this.unwrap(slot);
+    if (this.current !== E.ObjectExpression) return -1;
+    const properties = object + FIELDS.ObjectExpression.properties;
+    const count = this.vecLength(properties);
+    const first = this.vecStart(properties);
+    let value = -1;
+    for (let i = 0; i < count; i++) {
+      const kind = first + i * VEC_STRIDES.ObjectPropertyKind;
+      if (this.buffer[kind] !== TAGS.ObjectPropertyKind.ObjectProperty) continue;
+      const property = this.int32[(kind + 8) >> 2]!;
+      // ESTree's `identifierName(key) ?? stringValue(key)`, computed or not.
+      const keySlot = property + FIELDS.ObjectProperty.key;
+      const name =
+        this.buffer[keySlot] === TAGS.PropertyKey.IdentifierName
+          ? this.str(this.int32[(keySlot + 8) >> 2]! + FIELDS.IdentifierName.name)
+          : (this.identifierName(keySlot) ?? this.stringValue(keySlot));
+      if (name === key) value = property + FIELDS.ObjectProperty.value;
+    }
+    return value;
+  }
+
+  /** Whether an expression slot holds `true` written as such (`../ast.ts`'s `isTrueLiteral`). */
+  isTrueLiteral(slot: number): boolean {
+    if (slot === -1) return false;
+    const pos = this.unwrap(slot);
+    return this.current === E.BooleanLiteral && this.buffer[pos + FIELDS.BooleanLiteral.value] === 1;
+  }
+
   /** `['ev', 'al'].join('')` at a `CallExpression`'s position: the joined string, or undefined. */
   joinedArrayAt(call: number): string | undefined {
     return this.joinedArray(call, 0);

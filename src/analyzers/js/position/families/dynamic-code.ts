@@ -1,5 +1,5 @@
 import type { JsCapability } from '../../facts.js';
-import { BINARY_ENCODINGS, INFLATES, VM_RUNS } from '../../families/dynamic-code.js';
+import { BINARY_ENCODINGS, INFLATES, isWorker, VM_RUNS } from '../../families/dynamic-code.js';
 import { GLOBAL_OBJECTS } from '../../modules.js';
 import type { PositionFamily } from '../dispatch.js';
 import { FIELDS, TAGS } from '../layout.generated.js';
@@ -123,6 +123,12 @@ function sinkKind(
   const ref = calleeModule(s, call);
   if (ref?.module === 'vm' && ref.member !== undefined && VM_RUNS.has(ref.member))
     return { capability: 'code.vm', detail: `vm.${ref.member}` };
+  // `new Worker(code, { eval: true })`: the thread runs its first argument as code.
+  if (isWorker(ref)) {
+    const options = r.argument(call, 1);
+    if (options !== -1 && r.isTrueLiteral(r.propertyValueSlot(options, 'eval')))
+      return { capability: 'code.eval', detail: 'worker_threads.Worker with eval: true' };
+  }
   return undefined;
 }
 

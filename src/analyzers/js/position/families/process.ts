@@ -1,49 +1,18 @@
 import { CHILD_PROCESS_RUNS, SPAWN_LIBRARIES, UNRESOLVED_RUNNERS } from '../../families/process.js';
 import { inspectPieces } from '../../families/strings.js';
 import type { PositionFamily } from '../dispatch.js';
-import { FIELDS, TAGS, VEC_STRIDES } from '../layout.generated.js';
+import { FIELDS } from '../layout.generated.js';
 import { calleeModule, calleeName, calleePath, type PositionState, span } from '../modules.js';
-
-const E = TAGS.Expression;
 
 /** Whether an options object asks for a detached process with every output discarded. */
 function isSilentOptions(s: PositionState, slot: number): boolean {
   const r = s.r;
-  const object = r.unwrap(slot);
-  if (r.tag() !== E.ObjectExpression) return false;
-  let detached = false;
-  let ignored = false;
-  const properties = object + FIELDS.ObjectExpression.properties;
-  const count = r.vecLength(properties);
-  const first = r.vecStart(properties);
-  for (let i = 0; i < count; i++) {
-    const kind = first + i * VEC_STRIDES.ObjectPropertyKind;
-    if (r.buffer[kind] !== TAGS.ObjectPropertyKind.ObjectProperty) continue;
-    const property = r.int32[(kind + 8) >> 2]!;
-    // ESTree's `identifierName(key) ?? stringValue(key)`, computed or not.
-    const keySlot = property + FIELDS.ObjectProperty.key;
-    const key =
-      r.buffer[keySlot] === TAGS.PropertyKey.IdentifierName
-        ? r.str(r.int32[(keySlot + 8) >> 2]! + FIELDS.IdentifierName.name)
-        : (r.identifierName(keySlot) ?? r.stringValue(keySlot));
-    const valueSlot = property + FIELDS.ObjectProperty.value;
-    const value = r.unwrap(valueSlot);
-    const tag = r.tag();
-    if (key === 'detached' && tag === E.BooleanLiteral && r.buffer[value + FIELDS.BooleanLiteral.value] === 1)
-      detached = true;
-    if (key === 'stdio') {
-      if (r.stringValue(valueSlot) === 'ignore') ignored = true;
-      if (tag === E.ArrayExpression) {
-        const elements = value + FIELDS.ArrayExpression.elements;
-        const items = r.vecLength(elements);
-        let all = items >= 3;
-        for (let j = 0; all && j < items; j++)
-          all = r.stringValue(r.vecStart(elements) + j * VEC_STRIDES.ArrayExpressionElement) === 'ignore';
-        ignored = all;
-      }
-    }
-  }
-  return detached && ignored;
+  if (!r.isTrueLiteral(r.propertyValueSlot(slot, 'detached'))) return false;
+  const stdio = r.propertyValueSlot(slot, 'stdio');
+  if (stdio === -1) return false;
+  if (r.stringValue(stdio) === 'ignore') return true;
+  const items = r.stringElements(stdio);
+  return items !== undefined && items.length >= 3 && items.every((item) => item === 'ignore');
 }
 
 function onCall(call: number, s: PositionState): void {
