@@ -646,6 +646,27 @@ describe('when a global function is called through another name', () => {
     ]);
   });
 
+  it('loads a module through require.call and require.apply, in both walks', () => {
+    const source = [
+      "require.call(null, 'child_process').exec('id');",
+      "require.apply(undefined, ['node:child_process']).spawn('sh');",
+      'const r = require;',
+      "r.call(this, 'https').get(url);",
+      // another function's call and apply, and a specifier that is not constant
+      "loader.call(null, 'child_process').exec('id');",
+      "require.call(null, 'lodash').exec('id');",
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      [
+        '1 process.spawn child_process.exec: id',
+        '2 process.spawn child_process.spawn: sh',
+        '4 network.outbound https.get',
+      ],
+      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+    );
+  });
+
   it('runs code in a worker thread given { eval: true }, in both walks', () => {
     const source = [
       "const { Worker } = require('worker_threads');",

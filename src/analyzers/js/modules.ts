@@ -7,6 +7,7 @@ import {
   dottedPath,
   identifierName,
   memberName,
+  stringElements,
   stringValue,
   unwrap,
 } from './ast.js';
@@ -30,13 +31,23 @@ export function requiredModule(node: AstNode | undefined, ctx: WalkContext): str
   }
   if (inner.type !== 'CallExpression') return undefined;
   const fn = calledFunction(inner);
+  const args = callArguments(inner);
+  // `require.call(null, 'x')`, `require.apply(null, ['x'])`: the same load, its specifier one place on.
+  const through = fn?.type === 'MemberExpression' ? memberName(fn) : undefined;
+  if ((through === 'call' || through === 'apply') && isRequireFunction(asNode(fn!.object), ctx)) {
+    const spec = through === 'call' ? constantString(args[1], ctx) : stringElements(args[1])?.[0];
+    return spec === undefined ? undefined : normalizeModule(spec);
+  }
   const isRequire =
-    identifierName(fn) === 'require' ||
-    aliasedGlobal(fn, ctx) === 'require' ||
-    (fn?.type === 'MemberExpression' && isLoaderMember(fn, ctx));
+    isRequireFunction(fn, ctx) || (fn?.type === 'MemberExpression' && isLoaderMember(fn, ctx));
   if (!isRequire) return undefined;
-  const spec = constantString(callArguments(inner)[0], ctx);
+  const spec = constantString(args[0], ctx);
   return spec === undefined ? undefined : normalizeModule(spec);
+}
+
+/** `require`, or a name bound to it (`const r = require`, `createRequire(...)`). */
+function isRequireFunction(node: AstNode | undefined, ctx: WalkContext): boolean {
+  return identifierName(node) === 'require' || aliasedGlobal(node, ctx) === 'require';
 }
 
 /** A string literal, or a name bound to one. */

@@ -70,19 +70,42 @@ export function requiredModuleOfCall(s: PositionState, call: number): string | u
   const fnSlot = r.calledFunctionSlot(call);
   const fn = r.unwrap(fnSlot);
   const tag = r.tag();
-  const isRequire =
-    (tag === E.IdentifierReference && r.str(fn + FIELDS.IdentifierReference.name) === 'require') ||
-    aliasedGlobal(s, fnSlot) === 'require' ||
-    ((tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) && isLoaderMember(s, fn, tag));
+  const member =
+    tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression
+      ? r.memberNameAt(fn, tag)
+      : undefined;
+  // `require.call(null, 'x')`, `require.apply(null, ['x'])` (see `../modules.ts`).
+  if (
+    (member === 'call' || member === 'apply') &&
+    isRequireFunction(s, fn + FIELDS.StaticMemberExpression.object)
+  ) {
+    const second = r.argument(call, 1);
+    const spec =
+      second === -1
+        ? undefined
+        : member === 'call'
+          ? constantString(s, second)
+          : r.stringElements(second)?.[0];
+    return spec === undefined ? undefined : normalizeModule(spec);
+  }
+  const isRequire = isRequireFunction(s, fnSlot) || (member !== undefined && isLoaderMember(s, fn, member));
   if (!isRequire) return undefined;
   const first = r.argument(call, 0);
   const spec = first === -1 ? undefined : constantString(s, first);
   return spec === undefined ? undefined : normalizeModule(spec);
 }
 
+/** `../modules.ts`'s `isRequireFunction`: `require`, or a name bound to it. */
+function isRequireFunction(s: PositionState, slot: number): boolean {
+  const r = s.r;
+  const pos = r.unwrap(slot);
+  if (r.tag() === E.IdentifierReference && r.str(pos + FIELDS.IdentifierReference.name) === 'require')
+    return true;
+  return aliasedGlobal(s, slot) === 'require';
+}
+
 /** `../modules.ts`'s `isLoaderMember`: a member node that loads a module like `require`. */
-function isLoaderMember(s: PositionState, fn: number, tag: number): boolean {
-  const member = s.r.memberNameAt(fn, tag);
+function isLoaderMember(s: PositionState, fn: number, member: string): boolean {
   if (member === 'require') return true;
   if (member !== '_load') return false;
   const object = fn + FIELDS.StaticMemberExpression.object;
