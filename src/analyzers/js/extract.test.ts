@@ -99,6 +99,36 @@ describe('when modules are reached through ESM imports and aliases', () => {
     );
   });
 
+  it('follows a module through either branch, promisify and bind, in both walks', () => {
+    const source = [
+      "const cp = lazy ? require('child_process') : null;",
+      "cp.exec('id');",
+      "const proto = secure ? https : require('http');",
+      'proto.request(options);',
+      "const got = cached || require('got');",
+      'got(url);',
+      "const run = require('util').promisify(require('child_process').execFile);",
+      "run('git', ['status']);",
+      "const spawnBound = require('child_process').spawn.bind(null);",
+      "spawnBound('sh');",
+      // a server listens; another library's promisify and a bound local function are nothing
+      "const wss = new (flag ? require('ws').WebSocketServer : Other)({ port: 0 });",
+      "const wait = require('./helpers').promisify(setTimeout);",
+      'const log = console.log.bind(console);',
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      [
+        '2 process.spawn child_process.exec: id',
+        '4 network.outbound http.request',
+        '6 network.outbound got',
+        '8 process.spawn child_process.execFile: git',
+        '10 process.spawn child_process.spawn: sh',
+      ],
+      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+    );
+  });
+
   it('takes what createRequire(import.meta.url) makes for require, in both walks', () => {
     const source = [
       "import { createRequire } from 'node:module';",

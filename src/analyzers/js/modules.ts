@@ -75,10 +75,23 @@ function isLoaderMember(fn: AstNode, ctx: WalkContext): boolean {
  * What module (and member) an expression denotes: `cp`, `require('child_process')`,
  * `require('child_process').exec`, `fs.promises.writeFile`, `cp['exec']`.
  */
-export function resolveModule(node: AstNode | undefined, ctx: WalkContext): ModuleRef | undefined {
+export function resolveModule(node: AstNode | undefined, ctx: WalkContext, depth = 0): ModuleRef | undefined {
   const inner = unwrap(node);
   if (!inner) return undefined;
   if (inner.type === 'Identifier') return ctx.lookup(inner.name as string)?.module;
+  if (inner.type === 'ConditionalExpression' || inner.type === 'LogicalExpression') {
+    // `cond ? require('x') : null`, `cached || require('x')`: the module a branch holds (the first).
+    if (depth >= MAX_WRAPPING_DEPTH) return undefined;
+    const conditional = inner.type === 'ConditionalExpression';
+    return (
+      resolveModule(asNode(conditional ? inner.consequent : inner.left), ctx, depth + 1) ??
+      resolveModule(asNode(conditional ? inner.alternate : inner.right), ctx, depth + 1)
+    );
+  }
+  if (inner.type === 'CallExpression' && depth < MAX_WRAPPING_DEPTH) {
+    const wrapped = wrappedFunction(inner, ctx);
+    if (wrapped !== undefined) return resolveModule(wrapped, ctx, depth + 1);
+  }
   if (inner.type === 'MemberExpression') {
     const base = resolveModule(asNode(inner.object), ctx);
     if (!base) return undefined;
@@ -92,6 +105,22 @@ export function resolveModule(node: AstNode | undefined, ctx: WalkContext): Modu
   }
   const required = requiredModule(inner, ctx);
   return required === undefined ? undefined : { module: required };
+}
+
+/** How many branches and wrappers deep a module is looked for: `a || b || c` nests one per operator. */
+export const MAX_WRAPPING_DEPTH = 8;
+
+/**
+ * `util.promisify(cp.exec)`, `cp.exec.bind(cp)`: the function a call wraps, which the result
+ * calls as it would.
+ */
+function wrappedFunction(call: AstNode, ctx: WalkContext): AstNode | undefined {
+  const fn = callee(call);
+  const member = memberName(fn);
+  if (member === 'bind') return asNode(fn!.object);
+  if ((member ?? identifierName(fn)) !== 'promisify') return undefined;
+  const ref = resolveModule(fn, ctx);
+  return ref?.module === 'util' && ref.member === 'promisify' ? callArguments(call)[0] : undefined;
 }
 
 /**

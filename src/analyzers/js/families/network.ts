@@ -70,6 +70,7 @@ export const NON_CONNECTING = new Set([
   'createServer',
   'createSecureServer',
   'Server',
+  'WebSocketServer',
 ]);
 /** What a network client or request object does that sends data. */
 export const CLIENT_SENDS = new Set([

@@ -8,6 +8,7 @@ import {
   ALIASED_GLOBALS,
   GLOBAL_OBJECTS,
   isCreateRequire,
+  MAX_WRAPPING_DEPTH,
   normalizeModule,
   PROMISE_MEMBERS,
   processRoleOf,
@@ -116,12 +117,29 @@ function isLoaderMember(s: PositionState, fn: number, member: string): boolean {
  * What module (and member) an expression denotes: `cp`, `require('child_process')`,
  * `require('child_process').exec`, `fs.promises.writeFile`, `cp['exec']`.
  */
-export function resolveModule(s: PositionState, slot: number): ModuleRef | undefined {
+export function resolveModule(s: PositionState, slot: number, depth = 0): ModuleRef | undefined {
   const r = s.r;
   const pos = r.unwrap(slot);
   const tag = r.tag();
   if (tag === E.IdentifierReference)
     return s.ctx.lookup(r.str(pos + FIELDS.IdentifierReference.name))?.module;
+  if (tag === E.ConditionalExpression || tag === E.LogicalExpression) {
+    // `cond ? require('x') : null`, `cached || require('x')` (see `../modules.ts`).
+    if (depth >= MAX_WRAPPING_DEPTH) return undefined;
+    const conditional = tag === E.ConditionalExpression;
+    return (
+      resolveModule(
+        s,
+        pos + (conditional ? FIELDS.ConditionalExpression.consequent : FIELDS.LogicalExpression.left),
+        depth + 1,
+      ) ??
+      resolveModule(
+        s,
+        pos + (conditional ? FIELDS.ConditionalExpression.alternate : FIELDS.LogicalExpression.right),
+        depth + 1,
+      )
+    );
+  }
   if (tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) {
     const base = resolveModule(s, pos + FIELDS.StaticMemberExpression.object);
     if (!base) return undefined;
@@ -146,8 +164,36 @@ export function resolveModule(s: PositionState, slot: number): ModuleRef | undef
     return spec === undefined ? undefined : { module: normalizeModule(spec) };
   }
   if (tag !== E.CallExpression) return undefined;
+  if (depth < MAX_WRAPPING_DEPTH) {
+    const wrapped = wrappedFunction(s, pos);
+    if (wrapped !== -1) return resolveModule(s, wrapped, depth + 1);
+  }
   const required = requiredModuleOfCall(s, pos);
   return required === undefined ? undefined : { module: required };
+}
+
+/** `../modules.ts`'s `wrappedFunction`: the slot of the function `util.promisify(f)` or `f.bind(x)` wraps, or -1. */
+function wrappedFunction(s: PositionState, call: number): number {
+  const r = s.r;
+  const fn = r.unwrap(call + CALLEE);
+  const tag = r.tag();
+  let name: string | undefined;
+  if (tag === E.StaticMemberExpression) {
+    // `bind` is 4 bytes, `promisify` 9: other names are not read.
+    const bytes = r.strBytes(fn + FIELDS.StaticMemberExpression.property + FIELDS.IdentifierName.name);
+    if (bytes !== 4 && bytes !== 9) return -1;
+    name = r.memberNameAt(fn, tag);
+    if (name === 'bind') return fn + FIELDS.StaticMemberExpression.object;
+  } else if (tag === E.IdentifierReference) {
+    if (r.strBytes(fn + FIELDS.IdentifierReference.name) !== 9) return -1;
+    name = r.str(fn + FIELDS.IdentifierReference.name);
+  } else if (tag === E.ComputedMemberExpression) {
+    name = r.memberNameAt(fn, tag);
+    if (name === 'bind') return fn + FIELDS.StaticMemberExpression.object;
+  }
+  if (name !== 'promisify') return -1;
+  const ref = resolveModule(s, call + CALLEE);
+  return ref?.module === 'util' && ref.member === 'promisify' ? r.argument(call, 0) : -1;
 }
 
 function memo(s: PositionState, call: number): void {
