@@ -152,6 +152,11 @@ export class WalkContext {
    * Declared in the function's own scope as it opens.
    */
   readonly moduleParameters = new Map<unknown, ReadonlyArray<{ name: string; module: ModuleRef }>>();
+  /**
+   * Modules kept on `this` (`this.cp = require('child_process')`, a class field `cp = require(...)`),
+   * by property name, for the whole file: methods read them through their own `this`.
+   */
+  readonly thisModules = new Map<string, ModuleRef>();
   /** Bumped whenever a new symbol is declared: a lookup remembered before then may be stale. */
   symbolsVersion = 0;
   private readonly scopes: ScopeRecord[] = [];

@@ -129,6 +129,27 @@ describe('when modules are reached through ESM imports and aliases', () => {
     );
   });
 
+  it('follows a module kept on this, by an assignment or a class field, in both walks', () => {
+    const source = [
+      'class Runner {',
+      "  cp = require('child_process');",
+      "  static net = require('net');",
+      '  constructor() {',
+      "    this.https = require('https');",
+      '    this.other = makeOther();',
+      '  }',
+      "  run() { this.cp.exec('id'); this.https.get(url); }",
+      // a static field is not on instances; a property of something else; a deeper path
+      "  more() { this.net.connect(80); this.other.exec('id'); that.cp.exec('id'); this.a.b = require('fs'); }",
+      '}',
+    ].join('\n');
+    expectFromBothWalks(
+      source,
+      ['8 process.spawn child_process.exec: id', '8 network.outbound https.get'],
+      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+    );
+  });
+
   it('takes what createRequire(import.meta.url) makes for require, in both walks', () => {
     const source = [
       "import { createRequire } from 'node:module';",

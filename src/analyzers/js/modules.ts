@@ -93,6 +93,11 @@ export function resolveModule(node: AstNode | undefined, ctx: WalkContext, depth
     if (wrapped !== undefined) return resolveModule(wrapped, ctx, depth + 1);
   }
   if (inner.type === 'MemberExpression') {
+    // `this.cp`, where the file kept a module on `this`.
+    if (ctx.thisModules.size > 0 && unwrap(asNode(inner.object))?.type === 'ThisExpression') {
+      const name = memberName(inner);
+      return name === undefined ? undefined : ctx.thisModules.get(name);
+    }
     const base = resolveModule(asNode(inner.object), ctx);
     if (!base) return undefined;
     const name =

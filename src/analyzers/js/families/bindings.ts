@@ -2,6 +2,7 @@ import {
   type AstNode,
   asNode,
   children,
+  dottedPath,
   FUNCTION_TYPES,
   identifierName,
   memberName,
@@ -68,6 +69,12 @@ export const bindingsFamily: Family = {
     AssignmentExpression(node, ctx) {
       if (node.operator !== '=' && node.operator !== '+=') return;
       bind(asNode(node.left), asNode(node.right), ctx, false);
+    },
+    PropertyDefinition(node, ctx) {
+      const key = asNode(node.key);
+      const name = node.computed ? stringValue(key) : (identifierName(key) ?? stringValue(key));
+      const module = node.static || name === undefined ? undefined : resolveModule(asNode(node.value), ctx);
+      if (module !== undefined) ctx.thisModules.set(name!, module);
     },
     FunctionDeclaration(node, ctx) {
       const name = identifierName(asNode(node.id));
@@ -141,7 +148,10 @@ function bind(
     return;
   }
   const name = identifierName(target);
-  if (!name) return;
+  if (!name) {
+    if (!isDeclaration) keepOnThis(target, init, ctx);
+    return;
+  }
   // Read before the name is bound: `const process = ...` would hide what the value is.
   const role = processRole(init, ctx);
   const global = globalValue(init, ctx);
@@ -181,6 +191,14 @@ function bind(
     if (elements.length >= 3 && elements.every((element) => stringValue(element) !== undefined))
       info.stringArray = node(init, target);
   }
+}
+
+/** `this.cp = require('child_process')`, and a class field `cp = require(...)`: see `ctx.thisModules`. */
+function keepOnThis(target: AstNode, value: AstNode, ctx: WalkContext): void {
+  const path = dottedPath(target);
+  if (path === undefined || !path.startsWith('this.') || path.indexOf('.', 5) !== -1) return;
+  const module = resolveModule(value, ctx);
+  if (module !== undefined) ctx.thisModules.set(path.slice(5), module);
 }
 
 /** The declarator or target that best points at a string array for evidence. */

@@ -141,6 +141,14 @@ export function resolveModule(s: PositionState, slot: number, depth = 0): Module
     );
   }
   if (tag === E.StaticMemberExpression || tag === E.ComputedMemberExpression) {
+    // `this.cp`, where the file kept a module on `this` (see `../modules.ts`).
+    if (s.ctx.thisModules.size > 0) {
+      r.unwrap(pos + FIELDS.StaticMemberExpression.object);
+      if (r.tag() === E.ThisExpression) {
+        const name = r.memberNameAt(pos, tag);
+        return name === undefined ? undefined : s.ctx.thisModules.get(name);
+      }
+    }
     const base = resolveModule(s, pos + FIELDS.StaticMemberExpression.object);
     if (!base) return undefined;
     const name =

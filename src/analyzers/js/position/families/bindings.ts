@@ -94,7 +94,10 @@ function bind(
     return;
   }
   const name = isDeclaration ? r.bindingName(targetSlot) : r.assignmentTargetName(targetSlot);
-  if (!name) return;
+  if (!name) {
+    if (!isDeclaration) keepOnThis(s, r.assignmentTargetPath(targetSlot), valueSlot);
+    return;
+  }
   // Read before the name is bound: `const process = ...` would hide what the value is.
   const role = processRole(s, valueSlot);
   const global = globalValue(s, valueSlot);
@@ -260,6 +263,27 @@ function learnModuleParameters(call: number, s: PositionState): void {
   s.ctx.moduleParameters.set(callback, members);
 }
 
+/** `this.cp = require('child_process')` (`../../families/bindings.ts`'s `keepOnThis`). */
+function keepOnThis(s: PositionState, path: string | undefined, valueSlot: number): void {
+  if (path === undefined || !path.startsWith('this.') || path.indexOf('.', 5) !== -1) return;
+  const module = resolveModule(s, valueSlot);
+  if (module !== undefined) s.ctx.thisModules.set(path.slice(5), module);
+}
+
+/** A class field `cp = require('child_process')`: kept as `this.cp` is. */
+function onPropertyDefinition(pos: number, s: PositionState): void {
+  const r = s.r;
+  if (r.buffer[pos + FIELDS.PropertyDefinition.static] === 1) return;
+  const value = pos + FIELDS.PropertyDefinition.value;
+  if (r.buffer[value] === NO_EXPRESSION) return;
+  const name = r.propertyKeyName(
+    pos + FIELDS.PropertyDefinition.key,
+    r.buffer[pos + FIELDS.PropertyDefinition.computed] === 1,
+  );
+  const module = name === undefined ? undefined : resolveModule(s, value);
+  if (module !== undefined) s.ctx.thisModules.set(name!, module);
+}
+
 /** Counts a name that stands for `process` or `process.env`, so that lookups for them start. */
 function countProcessRole(info: SymbolInfo, s: PositionState): void {
   if (processRoleOf(info) !== undefined) s.ctx.processAliases++;
@@ -304,6 +328,7 @@ export const bindingsFamily: PositionFamily = {
     CallExpression: learnModuleParameters,
   },
   exit: {
+    PropertyDefinition: onPropertyDefinition,
     VariableDeclarator(pos, s) {
       bind(s, 'pattern', pos + FIELDS.VariableDeclarator.id, pos + FIELDS.VariableDeclarator.init);
     },
