@@ -18,6 +18,12 @@ function factLines(source: string, walk: 'position' | 'estree', keep: (capabilit
     .map((fact) => `${fact.line} ${fact.capability} ${fact.detail ?? ''}`);
 }
 
+/** A `keep` for `expectFromBothWalks`: the capabilities of these families (`'process.'`, `'network.'`...). */
+const inFamilies =
+  (...prefixes: readonly string[]) =>
+  (capability: string): boolean =>
+    prefixes.some((prefix) => capability.startsWith(prefix));
+
 /** The facts both walks (in oxc's buffer and over the ESTree) must give. */
 function expectFromBothWalks(
   source: string,
@@ -95,7 +101,7 @@ describe('when modules are reached through ESM imports and aliases', () => {
         '2 process.spawn child_process.execSync: id',
         '3 network.outbound https.get',
       ],
-      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+      inFamilies('process.', 'network.'),
     );
   });
 
@@ -125,7 +131,7 @@ describe('when modules are reached through ESM imports and aliases', () => {
         '8 process.spawn child_process.execFile: git',
         '10 process.spawn child_process.spawn: sh',
       ],
-      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+      inFamilies('process.', 'network.'),
     );
   });
 
@@ -146,7 +152,7 @@ describe('when modules are reached through ESM imports and aliases', () => {
     expectFromBothWalks(
       source,
       ['8 process.spawn child_process.exec: id', '8 network.outbound https.get'],
-      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+      inFamilies('process.', 'network.'),
     );
   });
 
@@ -166,7 +172,7 @@ describe('when modules are reached through ESM imports and aliases', () => {
     expectFromBothWalks(
       source,
       ['4 process.spawn child_process.exec: id', '6 process.spawn child_process.spawn: sh'],
-      (capability) => capability.startsWith('process.'),
+      inFamilies('process.'),
     );
   });
 
@@ -217,7 +223,7 @@ describe('when a page sends or loads through the browser', () => {
         '3 network.outbound script element',
         '4 network.outbound script element',
       ],
-      (capability) => capability.startsWith('network.'),
+      inFamilies('network.'),
     );
   });
 });
@@ -580,13 +586,13 @@ describe('when a program and its arguments are given apart', () => {
         '3 filesystem.sensitive-path wallet',
         '4 filesystem.sensitive-path .ssh',
       ],
-      (capability) => capability.startsWith('filesystem.'),
+      inFamilies('filesystem.'),
     );
   });
 });
 
 describe('when process.env is reached through another name', () => {
-  const environment = (capability: string) => capability.startsWith('environment.');
+  const environment = inFamilies('environment.');
 
   it('reads credentials, serialisation and enumeration through aliases, destructuring and modules', () => {
     const source = [
@@ -714,7 +720,7 @@ describe('when a global function is called through another name', () => {
         '2 process.spawn child_process.spawn: sh',
         '4 network.outbound https.get',
       ],
-      (capability) => capability.startsWith('process.') || capability.startsWith('network.'),
+      inFamilies('process.', 'network.'),
     );
   });
 
@@ -735,7 +741,7 @@ describe('when a global function is called through another name', () => {
         '2 code.eval worker_threads.Worker with eval: true',
         '3 code.eval worker_threads.Worker with eval: true',
       ],
-      (capability) => capability.startsWith('code.'),
+      inFamilies('code.'),
     );
   });
 
