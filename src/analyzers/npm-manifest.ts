@@ -95,7 +95,7 @@ export interface NpmManifestOptions {
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 function withSignals(script: ManifestInstallScript): AnalysedInstallScript {
-  const signals = signalsOf(script.command);
+  const signals = signalsOf(script.command).map(({ capability, detail }) => ({ capability, detail }));
   return signals.length === 0 ? script : { ...script, signals };
 }
 

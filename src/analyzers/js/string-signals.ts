@@ -193,14 +193,14 @@ export function shannonEntropy(text: string): number {
   return entropy;
 }
 
+const NO_SIGNALS: readonly StringSignal[] = [];
+
 /**
- * The signals a text carries, as a list (the strings family emits them as facts instead): for
- * text that is not code, such as an install script's command line.
+ * The signals a text carries: what the strings family emits for a string in code, and what an
+ * install script's command line names.
  */
-export function signalsOf(text: string): Array<{ capability: JsCapability; detail: string }> {
-  if (!SIGNAL_PREFILTER.test(text)) return [];
-  return STRING_SIGNALS.filter((signal) => signal.pattern.test(text)).map(({ capability, detail }) => ({
-    capability,
-    detail,
-  }));
+export function signalsOf(text: string): readonly StringSignal[] {
+  return SIGNAL_PREFILTER.test(text)
+    ? STRING_SIGNALS.filter((signal) => signal.pattern.test(text))
+    : NO_SIGNALS;
 }

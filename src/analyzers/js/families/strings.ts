@@ -1,7 +1,7 @@
 import { type AstNode, callArguments, stringValue } from '../ast.js';
 import type { Span, WalkContext } from '../context.js';
 import { calleeModule, constantString } from '../modules.js';
-import { SIGNAL_PREFILTER, STRING_SIGNALS, shannonEntropy, WALLET_REGEX_SOURCE } from '../string-signals.js';
+import { shannonEntropy, signalsOf, WALLET_REGEX_SOURCE } from '../string-signals.js';
 import type { Family } from '../walker.js';
 
 /** Strings longer than this are only read up to it for signals: payloads hide in the first bytes too. */
@@ -41,9 +41,7 @@ export function inspectString(value: string, node: Span, ctx: WalkContext): void
 
 /** The string signals (shell commands, sensitive paths, hosts, publish...) a text carries. */
 function emitSignals(window: string, node: Span, ctx: WalkContext): void {
-  if (!SIGNAL_PREFILTER.test(window)) return;
-  for (const signal of STRING_SIGNALS)
-    if (signal.pattern.test(window)) ctx.emit(signal.capability, node, signal.detail);
+  for (const signal of signalsOf(window)) ctx.emit(signal.capability, node, signal.detail);
 }
 
 /**
@@ -59,11 +57,9 @@ export function inspectPieces(
 ): void {
   const joined = pieces.join(separator);
   const text = joined.length > SIGNAL_WINDOW ? joined.slice(0, SIGNAL_WINDOW) : joined;
-  if (!SIGNAL_PREFILTER.test(text)) return;
-  for (const signal of STRING_SIGNALS) {
+  for (const signal of signalsOf(text)) {
     // A signal one piece carries alone is the piece's own (its literal reports it).
-    if (signal.pattern.test(text) && !pieces.some((piece) => signal.pattern.test(piece)))
-      ctx.emit(signal.capability, node, signal.detail);
+    if (!pieces.some((piece) => signal.pattern.test(piece))) ctx.emit(signal.capability, node, signal.detail);
   }
 }
 
